@@ -1,0 +1,3 @@
+from byok_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""What the adapters need to reach Azure: a credential, transports and a cloud.
+
+Neutral on purpose: the App holds a `Connection` without importing `byok_tui.azure` or any SDK.
+Live Azure leaves the transport factories empty (the SDKs' own transports are used); the sandbox
+fills them with in-process transports. Everything else, including the real SDK clients, is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from byok_tui.clouds import AZURE_PUBLIC, AzureCloud
+
+
+@dataclass(frozen=True)
+class Connection:
+    credential: Any
+    """An azure-core async token credential (`get_token` / `get_token_info`). Never serialised."""
+    cloud: AzureCloud = AZURE_PUBLIC
+    transport_factory: Callable[[], Any] | None = None
+    """Returns a fresh azure-core `AsyncHttpTransport`; None means the SDK's default (aiohttp)."""
+    graph_transport_factory: Callable[[], Any] | None = None
+    """Returns an httpx async transport for msgraph-sdk; None means httpx's default."""
+    kore_transport_factory: Callable[[], Any] | None = None
+    """Returns an httpx async transport for Kore's public API; None means httpx's default."""
+    operator_object_id: str = ""
+    """Object id of the signed-in operator, when known before sign-in checks run."""
+    label: str = "Azure"
+    """Shown in the header: "Azure" for live, "Sandbox" for the emulator."""
+    extras: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Per-connection odds and ends the adapters may share (e.g. a client cache)."""
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.label.lower() == "sandbox"
+
+    def sdk_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments every azure-core client accepts to use this connection's transport."""
+        if self.transport_factory is None:
+            return {}
+        return {"transport": self.transport_factory()}

@@ -1,0 +1,61 @@
+"""Errors the wizard shows to a person: what went wrong, what to do, and how to trace it.
+
+Adapters translate SDK exceptions into these at the boundary (`byok_tui.azure.errors`), so the
+engine, the screens and the CLI deal with one family of errors that always carry a remedy.
+"""
+
+from __future__ import annotations
+
+
+class ByokError(Exception):
+    """Base class: `title` says what failed, `remedy` what to do, `request_id` traces it at Azure."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        detail: str = "",
+        remedy: str = "",
+        request_id: str = "",
+        code: str = "",
+        status: int | None = None,
+    ) -> None:
+        super().__init__(title)
+        self.title = title
+        self.detail = detail
+        self.remedy = remedy
+        self.request_id = request_id
+        self.code = code
+        self.status = status
+
+    def describe(self) -> str:
+        """Multi-line text for a terminal: title, cause, remedy, request id."""
+        lines = [self.title]
+        if self.detail:
+            lines.append(f"Cause: {self.detail}")
+        if self.remedy:
+            lines.append(f"Fix: {self.remedy}")
+        if self.request_id:
+            lines.append(f"Request id: {self.request_id}")
+        return "\n".join(lines)
+
+
+class InputError(ByokError):
+    """Bad input from the operator or an answers file: names the field and the rule. Exit 2."""
+
+    exit_code = 2
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}", remedy=f"Correct {field} and try again.")
+        self.field = field
+        self.rule = rule
+
+
+class AzureError(ByokError):
+    """Azure refused or failed a request. Exit 3."""
+
+
+class AuthError(AzureError):
+    """Sign-in failed or a token was refused."""

@@ -1,0 +1,216 @@
+"""WizardState: the single source of truth that screens render and steps transform.
+
+A tree of frozen dataclasses. Steps return a new state (`dataclasses.replace`), never mutate one.
+`to_json` / `from_json` round-trip it exactly; the schema version guards old session files.
+Nothing secret belongs here: a session file is written to disk after every change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+STEP_IDS: tuple[str, ...] = (
+    "signin",
+    "authorize",
+    "vault",
+    "access",
+    "share",
+    "network",
+    "enterprise_key",
+    "test",
+    "apps",
+    "confirm",
+    "validate",
+)
+"""Every step of the seed, in the order the wizard walks them."""
+
+
+class StateError(ValueError):
+    """A session file that cannot be read as a WizardState (names the field and why)."""
+
+
+@dataclass(frozen=True)
+class SigninState:
+    cloud: str = "AzureCloud"
+    """CLI name of the cloud (see clouds.py)."""
+    method: str = ""
+    """How the operator signed in: device-code, azure-cli, environment, sandbox; "" before sign-in."""
+    tenant_id: str = ""
+    """Directory (tenant) id, a GUID; "" until chosen."""
+    subscription_id: str = ""
+    """Subscription that holds the vault, a GUID; "" until chosen."""
+    operator_object_id: str = ""
+    """Object id of the signed-in operator; "" when unknown."""
+
+
+@dataclass(frozen=True)
+class VaultState:
+    """Step 2: the resource group, the vault and the RSA key (answers first, then what Azure reported)."""
+
+    resource_group: str = ""
+    create_resource_group: bool = False
+    """True when the wizard should create the group; False adopts an existing one."""
+    location: str = ""
+    """Azure region, e.g. "eastus"; used for a new group and a new vault."""
+    name: str = ""
+    """Vault name (3-24 characters, globally unique)."""
+    create_vault: bool = True
+    """True to create the vault; False adopts an existing one (and may enable purge protection)."""
+    sku: str = "standard"
+    """"standard" or "premium" (premium allows HSM-backed keys)."""
+    enable_purge_protection: bool = False
+    """For an adopted vault without purge protection: the operator agreed to turn it on (irreversible)."""
+    key_name: str = ""
+    create_key: bool = True
+    """True to generate the key; False adopts an existing key of that name."""
+    key_size: int = 3072
+    key_hsm: bool = False
+    """True for RSA-HSM (premium vaults only)."""
+
+    # What Azure reported after apply. Empty until the step has run.
+    vault_id: str = ""
+    """ARM resource id of the vault."""
+    vault_uri: str = ""
+    """Data-plane URI, e.g. https://name.vault.azure.net/."""
+    rbac_authorization: bool | None = None
+    """True when the vault uses Azure RBAC for its data plane, False for access policies, None unknown."""
+    key_id: str = ""
+    """Full key identifier with version, e.g. https://name.vault.azure.net/keys/k/0123…"""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """How far one step has got."""
+
+    applied: bool = False
+    """Every planned change was applied (or adopted)."""
+    checked: str = ""
+    """Outcome of the last live check: "pass", "warn", "fail", or "" if never checked."""
+    applied_changes: tuple[str, ...] = ()
+    """Ids of the changes applied so far: resume skips none of them, but re-applying is an adopt."""
+    updated_at: str = ""
+    """ISO-8601 UTC time of the last change to this record."""
+
+
+@dataclass(frozen=True)
+class WizardState:
+    schema_version: int = SCHEMA_VERSION
+    session_id: str = ""
+    """Random id for this onboarding session (shown in the header and the journal)."""
+    signin: SigninState = field(default_factory=SigninState)
+    vault: VaultState = field(default_factory=VaultState)
+    steps: dict[str, StepRecord] = field(default_factory=dict)
+    """Progress per step id (see STEP_IDS); a missing entry means not started."""
+
+    def step(self, step_id: str) -> StepRecord:
+        return self.steps.get(step_id, StepRecord())
+
+    def with_step(self, step_id: str, record: StepRecord) -> WizardState:
+        return dataclasses.replace(self, steps={**self.steps, step_id: record})
+
+    def resume_point(self) -> str:
+        """The first step that is not yet applied and passing: where an interrupted session picks up."""
+        for step_id in STEP_IDS:
+            record = self.step(step_id)
+            if not (record.applied and record.checked in ("pass", "warn")):
+                return step_id
+        return STEP_IDS[-1]
+
+    # --- JSON ---------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return _encode(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> WizardState:
+        if not isinstance(data, dict):
+            raise StateError("session: expected a JSON object at the top level")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise StateError(
+                f"schema_version: this byok-tui reads version {SCHEMA_VERSION}, the file has {version!r}"
+            )
+        return _decode(cls, data, "")
+
+    @classmethod
+    def from_json(cls, text: str) -> WizardState:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise StateError(f"session: not valid JSON ({e.msg} at line {e.lineno})") from e
+        return cls.from_dict(data)
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(tp: Any, data: Any, path: str) -> Any:
+    """Decode JSON data into type `tp`, naming the offending field on a mismatch."""
+    where = path or "session"
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise StateError(f"{where}: expected an object")
+        hints = typing.get_type_hints(tp)
+        known = {f.name for f in dataclasses.fields(tp)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise StateError(f"{where}: unknown field {unknown[0]!r}")
+        kwargs = {
+            name: _decode(hints[name], data[name], f"{path}.{name}" if path else name)
+            for name in known
+            if name in data
+        }
+        return tp(**kwargs)
+    if origin is dict:
+        key_tp, val_tp = typing.get_args(tp)
+        if not isinstance(data, dict):
+            raise StateError(f"{where}: expected an object")
+        return {str(k): _decode(val_tp, v, f"{where}.{k}") for k, v in data.items()}
+    if origin is tuple:
+        (item_tp, *_rest) = typing.get_args(tp)
+        if not isinstance(data, list):
+            raise StateError(f"{where}: expected a list")
+        return tuple(_decode(item_tp, v, f"{where}[{i}]") for i, v in enumerate(data))
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        if data is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _decode(option, data, path)
+            except StateError:
+                continue
+        raise StateError(f"{where}: unexpected value {data!r}")
+    if tp is bool:
+        if not isinstance(data, bool):
+            raise StateError(f"{where}: expected true or false")
+        return data
+    if tp is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise StateError(f"{where}: expected a whole number")
+        return data
+    if tp is str:
+        if not isinstance(data, str):
+            raise StateError(f"{where}: expected text")
+        return data
+    raise StateError(f"{where}: unsupported type {tp!r}")
