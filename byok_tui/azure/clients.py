@@ -1,0 +1,61 @@
+"""Builders for the SDK clients, all from one `Connection` (credential, transport, cloud).
+
+Each builder returns a fresh client meant for `async with`, so the transport it owns is closed on
+every path, including the cancellation an exclusive worker causes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from byok_tui.connection import Connection
+
+# ARM's default LRO poll interval is 30 s; a vault that is still registering DNS should not keep the
+# operator waiting that long between polls.
+ARM_POLLING_INTERVAL = 2
+
+
+def _arm_kwargs(conn: Connection) -> dict[str, Any]:
+    return {
+        "base_url": conn.cloud.arm_endpoint,
+        "credential_scopes": [conn.cloud.arm_scope],
+        **conn.sdk_kwargs(),
+    }
+
+
+def keyvault_mgmt(conn: Connection, subscription_id: str):
+    from azure.mgmt.keyvault.aio import KeyVaultManagementClient
+
+    return KeyVaultManagementClient(
+        conn.credential, subscription_id, polling_interval=ARM_POLLING_INTERVAL, **_arm_kwargs(conn)
+    )
+
+
+def resources(conn: Connection, subscription_id: str):
+    from azure.mgmt.resource.resources.aio import ResourceManagementClient
+
+    return ResourceManagementClient(conn.credential, subscription_id, **_arm_kwargs(conn))
+
+
+def subscriptions(conn: Connection):
+    from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
+
+    return SubscriptionClient(conn.credential, **_arm_kwargs(conn))
+
+
+def authorization(conn: Connection, subscription_id: str):
+    from azure.mgmt.authorization.aio import AuthorizationManagementClient
+
+    return AuthorizationManagementClient(conn.credential, subscription_id, **_arm_kwargs(conn))
+
+
+def keys(conn: Connection, vault_uri: str):
+    from azure.keyvault.keys.aio import KeyClient
+
+    return KeyClient(vault_uri.rstrip("/"), conn.credential, **conn.sdk_kwargs())
+
+
+def crypto(conn: Connection, key_id: str):
+    from azure.keyvault.keys.crypto.aio import CryptographyClient
+
+    return CryptographyClient(key_id, conn.credential, **conn.sdk_kwargs())

@@ -1,0 +1,180 @@
+"""Key vaults on Azure Resource Manager (azure-mgmt-keyvault)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from byok_tui.azure import clients
+from byok_tui.azure.errors import azure_errors
+from byok_tui.azure.evidence import Evidence
+from byok_tui.connection import Connection
+from byok_tui.models import NameCheck, VaultInfo
+
+# What a vault that holds a BYOK key must have. Purge protection is what Azure services that use
+# customer-managed keys require (Azure SQL, Storage refuse keys without it), and Kore needs the same
+# guarantee: a deleted key stays recoverable for the retention period.
+SOFT_DELETE_RETENTION_DAYS = 90
+BYOK_TAGS = {"purpose": "kore-byok", "created-by": "byok-tui"}
+
+
+def resource_group_of(resource_id: str) -> str:
+    parts = resource_id.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == "resourcegroups":
+            return parts[i + 1]
+    return ""
+
+
+def vault_id(subscription_id: str, resource_group: str, name: str) -> str:
+    return (
+        f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+        f"/providers/Microsoft.KeyVault/vaults/{name}"
+    )
+
+
+def _vault(v: Any, request_id: str = "") -> VaultInfo:
+    p = v.properties
+    acls = p.network_acls
+    return VaultInfo(
+        name=v.name,
+        id=v.id,
+        location=v.location,
+        resource_group=resource_group_of(v.id),
+        uri=p.vault_uri or "",
+        sku=str(p.sku.name).lower() if p.sku else "",
+        tenant_id=p.tenant_id or "",
+        # Soft delete is on unless explicitly off: Azure no longer lets new vaults turn it off.
+        soft_delete=p.enable_soft_delete is not False,
+        purge_protection=bool(p.enable_purge_protection),
+        rbac_authorization=bool(p.enable_rbac_authorization),
+        public_network_access=str(p.public_network_access or "Enabled"),
+        default_action=str(acls.default_action) if acls and acls.default_action else "Allow",
+        ip_rules=tuple(r.value for r in (acls.ip_rules or [])) if acls else (),
+        access_policy_object_ids=tuple(ap.object_id for ap in (p.access_policies or [])),
+        request_id=request_id,
+    )
+
+
+async def get_vault(conn: Connection, subscription_id: str, resource_group: str, name: str) -> VaultInfo | None:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    evidence = Evidence()
+    with azure_errors(f"read key vault {name}"):
+        async with clients.keyvault_mgmt(conn, subscription_id) as client:
+            try:
+                v = await client.vaults.get(resource_group, name, **evidence.kwargs())
+            except ResourceNotFoundError:
+                return None
+    return _vault(v, evidence.request_id)
+
+
+async def list_vaults(conn: Connection, subscription_id: str, resource_group: str) -> list[VaultInfo]:
+    with azure_errors(f"list key vaults in {resource_group}"):
+        async with clients.keyvault_mgmt(conn, subscription_id) as client:
+            vaults = [_vault(v) async for v in client.vaults.list_by_resource_group(resource_group)]
+    return sorted(vaults, key=lambda v: v.name.lower())
+
+
+async def check_name(conn: Connection, subscription_id: str, name: str) -> NameCheck:
+    """Is the name free across Azure? Soft-deleted vaults keep their names, and Azure says so."""
+    with azure_errors(f"check the name {name}"):
+        async with clients.keyvault_mgmt(conn, subscription_id) as client:
+            result = await client.vaults.check_name_availability(
+                {"name": name, "type": "Microsoft.KeyVault/vaults"}
+            )
+    return NameCheck(
+        available=bool(result.name_available),
+        reason=str(result.reason or ""),
+        message=result.message or "",
+    )
+
+
+async def create_vault(
+    conn: Connection,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    *,
+    location: str,
+    sku: str,
+    tenant_id: str,
+    evidence: Evidence | None = None,
+) -> VaultInfo:
+    evidence = evidence or Evidence()
+    parameters = {
+        "location": location,
+        "tags": BYOK_TAGS,
+        "properties": {
+            "tenantId": tenant_id,
+            "sku": {"family": "A", "name": sku},
+            "enableRbacAuthorization": True,
+            "enableSoftDelete": True,
+            "softDeleteRetentionInDays": SOFT_DELETE_RETENTION_DAYS,
+            "enablePurgeProtection": True,
+            "publicNetworkAccess": "Enabled",
+        },
+    }
+    with azure_errors(f"create key vault {name}"):
+        async with clients.keyvault_mgmt(conn, subscription_id) as client:
+            poller = await client.vaults.begin_create_or_update(
+                resource_group, name, parameters, **evidence.kwargs()
+            )
+            v = await poller.result()
+    evidence.stop()
+    return _vault(v, evidence.request_id)
+
+
+async def enable_purge_protection(
+    conn: Connection, subscription_id: str, resource_group: str, name: str, evidence: Evidence | None = None
+) -> VaultInfo:
+    evidence = evidence or Evidence()
+    with azure_errors(f"turn on purge protection for {name}"):
+        async with clients.keyvault_mgmt(conn, subscription_id) as client:
+            v = await client.vaults.update(
+                resource_group,
+                name,
+                {"properties": {"enablePurgeProtection": True, "enableSoftDelete": True}},
+                **evidence.kwargs(),
+            )
+    evidence.stop()
+    return _vault(v, evidence.request_id)
+
+
+async def add_access_policy(
+    conn: Connection,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    *,
+    tenant_id: str,
+    object_id: str,
+    key_permissions: list[str],
+    evidence: Evidence | None = None,
+) -> None:
+    """Add (merge) an access policy; Azure unions the permissions with any existing policy for the object."""
+    evidence = evidence or Evidence()
+    body = {
+        "properties": {
+            "accessPolicies": [
+                {"tenantId": tenant_id, "objectId": object_id, "permissions": {"keys": key_permissions}}
+            ]
+        }
+    }
+    with azure_errors(f"add an access policy to {name}"):
+        async with clients.keyvault_mgmt(conn, subscription_id) as client:
+            await client.vaults.update_access_policy(resource_group, name, "add", body, **evidence.kwargs())
+    evidence.stop()
+
+
+async def access_policy_permissions(
+    conn: Connection, subscription_id: str, resource_group: str, name: str, object_id: str
+) -> set[str]:
+    """Key permissions the vault's access policies give `object_id` (lower-cased)."""
+    with azure_errors(f"read access policies of {name}"):
+        async with clients.keyvault_mgmt(conn, subscription_id) as client:
+            v = await client.vaults.get(resource_group, name)
+    granted: set[str] = set()
+    for policy in v.properties.access_policies or []:
+        if policy.object_id.lower() == object_id.lower() and policy.permissions:
+            granted |= {str(p).lower() for p in (policy.permissions.keys or [])}
+    return granted

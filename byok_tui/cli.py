@@ -1,0 +1,144 @@
+"""Command line: parse arguments, build what the command needs, hand over. No logic of its own.
+
+Exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from byok_tui import __version__
+from byok_tui.errors import ByokError
+
+EPILOG = "exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error"
+
+
+def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # Options may come before or after the command. Only the top level sets defaults: a subparser's
+    # default would overwrite a value given before the command.
+    default = None if top else argparse.SUPPRESS
+    p.add_argument("--session", metavar="FILE", default=default, help="session file (default: "
+                   "$BYOK_TUI_SESSION or ~/.local/state/byok-tui/session.json)")  # fmt: skip
+    p.add_argument("--cloud", metavar="NAME", default=default,
+                   help="AzureCloud, AzureUSGovernment or AzureChinaCloud")  # fmt: skip
+    p.add_argument("--log-file", metavar="FILE", default=default,
+                   help="write a diagnostic log here (never secrets)")  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="byok-tui",
+        description="Set up and prove Kore.ai Bring Your Own Key encryption with Azure Key Vault.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"byok-tui {__version__}")
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="the wizard against the built-in Azure sandbox (no account needed)",
+                          epilog=EPILOG)  # fmt: skip
+    _common(demo)
+    demo.add_argument("--scenario", default="default", help="sandbox scenario (default: default)")
+    demo.add_argument("--faults", metavar="SPEC", help="inject faults (not available yet)")
+    demo.add_argument("--sandbox-state", metavar="FILE", help="keep the sandbox world in this file")
+
+    run = sub.add_parser("run", help="perform every step headless from an answers file", epilog=EPILOG)
+    _common(run)
+    run.add_argument("--answers", metavar="FILE", required=True, help="TOML answers (see README)")
+    run.add_argument("--sandbox-state", metavar="FILE", help="run against the sandbox world in this file")
+    run.add_argument("--yes", action="store_true", help="apply without asking")
+    run.add_argument("--read-only", action="store_true", help="plan and check, change nothing")
+    run.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+
+    verify = sub.add_parser("verify", help="re-run every check of a session headless", epilog=EPILOG)
+    _common(verify)
+    verify.add_argument("--sandbox-state", metavar="FILE", help="verify against this sandbox world")
+    verify.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+
+    export = sub.add_parser("export", help="print a session's hand-off values or az commands", epilog=EPILOG)
+    _common(export)
+    export.add_argument("--format", choices=("json", "md", "az"), default="json")
+
+    sandbox = sub.add_parser("sandbox", help="manage sandbox worlds")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    init = sandbox_sub.add_parser("init", help="write a fresh sandbox world to a file")
+    init.add_argument("--state", metavar="FILE", required=True)
+    init.add_argument("--scenario", default="default")
+    return parser
+
+
+def _session_path(args: argparse.Namespace) -> str:
+    from byok_tui.session import default_session_path
+
+    return str(args.session) if args.session else str(default_session_path())
+
+
+def _logging(args: argparse.Namespace) -> None:
+    if getattr(args, "log_file", None):
+        logging.basicConfig(filename=args.log_file, level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+        # azure-core's HTTP logging policy redacts headers at INFO but would log bodies at DEBUG.
+        logging.getLogger("azure").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help/--version
+        return int(e.code or 0)
+    _logging(args)
+    try:
+        return _dispatch(parser, args)
+    except ByokError as exc:
+        print(exc.describe(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted. The session was saved after the last completed change; run again to resume.",
+              file=sys.stderr)  # fmt: skip
+        return 130
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from byok_tui import headless
+
+    if args.command is None:
+        print("The live wizard starts with the Sign-in step, which is not built yet.\n"
+              "Today you can: `byok-tui demo` (the sandbox), or `byok-tui run --answers FILE` "
+              "against live Azure after `az login`.", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.command == "sandbox":
+        return headless.sandbox_init(args)
+    args.session = _session_path(args) if args.command != "demo" or args.session else None
+    if args.command == "run":
+        return headless.run_async(headless.run(args))
+    if args.command == "verify":
+        return headless.run_async(headless.verify(args))
+    if args.command == "export":
+        return headless.export(args)
+    if args.command == "demo":
+        return _demo(args)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from byok_tui.errors import InputError
+    from byok_tui.headless import sandbox_for
+
+    if args.faults:
+        raise InputError("--faults", "fault injection is not available yet")
+    try:
+        sb = sandbox_for(args.sandbox_state, args.scenario)
+    except ValueError as e:
+        raise InputError("--scenario", str(e)) from e
+    from byok_tui.app import build_app
+    from byok_tui.session import Session
+
+    session = Session(args.session) if args.session else None
+    app = build_app(sb.connection(), session, session.load() if session else None)
+    app.run()
+    return app.return_code or 0

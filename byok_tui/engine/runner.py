@@ -1,0 +1,104 @@
+"""Running a step: apply its plan change by change, saving and journaling after each; then check it.
+
+The TUI and the headless CLI both go through here, so "state is saved after every change" and
+"an interrupted session resumes without creating anything twice" hold the same way in both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Protocol
+
+from byok_tui import trace
+from byok_tui.connection import Connection
+from byok_tui.engine.model import Change, CheckResult, Progress, overall
+from byok_tui.errors import ByokError
+from byok_tui.state import WizardState
+
+
+class SessionLike(Protocol):
+    def save(self, state: WizardState) -> None: ...
+
+    def journal(
+        self, *, step: str, action: str, target: str = "", outcome: str, request_id: str = "", detail: str = ""
+    ) -> None: ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _scaled(progress: Progress, index: int, total: int) -> Progress:
+    """Map a change's own 0..1 progress onto its slice of the whole plan."""
+
+    def report(message: str, fraction: float | None = None) -> None:
+        overall_fraction = None if fraction is None else (index + fraction) / total
+        progress(message, overall_fraction)
+
+    return report
+
+
+async def apply_plan(
+    step: ModuleType,
+    state: WizardState,
+    conn: Connection,
+    session: SessionLike | None,
+    progress: Progress,
+    changes: list[Change] | None = None,
+) -> WizardState:
+    """Apply `changes` (default: the step's plan) in order; returns the final state.
+
+    On failure the ByokError raised carries `.state`: the state as last saved, so a caller can show
+    what was done and a later run resumes from there (re-applying adopts, never duplicates).
+    """
+    step_id: str = step.STEP_ID
+    changes = step.plan(state) if changes is None else changes
+    total = max(len(changes), 1)
+    for index, change in enumerate(changes):
+        progress(f"[{index + 1}/{len(changes)}] {change.title}", index / total)
+        with trace.collect() as request_ids:
+            try:
+                state_after = await step.apply(state, conn, change, _scaled(progress, index, total))
+            except ByokError as exc:
+                if session:
+                    session.journal(
+                        step=step_id, action=change.id, target=change.target, outcome="failed",
+                        request_id=exc.request_id or (request_ids[-1] if request_ids else ""),
+                        detail=exc.title,
+                    )  # fmt: skip
+                exc.state = state  # type: ignore[attr-defined]
+                raise
+        record = state_after.step(step_id)
+        done = tuple(dict.fromkeys((*record.applied_changes, change.id)))
+        state = state_after.with_step(
+            step_id, dataclasses.replace(record, applied_changes=done, updated_at=_now())
+        )
+        if session:
+            session.save(state)
+            session.journal(
+                step=step_id, action=change.id, target=change.target, outcome="applied",
+                request_id=request_ids[-1] if request_ids else "",
+            )  # fmt: skip
+    state = state.with_step(
+        step_id, dataclasses.replace(state.step(step_id), applied=True, updated_at=_now())
+    )
+    if session:
+        session.save(state)
+    progress("All changes applied.", 1.0)
+    return state
+
+
+async def run_checks(
+    step: ModuleType, state: WizardState, conn: Connection, session: SessionLike | None
+) -> tuple[WizardState, list[CheckResult]]:
+    """Run the step's live checks and record the outcome in the state."""
+    results: list[CheckResult] = await step.check(state, conn)
+    status = overall(results)
+    record = dataclasses.replace(state.step(step.STEP_ID), checked=status, updated_at=_now())
+    state = state.with_step(step.STEP_ID, record)
+    if session:
+        session.save(state)
+        session.journal(step=step.STEP_ID, action="check", outcome=status)
+    return state, results

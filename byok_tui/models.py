@@ -1,0 +1,92 @@
+"""Plain facts about Azure resources, as the adapters report them.
+
+Neutral on purpose: adapters (below the engine) return these, the engine reasons about them, and
+screens render them, so none of those layers has to see an SDK model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ResourceGroupInfo:
+    name: str
+    location: str
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class SubscriptionInfo:
+    subscription_id: str
+    tenant_id: str
+    display_name: str
+    state: str
+
+
+@dataclass(frozen=True)
+class VaultInfo:
+    name: str
+    id: str
+    """ARM resource id."""
+    location: str
+    resource_group: str
+    uri: str
+    """Data-plane URI as Azure reports it (https://name.vault.azure.net/)."""
+    sku: str
+    """"standard" or "premium"."""
+    tenant_id: str
+    soft_delete: bool
+    purge_protection: bool
+    rbac_authorization: bool
+    """True: the data plane uses Azure RBAC; False: access policies."""
+    public_network_access: str = "Enabled"
+    default_action: str = "Allow"
+    """Firewall default action: "Allow" or "Deny"."""
+    ip_rules: tuple[str, ...] = ()
+    access_policy_object_ids: tuple[str, ...] = ()
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    name: str
+    kid: str
+    """Full identifier with version."""
+    kty: str
+    """"RSA" or "RSA-HSM" (other types are reported but not usable for BYOK)."""
+    size: int | None
+    """Modulus size in bits, from the public key; None for non-RSA keys."""
+    enabled: bool
+    key_ops: tuple[str, ...]
+    expires_on: str = ""
+    """ISO-8601 UTC expiry, "" when the key never expires."""
+    not_before: str = ""
+    """ISO-8601 UTC activation time, "" when active from creation."""
+    recovery_level: str = ""
+    request_id: str = ""
+
+    @property
+    def version(self) -> str:
+        return self.kid.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    available: bool
+    reason: str = ""
+    """"AlreadyExists", "AccountNameInvalid" or "" when available."""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RoleAssignmentInfo:
+    id: str
+    scope: str
+    role_definition_id: str
+    principal_id: str
+    principal_type: str = ""
+
+    @property
+    def role_guid(self) -> str:
+        return self.role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
