@@ -103,8 +103,8 @@ def _check_rules(answers: Answers) -> None:
     if "cloud" in s:
         try:
             clouds.get_cloud(s["cloud"])
-        except KeyError as e:
-            rules.append(("signin.cloud", str(e.args[0])))
+        except clouds.UnknownCloud as e:
+            rules.append(("signin.cloud", str(e)))
     if "method" in s and s["method"] not in SIGNIN_METHODS:
         rules.append(("signin.method", f"must be one of: {', '.join(SIGNIN_METHODS)}"))
     if "sku" in v:

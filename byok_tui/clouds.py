@@ -85,12 +85,17 @@ AZURE_CHINA = AzureCloud(
 CLOUDS: dict[str, AzureCloud] = {c.name: c for c in (AZURE_PUBLIC, AZURE_US_GOVERNMENT, AZURE_CHINA)}
 
 
+class UnknownCloud(LookupError):
+    """A cloud name that is not one of CLOUDS; str() is a message for a person."""
+
+
 def get_cloud(name: str) -> AzureCloud:
-    """Look a cloud up by its CLI name, case-insensitively; raise KeyError naming the choices."""
+    """Look a cloud up by its CLI name, case-insensitively; raise UnknownCloud naming the choices."""
+    wanted = str(name or "").strip().lower()
     for cloud in CLOUDS.values():
-        if cloud.name.lower() == name.strip().lower():
+        if cloud.name.lower() == wanted:
             return cloud
-    raise KeyError(f"unknown cloud {name!r}: choose one of {', '.join(CLOUDS)}")
+    raise UnknownCloud(f"unknown cloud {name!r}: choose one of {', '.join(CLOUDS)}")
 
 
 def cloud_for_vault_host(host: str) -> AzureCloud | None:

@@ -148,6 +148,8 @@ class WizardState:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise StateError(f"session: not valid JSON ({e.msg} at line {e.lineno})") from e
+        except (ValueError, RecursionError) as e:  # absurd nesting or numbers: still not a session
+            raise StateError("session: not a session file (unreadable JSON)") from e
         return cls.from_dict(data)
 
 
@@ -200,7 +202,7 @@ def _decode(tp: Any, data: Any, path: str) -> Any:
                 return _decode(option, data, path)
             except StateError:
                 continue
-        raise StateError(f"{where}: unexpected value {data!r}")
+        raise StateError(f"{where}: unexpected value {data!r:.60}")
     if tp is bool:
         if not isinstance(data, bool):
             raise StateError(f"{where}: expected true or false")

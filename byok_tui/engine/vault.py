@@ -56,7 +56,7 @@ def problems(state: WizardState) -> list[InputError]:
         rule("vault.location", validate.location(v.location))
     rule("vault.name", validate.vault_name(v.name))
     rule("vault.sku", validate.sku(v.sku))
-    rule("vault.key_name", validate.key_name(v.key_name))
+    rule("vault.key_name", validate.key_name(v.key_name, existing=not v.create_key))
     if v.create_key:
         rule("vault.key_size", validate.key_size(v.key_size))
         if v.key_hsm and v.sku.lower() != "premium":
