@@ -149,7 +149,7 @@ class WizardState:
         except json.JSONDecodeError as e:
             raise StateError(f"session: not valid JSON ({e.msg} at line {e.lineno})") from e
         except (ValueError, RecursionError) as e:  # absurd nesting or numbers: still not a session
-            raise StateError("session: not a session file (unreadable JSON)") from e
+            raise StateError("session: not a byok-tui session (unreadable JSON)") from e
         return cls.from_dict(data)
 
 

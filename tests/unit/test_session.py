@@ -276,8 +276,8 @@ def test_killed_writer_never_leaves_a_half_written_session(tmp_path: Path) -> No
             b'{"schema_version": 1, "steps": {"vault": {"applied": "yes"}}}',
             "steps.vault.applied: expected true or false",
         ),
-        (b"[" * 100_000 + b"]" * 100_000, "not a byok-tui session"),
-        (b'{"schema_version": ' + b"9" * 5000 + b"}", "not a byok-tui session"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "not a byok-tui session", id="deep-nesting"),
+        pytest.param(b'{"schema_version": ' + b"9" * 5000 + b"}", "not a byok-tui session", id="huge-number"),
     ],
 )
 def test_corrupt_or_foreign_files_raise_state_error(session: Session, content: bytes, expected: str) -> None:
