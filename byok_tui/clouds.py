@@ -85,8 +85,11 @@ AZURE_CHINA = AzureCloud(
 CLOUDS: dict[str, AzureCloud] = {c.name: c for c in (AZURE_PUBLIC, AZURE_US_GOVERNMENT, AZURE_CHINA)}
 
 
-class UnknownCloud(LookupError):
-    """A cloud name that is not one of CLOUDS; str() is a message for a person."""
+class UnknownCloud(KeyError):
+    """A cloud name that is not one of CLOUDS; unlike KeyError's, str() is a message for a person."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 def get_cloud(name: str) -> AzureCloud:

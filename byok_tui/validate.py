@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from byok_tui.clouds import CLOUDS, AzureCloud, get_cloud
+from byok_tui.clouds import CLOUDS, AzureCloud, UnknownCloud, get_cloud
 
 FIELDS: dict[str, str] = {
     "guid": "ID",
@@ -286,7 +286,7 @@ def _clouds_for(cloud: AzureCloud | str | None) -> tuple[AzureCloud, ...] | str:
         return (cloud,)
     try:
         return (get_cloud(str(cloud)),)
-    except KeyError:
+    except UnknownCloud:
         return f"cannot be checked against unknown cloud {_show(str(cloud))}"
 
 
