@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from byok_tui import answers as answers_mod
 from byok_tui.connection import Connection
-from byok_tui.engine import runner
+from byok_tui.engine import runner, signin
 from byok_tui.engine import vault as vault_step
 from byok_tui.engine.model import Change, CheckResult, overall
 from byok_tui.errors import ByokError, InputError
@@ -87,14 +87,6 @@ async def _connection_for(args: Any, answers: answers_mod.Answers) -> tuple[Conn
     return auth.live_connection(answers.signin.get("method", "azure-cli"), answers.signin["tenant_id"], cloud), None
 
 
-async def _operator_id(conn: Connection) -> str:
-    if conn.operator_object_id:
-        return conn.operator_object_id
-    from byok_tui.azure import auth
-
-    return (await auth.whoami(conn))["object_id"]
-
-
 async def run(args: Any) -> int:
     answers = answers_mod.load(args.answers)
     session = Session(args.session)
@@ -104,7 +96,7 @@ async def run(args: Any) -> int:
         raise problem
     conn, _sb = await _connection_for(args, answers)
     try:
-        operator = await _operator_id(conn)
+        operator = await signin.operator_object_id(conn)
         state = dataclasses.replace(
             state, signin=dataclasses.replace(state.signin, operator_object_id=operator,
                                               method=state.signin.method or ("sandbox" if conn.is_sandbox else "")),
