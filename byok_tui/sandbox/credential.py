@@ -1,0 +1,92 @@
+"""An azure-core async token credential that signs in as one principal of the world.
+
+It honours the same contract as azure-identity (azure-wire §2): `get_token` returns a real `AccessToken`
+(kiota checks the type), `get_token_info` an `AccessTokenInfo`, and a request for another tenant than the
+principal's fails with `ClientAuthenticationError`, as a single-tenant azure-identity credential does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.credentials import AccessToken, AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError
+
+from byok_tui.sandbox.tokens import AZURE_CLI_APP_ID, TOKEN_LIFETIME, TokenIssuer
+from byok_tui.sandbox.world import World
+
+
+def audience_of(scope: str) -> str:
+    """`https://vault.azure.net/.default` → `https://vault.azure.net` (also for `/user_impersonation`)."""
+    scope = scope.strip()
+    head, sep, _ = scope.rpartition("/")
+    return head if sep and "://" in head else scope
+
+
+class SandboxCredential:
+    """Tokens for `principal_id`, minted in-process; no network, no cache needed."""
+
+    def __init__(self, world: World, issuer: TokenIssuer, principal_id: str):
+        self._world = world
+        self._issuer = issuer
+        self.principal_id = principal_id.lower()
+
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        token, expires_on = self._issue(scopes, tenant_id)
+        return AccessToken(token, expires_on)
+
+    async def get_token_info(self, *scopes: str, options: dict[str, Any] | None = None) -> AccessTokenInfo:
+        options = options or {}
+        token, expires_on = self._issue(scopes, options.get("tenant_id"))
+        return AccessTokenInfo(token, expires_on, token_type="Bearer")
+
+    def _issue(self, scopes: tuple[str, ...], tenant_id: str | None) -> tuple[str, int]:
+        if not scopes:
+            raise ValueError('"get_token" requires at least one scope')
+        principal = self._world.principal(self.principal_id)
+        if principal is None:
+            raise ClientAuthenticationError(
+                message=f"AADSTS50034: The user account {self.principal_id} does not exist in the directory."
+            )
+        if tenant_id and tenant_id.lower() != principal.tenant_id.lower():
+            # azure-identity refuses a tenant it was not configured for (additionally_allowed_tenants).
+            raise ClientAuthenticationError(
+                message=f"The current credential is not configured to acquire tokens for tenant {tenant_id}. "
+                "To enable acquiring tokens for this tenant add it to the additionally_allowed_tenants "
+                'when creating the credential, or add "*" to additionally_allowed_tenants to allow '
+                "acquiring tokens for any tenant."
+            )
+        now = int(self._world.now())
+        expires_on = now + TOKEN_LIFETIME
+        claims = {
+            "aud": audience_of(scopes[0]),
+            "iss": f"https://sts.windows.net/{principal.tenant_id}/",
+            "iat": now,
+            "nbf": now,
+            "exp": expires_on,
+            "appid": principal.app_id or AZURE_CLI_APP_ID,
+            "idtyp": "user" if principal.kind == "User" else "app",
+            "name": principal.display_name,
+            "oid": principal.object_id,
+            "sub": principal.object_id,
+            "tid": principal.tenant_id,
+        }
+        if principal.user_principal_name:
+            claims["upn"] = principal.user_principal_name
+        return self._issuer.mint(claims), expires_on
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> SandboxCredential:
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        return None

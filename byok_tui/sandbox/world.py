@@ -1,0 +1,358 @@
+"""The sandbox's data: one Azure tenant's worth of directory, subscriptions, resources and keys.
+
+Everything an emulated service reads or changes lives here, as dataclasses that round-trip through JSON
+(`persist.py`). Identifiers come from a seeded generator so a scenario produces the same ids every time;
+only RSA key material is truly random. Time comes from `World.clock`, which tests replace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from byok_tui.sandbox.persist import RUNTIME
+from byok_tui.sandbox.roles import find_role, normalize_scope
+
+SCHEMA_VERSION = 1
+FOREIGN_TENANT_ID = "3f1d6a52-8b0e-4c77-9d21-5e4f0a9c2b18"
+"""Fabrikam: another customer's tenant, home of vaults whose names this world cannot use."""
+FOREIGN_SUBSCRIPTION_ID = "b7e2c4d9-61a3-4f08-8e5b-2d9c7a13f460"
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    display_name: str
+    default_domain: str
+    country_code: str = "US"
+
+
+@dataclass
+class Subscription:
+    subscription_id: str
+    tenant_id: str
+    display_name: str
+    state: str = "Enabled"
+
+
+@dataclass
+class Principal:
+    """A user, group or service principal in a tenant's directory."""
+
+    object_id: str
+    display_name: str
+    kind: str
+    """`User`, `Group` or `ServicePrincipal` (ARM's principalType values)."""
+    tenant_id: str
+    user_principal_name: str = ""
+    app_id: str = ""
+    """For service principals, the application (client) id; users sign in through the Azure CLI's app id."""
+    ip: str = ""
+    """The public IPv4 address this principal's requests come from (what a vault firewall sees)."""
+    trusted_service: bool = False
+    """A trusted Microsoft service: passes a vault firewall whose bypass is `AzureServices`."""
+
+
+@dataclass
+class Application:
+    """An app registration known to the world (e.g. Kore's multi-tenant app, homed in Kore's tenant)."""
+
+    app_id: str
+    display_name: str
+    publisher_tenant_id: str
+    sign_in_audience: str = "AzureADMultipleOrgs"
+
+
+@dataclass
+class RoleAssignment:
+    name: str
+    scope: str
+    role_definition_id: str
+    """The role definition GUID."""
+    principal_id: str
+    principal_type: str
+    created_on: float
+    updated_on: float
+    created_by: str = ""
+    description: str = ""
+    condition: str | None = None
+    condition_version: str | None = None
+
+
+@dataclass
+class ResourceGroup:
+    subscription_id: str
+    name: str
+    location: str
+    tags: dict[str, str] = field(default_factory=dict)
+    managed_by: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.name}"
+
+
+@dataclass
+class KeyVersion:
+    version: str
+    kty: str
+    """`RSA` or `RSA-HSM`."""
+    key_size: int
+    key_ops: list[str]
+    enabled: bool
+    nbf: int | None
+    exp: int | None
+    created: int
+    updated: int
+    tags: dict[str, str]
+    private_pem: str
+    """PKCS#8 PEM of the sandbox-generated private key; never leaves the data plane in a reply."""
+    n: str
+    e: str
+    """Public modulus and exponent, base64url without padding (as KeyBundle carries them)."""
+
+
+@dataclass
+class Key:
+    name: str
+    versions: list[KeyVersion]
+    deleted_date: int | None = None
+    scheduled_purge_date: int | None = None
+
+    @property
+    def latest(self) -> KeyVersion:
+        return self.versions[-1]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_date is not None
+
+    def version(self, version: str) -> KeyVersion | None:
+        if not version:
+            return self.latest
+        return next((v for v in self.versions if v.version.lower() == version.lower()), None)
+
+
+@dataclass
+class Vault:
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    tags: dict[str, str]
+    properties: dict[str, Any]
+    """The ARM `properties` object exactly as GET returns it."""
+    system_data: dict[str, Any]
+    keys: dict[str, Key] = field(default_factory=dict)
+    """Keyed by lower-cased name (Key Vault object names are case-insensitive); includes soft-deleted keys."""
+
+    @property
+    def id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.KeyVault/vaults/{self.name}"
+        )
+
+    @property
+    def host(self) -> str:
+        return f"{self.name.lower()}.vault.azure.net"
+
+    @property
+    def rbac(self) -> bool:
+        return bool(self.properties.get("enableRbacAuthorization"))
+
+
+@dataclass
+class DeletedVault:
+    vault: Vault
+    deletion_date: str
+    scheduled_purge_date: str
+
+
+@dataclass
+class Settings:
+    rbac_propagation_seconds: float = 0.0
+    """How long a new role assignment takes to count on the Key Vault data plane (ARM sees it at once)."""
+
+
+def _real_clock() -> float:
+    return time.time()
+
+
+def iso(timestamp: float) -> str:
+    """ARM's timestamp format: ISO 8601, UTC, microseconds, with a `Z`."""
+    moment = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class World:
+    seed: str
+    operator_id: str
+    kore_client_id: str
+    schema: int = SCHEMA_VERSION
+    id_counter: int = 0
+    settings: Settings = field(default_factory=Settings)
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    principals: dict[str, Principal] = field(default_factory=dict)
+    applications: dict[str, Application] = field(default_factory=dict)
+    role_assignments: dict[str, RoleAssignment] = field(default_factory=dict)
+    """Keyed by lower-cased assignment name (a GUID, unique in the tenant)."""
+    resource_groups: dict[str, ResourceGroup] = field(default_factory=dict)
+    """Keyed by `"{subscription}/{lower-cased name}"`."""
+    vaults: dict[str, Vault] = field(default_factory=dict)
+    """Live vaults keyed by lower-cased name: vault names are global."""
+    deleted_vaults: dict[str, DeletedVault] = field(default_factory=dict)
+    clock: Callable[[], float] = field(default=_real_clock, metadata=RUNTIME, repr=False, compare=False)
+    """Seconds since the epoch; replace it to move time in tests."""
+    revision: int = field(default=0, metadata=RUNTIME, compare=False)
+    """Bumped by every change, so the sandbox knows when to autosave."""
+    requests_served: int = field(default=0, metadata=RUNTIME, compare=False)
+
+    # ---- time and ids -------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return float(self.clock())
+
+    def _draw(self) -> random.Random:
+        # One seeded generator per draw: the saved state is just (seed, counter), yet ids never repeat.
+        self.id_counter += 1
+        return random.Random(f"{self.seed}/{self.id_counter}")
+
+    def new_guid(self) -> str:
+        return str(uuid.UUID(int=self._draw().getrandbits(128), version=4))
+
+    def new_hex(self) -> str:
+        """A 32-hex-digit identifier, the shape of a Key Vault key version."""
+        return f"{self._draw().getrandbits(128):032x}"
+
+    def new_request_id(self) -> str:
+        """`x-ms-request-id` values: deterministic per run (stable screenshots), never saved."""
+        self.requests_served += 1
+        bits = random.Random(f"{self.seed}/request/{self.requests_served}").getrandbits(128)
+        return str(uuid.UUID(int=bits, version=4))
+
+    def changed(self) -> None:
+        self.revision += 1
+
+    # ---- lookups ------------------------------------------------------------------------------------
+
+    @property
+    def operator(self) -> Principal:
+        return self.principals[self.operator_id]
+
+    def principal(self, object_id: str) -> Principal | None:
+        return self.principals.get(object_id.lower())
+
+    def resource_group(self, subscription_id: str, name: str) -> ResourceGroup | None:
+        return self.resource_groups.get(f"{subscription_id.lower()}/{name.lower()}")
+
+    def vault(self, name: str) -> Vault | None:
+        return self.vaults.get(name.lower())
+
+    def vault_by_host(self, host: str) -> Vault | None:
+        return next((v for v in self.vaults.values() if v.host == host.lower()), None)
+
+    # ---- changes tests and scenarios make directly -------------------------------------------------
+
+    def add_principal(
+        self,
+        display_name: str,
+        kind: str = "User",
+        *,
+        ip: str = "198.51.100.20",
+        object_id: str | None = None,
+        tenant_id: str | None = None,
+        upn: str = "",
+        app_id: str = "",
+        trusted_service: bool = False,
+    ) -> Principal:
+        """Add a directory object; users get a UPN in the tenant's default domain unless one is given."""
+        tenant_id = tenant_id or next(iter(self.tenants))
+        if kind == "User" and not upn:
+            domain = self.tenants[tenant_id].default_domain
+            upn = display_name.lower().replace(" ", ".") + "@" + domain
+        principal = Principal(
+            object_id=(object_id or self.new_guid()).lower(),
+            display_name=display_name,
+            kind=kind,
+            tenant_id=tenant_id,
+            user_principal_name=upn,
+            app_id=app_id,
+            ip=ip,
+            trusted_service=trusted_service,
+        )
+        self.principals[principal.object_id] = principal
+        self.changed()
+        return principal
+
+    def add_foreign_vault(self, name: str, *, location: str = "eastus") -> Vault:
+        """A vault that holds `name` in someone else's tenant: invisible to this world's principals, but its
+        name is taken (`VaultAlreadyExists`, `checkNameAvailability` says AlreadyExists)."""
+        from byok_tui.sandbox.vault_properties import defaults  # vault rules import the world's types
+
+        tenant = self.tenants.setdefault(
+            FOREIGN_TENANT_ID, Tenant(FOREIGN_TENANT_ID, "Fabrikam", "fabrikam.onmicrosoft.com")
+        )
+        sub = self.subscriptions.setdefault(
+            FOREIGN_SUBSCRIPTION_ID,
+            Subscription(FOREIGN_SUBSCRIPTION_ID, tenant.tenant_id, "Fabrikam Shared"),
+        )
+        group = ResourceGroup(sub.subscription_id, "rg-fabrikam", location)
+        self.resource_groups.setdefault(f"{sub.subscription_id}/rg-fabrikam", group)
+        stamp = iso(self.now())
+        who = {"createdBy": "admin@fabrikam.onmicrosoft.com", "createdByType": "User", "createdAt": stamp}
+        vault = Vault(
+            name=name,
+            subscription_id=sub.subscription_id,
+            resource_group=group.name,
+            location=location,
+            tags={},
+            properties=defaults(name, tenant.tenant_id, api_version="2026-05-15"),
+            system_data={
+                **who,
+                "lastModifiedBy": who["createdBy"],
+                "lastModifiedByType": "User",
+                "lastModifiedAt": stamp,
+            },
+        )
+        self.vaults[name.lower()] = vault
+        self.changed()
+        return vault
+
+    def assign_role(
+        self,
+        principal_id: str,
+        role: str,
+        scope: str,
+        *,
+        name: str | None = None,
+        created_on: float | None = None,
+    ) -> RoleAssignment:
+        """Assign a built-in role (by name or GUID) as if it had been done through ARM."""
+        definition = find_role(role)
+        if definition is None:
+            raise ValueError(f"unknown role {role!r}")
+        principal = self.principal(principal_id)
+        if principal is None:
+            raise ValueError(f"unknown principal {principal_id!r}")
+        when = self.now() if created_on is None else created_on
+        assignment = RoleAssignment(
+            name=(name or self.new_guid()).lower(),
+            scope=normalize_scope(scope),
+            role_definition_id=definition.guid,
+            principal_id=principal.object_id,
+            principal_type=principal.kind,
+            created_on=when,
+            updated_on=when,
+            created_by=self.operator_id,
+        )
+        self.role_assignments[assignment.name] = assignment
+        self.changed()
+        return assignment
