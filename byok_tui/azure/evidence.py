@@ -42,3 +42,13 @@ def request_id_of(response: Any) -> str:
         if value:
             return str(value)
     return ""
+
+
+def text(value: Any) -> str:
+    """An SDK enum member or plain string as the string Azure sent ("" for None).
+
+    str() of the SDKs' (str, Enum) members gives "Reason.ACCOUNT_NAME_INVALID"; `.value` is the wire text.
+    """
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))

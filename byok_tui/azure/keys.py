@@ -8,7 +8,7 @@ from typing import Any
 
 from byok_tui.azure import clients
 from byok_tui.azure.errors import azure_errors
-from byok_tui.azure.evidence import Evidence
+from byok_tui.azure.evidence import Evidence, text
 from byok_tui.connection import Connection
 from byok_tui.models import KeyInfo
 
@@ -33,13 +33,13 @@ def key_info(key: Any, request_id: str = "") -> KeyInfo:
     return KeyInfo(
         name=key.name,
         kid=key.id,
-        kty=str(key.key_type.value if hasattr(key.key_type, "value") else key.key_type),
+        kty=text(key.key_type),
         size=_size(key.key),
         enabled=bool(props.enabled),
-        key_ops=tuple(str(getattr(op, "value", op)) for op in (key.key_operations or [])),
+        key_ops=tuple(text(op) for op in (key.key_operations or [])),
         expires_on=_iso(props.expires_on),
         not_before=_iso(props.not_before),
-        recovery_level=str(props.recovery_level or ""),
+        recovery_level=text(props.recovery_level),
         request_id=request_id,
     )
 

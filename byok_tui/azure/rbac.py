@@ -8,7 +8,7 @@ from typing import Any
 
 from byok_tui.azure import clients
 from byok_tui.azure.errors import azure_errors
-from byok_tui.azure.evidence import Evidence
+from byok_tui.azure.evidence import Evidence, text
 from byok_tui.connection import Connection
 from byok_tui.models import RoleAssignmentInfo
 
@@ -41,7 +41,7 @@ def _assignment(a: Any) -> RoleAssignmentInfo:
         scope=a.scope or "",
         role_definition_id=a.role_definition_id,
         principal_id=a.principal_id,
-        principal_type=str(a.principal_type or ""),
+        principal_type=text(a.principal_type),
     )
 
 
@@ -121,19 +121,27 @@ async def assign_role(
     role = ROLE_NAMES.get(role_guid, role_guid)
     with azure_errors(f"assign {role}"):
         async with clients.authorization(conn, subscription_id) as client:
+            existing = _same_role(await _list_at(client, scope, principal_id), role_guid, scope)
+            if existing:
+                return existing, False
             try:
                 created = await client.role_assignments.create(
                     scope, name, {"properties": properties}, **evidence.kwargs()
                 )
             except ResourceExistsError as exc:
-                if getattr(exc.error, "code", "") != "RoleAssignmentExists":
+                # Someone assigned it between our read and our write: adopt theirs.
+                existing = _same_role(await _list_at(client, scope, principal_id), role_guid, scope)
+                if getattr(exc.error, "code", "") != "RoleAssignmentExists" or existing is None:
                     raise
-                for a in await _list_at(client, scope, principal_id):
-                    if a.role_guid == role_guid.lower() and applies_to(a.scope, scope):
-                        return a, False
-                raise
+                return existing, False
     evidence.stop()
     return _assignment(created), True
+
+
+def _same_role(assignments: list[RoleAssignmentInfo], role_guid: str, scope: str) -> RoleAssignmentInfo | None:
+    return next(
+        (a for a in assignments if a.role_guid == role_guid.lower() and applies_to(a.scope, scope)), None
+    )
 
 
 async def _list_at(client: Any, scope: str, principal_id: str) -> list[RoleAssignmentInfo]:

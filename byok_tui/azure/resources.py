@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from byok_tui.azure import clients
 from byok_tui.azure.errors import azure_errors
-from byok_tui.azure.evidence import Evidence
+from byok_tui.azure.evidence import Evidence, text
 from byok_tui.connection import Connection
 from byok_tui.models import ResourceGroupInfo, SubscriptionInfo
 
@@ -21,7 +21,7 @@ async def list_subscriptions(conn: Connection) -> list[SubscriptionInfo]:
                     subscription_id=s.subscription_id,
                     tenant_id=s.tenant_id or "",
                     display_name=s.display_name or s.subscription_id,
-                    state=str(s.state or ""),
+                    state=text(s.state),
                 )
                 async for s in client.subscriptions.list()
             ]

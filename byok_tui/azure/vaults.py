@@ -6,7 +6,7 @@ from typing import Any
 
 from byok_tui.azure import clients
 from byok_tui.azure.errors import azure_errors
-from byok_tui.azure.evidence import Evidence
+from byok_tui.azure.evidence import Evidence, text
 from byok_tui.connection import Connection
 from byok_tui.models import NameCheck, VaultInfo
 
@@ -15,6 +15,11 @@ from byok_tui.models import NameCheck, VaultInfo
 # guarantee: a deleted key stays recoverable for the retention period.
 SOFT_DELETE_RETENTION_DAYS = 90
 BYOK_TAGS = {"purpose": "kore-byok", "created-by": "byok-tui"}
+KEY_PERMISSIONS = (
+    "encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify", "get", "list", "create", "update", "import",
+    "delete", "backup", "restore", "recover", "purge", "release", "rotate", "getrotationpolicy",
+    "setrotationpolicy",
+)  # fmt: skip
 
 
 def resource_group_of(resource_id: str) -> str:
@@ -41,14 +46,14 @@ def _vault(v: Any, request_id: str = "") -> VaultInfo:
         location=v.location,
         resource_group=resource_group_of(v.id),
         uri=p.vault_uri or "",
-        sku=str(p.sku.name).lower() if p.sku else "",
+        sku=text(p.sku.name).lower() if p.sku else "",
         tenant_id=p.tenant_id or "",
         # Soft delete is on unless explicitly off: Azure no longer lets new vaults turn it off.
         soft_delete=p.enable_soft_delete is not False,
         purge_protection=bool(p.enable_purge_protection),
         rbac_authorization=bool(p.enable_rbac_authorization),
-        public_network_access=str(p.public_network_access or "Enabled"),
-        default_action=str(acls.default_action) if acls and acls.default_action else "Allow",
+        public_network_access=text(p.public_network_access) or "Enabled",
+        default_action=(text(acls.default_action) if acls else "") or "Allow",
         ip_rules=tuple(r.value for r in (acls.ip_rules or [])) if acls else (),
         access_policy_object_ids=tuple(ap.object_id for ap in (p.access_policies or [])),
         request_id=request_id,
@@ -84,7 +89,7 @@ async def check_name(conn: Connection, subscription_id: str, name: str) -> NameC
             )
     return NameCheck(
         available=bool(result.name_available),
-        reason=str(result.reason or ""),
+        reason=text(result.reason),
         message=result.message or "",
     )
 
@@ -176,5 +181,6 @@ async def access_policy_permissions(
     granted: set[str] = set()
     for policy in v.properties.access_policies or []:
         if policy.object_id.lower() == object_id.lower() and policy.permissions:
-            granted |= {str(p).lower() for p in (policy.permissions.keys or [])}
-    return granted
+            granted |= {text(p).lower() for p in (policy.permissions.keys_property or [])}
+    # "all" is a legal key permission in access policies and means every key permission.
+    return granted | set(KEY_PERMISSIONS) if "all" in granted else granted
