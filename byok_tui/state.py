@@ -48,6 +48,21 @@ class SigninState:
     """Subscription that holds the vault, a GUID; "" until chosen."""
     operator_object_id: str = ""
     """Object id of the signed-in operator; "" when unknown."""
+    account: str = ""
+    """The operator's sign-in name (UPN) or app id, for display; "" when unknown."""
+
+
+@dataclass(frozen=True)
+class AuthorizeState:
+    """Step 1: the Kore application's service principal in this tenant."""
+
+    method: str = ""
+    """"service-principal" (the wizard creates it via Graph) or "consent-url" (an admin consents)."""
+    kore_client_id: str = ""
+    """Application (client) id of Kore's multi-tenant app, from the profile."""
+    sp_object_id: str = ""
+    """Object id of Kore's service principal in this tenant; "" until it exists."""
+    sp_display_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,46 @@ class VaultState:
 
 
 @dataclass(frozen=True)
+class AccessState:
+    """Step 3: what lets Kore's service principal use the key."""
+
+    mode: str = ""
+    """"rbac" (a Key Vault Crypto User assignment) or "policy" (an access policy); "" before apply."""
+    scope: str = ""
+    """Where the access was granted (the vault's resource id)."""
+    assignment_id: str = ""
+    """Resource id of the role assignment, for "rbac"."""
+
+
+@dataclass(frozen=True)
+class ShareState:
+    """Step 4: the hand-off to Kore.ai."""
+
+    export_dir: str = ""
+    """Folder the operator chose for the hand-off bundle; "" until exported."""
+    exported: tuple[str, ...] = ()
+    """Paths of the files written (JSON and Markdown)."""
+
+
+@dataclass(frozen=True)
+class NetworkState:
+    """Step 5: how Kore reaches the vault."""
+
+    mode: str = ""
+    """"private-endpoint" or "firewall"; "" until chosen."""
+    ip_rules: tuple[str, ...] = ()
+    """IPv4 addresses or CIDR ranges to allow (Kore's ranges from the profile, plus any added)."""
+    allow_trusted_services: bool = True
+    """Let trusted Microsoft services bypass the firewall (bypass = AzureServices)."""
+    allow_operator_ip: bool = True
+    """Also allow this machine's public IP, so the wizard's later checks still reach the vault."""
+    operator_ip: str = ""
+    """This machine's public IP as the vault saw it; "" when unknown."""
+    connection_name: str = ""
+    """Name of the approved private-endpoint connection, for "private-endpoint"."""
+
+
+@dataclass(frozen=True)
 class StepRecord:
     """How far one step has got."""
 
@@ -105,7 +160,11 @@ class WizardState:
     session_id: str = ""
     """Random id for this onboarding session (shown in the header and the journal)."""
     signin: SigninState = field(default_factory=SigninState)
+    authorize: AuthorizeState = field(default_factory=AuthorizeState)
     vault: VaultState = field(default_factory=VaultState)
+    access: AccessState = field(default_factory=AccessState)
+    share: ShareState = field(default_factory=ShareState)
+    network: NetworkState = field(default_factory=NetworkState)
     steps: dict[str, StepRecord] = field(default_factory=dict)
     """Progress per step id (see STEP_IDS); a missing entry means not started."""
 
