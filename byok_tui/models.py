@@ -90,3 +90,22 @@ class RoleAssignmentInfo:
     @property
     def role_guid(self) -> str:
         return self.role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+@dataclass(frozen=True)
+class ServicePrincipalInfo:
+    object_id: str
+    """The principal's object id in this tenant: what role assignments and access policies name."""
+    app_id: str
+    display_name: str
+    enabled: bool
+    owner_tenant_id: str = ""
+    """The tenant that owns the application (Kore's), when Graph reports it."""
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class OrganizationInfo:
+    tenant_id: str
+    display_name: str
+    default_domain: str = ""

@@ -61,6 +61,18 @@ REMEDIES: dict[str, str] = {
         "A service principal created moments ago takes time to replicate."
     ),
     "Throttled": "Azure is throttling requests: wait a minute and retry.",
+    # Microsoft Graph
+    "Authorization_RequestDenied": (
+        "Your account may not create service principals. Ask a Global Administrator, Application "
+        "Administrator or Cloud Application Administrator to open the admin-consent URL (option 1), "
+        "or to run this step."
+    ),
+    "Request_BadRequest": (
+        "Entra ID does not know this client id as a multi-tenant application: check the Kore client id "
+        "in your profile with Kore.ai support."
+    ),
+    "Request_ResourceNotFound": "The object does not exist in this tenant (yet); check the id.",
+    "TooManyRequests": "Azure is throttling requests: wait a minute and retry.",
 }
 
 STATUS_REMEDIES: dict[int, str] = {
@@ -121,6 +133,8 @@ def translate(exc: BaseException, action: str) -> AzureError:
             code=code,
             status=status,
         )
+    if _is_graph_error(exc):
+        return _graph_error(exc, title)
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
         return AzureError(
             f"{title}: Azure could not be reached",
@@ -130,12 +144,46 @@ def translate(exc: BaseException, action: str) -> AzureError:
     return AzureError(f"{title}: {type(exc).__name__}", detail=str(exc))
 
 
+def _is_graph_error(exc: BaseException) -> bool:
+    from kiota_abstractions.api_error import APIError
+
+    return isinstance(exc, APIError)
+
+
+def _graph_error(exc: BaseException, title: str) -> AzureError:
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None) or ""
+    message = getattr(error, "message", None) or str(exc)
+    inner = getattr(error, "inner_error", None)
+    request_id = getattr(inner, "request_id", None) or ""
+    if not request_id:
+        headers = getattr(exc, "response_headers", None) or {}
+        request_id = headers.get("request-id", "") if isinstance(headers, dict) else ""
+    status = getattr(exc, "response_status_code", None)
+    remedy = REMEDIES.get(code) or STATUS_REMEDIES.get(status or 0, "")
+    cls = AuthError if status == 401 else AzureError
+    return cls(f"{title}: {code or 'HTTP ' + str(status)}", detail=message, remedy=remedy,
+               request_id=request_id, code=code, status=status)  # fmt: skip
+
+
+def _network_error(exc: BaseException, title: str) -> AzureError:
+    return AzureError(
+        f"{title}: Azure could not be reached",
+        detail=str(exc) or type(exc).__name__,
+        remedy="Check the network, DNS and any proxy, then retry.",
+    )
+
+
 @contextlib.contextmanager
 def azure_errors(action: str) -> Iterator[None]:
-    """Turn any azure-core exception raised inside into an AzureError for `action`."""
+    """Turn any SDK exception raised inside (azure-core, Graph, httpx) into an AzureError for `action`."""
+    import httpx
     from azure.core.exceptions import AzureError as SdkError
+    from kiota_abstractions.api_error import APIError
 
     try:
         yield
-    except SdkError as exc:
+    except (SdkError, APIError) as exc:
         raise translate(exc, action) from exc
+    except httpx.HTTPError as exc:
+        raise _network_error(exc, f"Could not {action}") from exc

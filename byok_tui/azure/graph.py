@@ -1,0 +1,104 @@
+"""Microsoft Graph (msgraph-sdk): the tenant, the operator, and Kore's service principal."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from byok_tui.azure.errors import azure_errors
+from byok_tui.connection import Connection
+from byok_tui.models import OrganizationInfo, ServicePrincipalInfo
+
+SP_FIELDS = ["id", "appId", "displayName", "accountEnabled", "appOwnerOrganizationId"]
+
+
+@contextlib.asynccontextmanager
+async def _client(conn: Connection) -> AsyncIterator[Any]:
+    """A GraphServiceClient with the SDK's default middleware (retries, redirects, the /me rewrite)."""
+    import httpx
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from msgraph import GraphServiceClient
+    from msgraph.graph_request_adapter import GraphRequestAdapter, options
+    from msgraph_core import GraphClientFactory
+
+    base_url = conn.cloud.graph_endpoint + "/v1.0"
+    transport = conn.graph_transport_factory() if conn.graph_transport_factory else None
+    http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=httpx.Timeout(30.0))
+    http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
+    auth = AzureIdentityAuthenticationProvider(conn.credential, scopes=[conn.cloud.graph_scope])
+    adapter = GraphRequestAdapter(auth, client=http)
+    # httpx adds a trailing slash to base_url, which kiota turns into "/v1.0//servicePrincipals".
+    adapter.base_url = base_url
+    try:
+        yield GraphServiceClient(request_adapter=adapter)
+    finally:
+        await http.aclose()
+
+
+def _sp(sp: Any) -> ServicePrincipalInfo:
+    return ServicePrincipalInfo(
+        object_id=sp.id or "",
+        app_id=sp.app_id or "",
+        display_name=sp.display_name or sp.app_display_name or "",
+        enabled=sp.account_enabled is not False,
+        owner_tenant_id=str(sp.app_owner_organization_id or ""),
+    )
+
+
+async def find_service_principal(conn: Connection, app_id: str) -> ServicePrincipalInfo | None:
+    """The service principal of application `app_id` in this tenant, or None when there is none."""
+    from msgraph.generated.service_principals.service_principals_request_builder import (
+        ServicePrincipalsRequestBuilder,
+    )
+
+    query = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters(
+        filter=f"appId eq '{app_id}'", select=SP_FIELDS
+    )
+    config = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetRequestConfiguration(
+        query_parameters=query
+    )
+    with azure_errors("look up the Kore service principal"):
+        async with _client(conn) as graph:
+            page = await graph.service_principals.get(request_configuration=config)
+    found = [_sp(sp) for sp in (page.value if page else None) or []]
+    return found[0] if found else None
+
+
+async def create_service_principal(conn: Connection, app_id: str) -> tuple[ServicePrincipalInfo, bool]:
+    """Ensure the app has a service principal here (as `az ad sp create --id`). Returns (sp, created)."""
+    from msgraph.generated.models.service_principal import ServicePrincipal
+
+    existing = await find_service_principal(conn, app_id)
+    if existing:
+        return existing, False
+    with azure_errors("create the Kore service principal"):
+        async with _client(conn) as graph:
+            created = await graph.service_principals.post(ServicePrincipal(app_id=app_id))
+    return _sp(created), True
+
+
+async def organization(conn: Connection) -> OrganizationInfo:
+    with azure_errors("read the tenant"):
+        async with _client(conn) as graph:
+            page = await graph.organization.get()
+    org = (page.value or [None])[0] if page else None
+    if org is None:
+        return OrganizationInfo(tenant_id="", display_name="")
+    domains = org.verified_domains or []
+    default = next((d.name for d in domains if d.is_default), "")
+    return OrganizationInfo(tenant_id=org.id or "", display_name=org.display_name or "", default_domain=default)
+
+
+async def me(conn: Connection) -> dict[str, str]:
+    """{"object_id", "account", "display_name"} of the signed-in user."""
+    with azure_errors("read your account"):
+        async with _client(conn) as graph:
+            user = await graph.me.get()
+    return {
+        "object_id": user.id or "",
+        "account": user.user_principal_name or "",
+        "display_name": user.display_name or "",
+    }
