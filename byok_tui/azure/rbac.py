@@ -16,7 +16,13 @@ from byok_tui.models import RoleAssignmentInfo
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
 KEY_VAULT_CRYPTO_OFFICER = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603"
 KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
+KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 ROLE_NAMES = {
+    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER: "Key Vault Crypto Service Encryption User",
+    OWNER: "Owner",
+    CONTRIBUTOR: "Contributor",
     KEY_VAULT_CRYPTO_USER: "Key Vault Crypto User",
     KEY_VAULT_CRYPTO_OFFICER: "Key Vault Crypto Officer",
     KEY_VAULT_ADMINISTRATOR: "Key Vault Administrator",

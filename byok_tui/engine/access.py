@@ -1,0 +1,213 @@
+"""Step 3 of the seed: let Kore's service principal use the key, and nothing more.
+
+RBAC vault: "Key Vault Crypto User" at vault scope. Access-policy vault: a policy with exactly the
+operations Kore needs. Then wait out propagation instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+
+from byok_tui.azure.rbac import KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, KEY_VAULT_CRYPTO_USER
+from byok_tui.connection import Connection
+from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.waiting import retry_while_propagating
+from byok_tui.errors import ByokError, InputError
+from byok_tui.state import WizardState
+
+STEP_ID = "access"
+TITLE = "Grant Kore access"
+PURPOSE = "Let Kore.ai's service principal use your key for encryption, and nothing more."
+KORE_KEY_PERMISSIONS = ("get", "encrypt", "decrypt", "wrapKey", "unwrapKey")
+CRYPTO_USER = KEY_VAULT_CRYPTO_USER
+# Roles that do no more than what Kore needs on keys; anything else held by Kore is broader.
+NARROW_ROLES = frozenset({KEY_VAULT_CRYPTO_USER, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER})
+VISIBLE_POLL_SECONDS = 3.0
+VISIBLE_TIMEOUT_SECONDS = 120.0
+
+
+def problems(state: WizardState) -> list[InputError]:
+    found = []
+    if not state.vault.vault_id:
+        found.append(InputError("vault", "Step 2 must record the vault before access can be granted"))
+    if not state.authorize.sp_object_id:
+        found.append(InputError("authorize", "Step 1 must find Kore's service principal first"))
+    return found
+
+
+def _sp_label(state: WizardState) -> str:
+    return state.authorize.sp_display_name or state.authorize.sp_object_id
+
+
+def plan(state: WizardState) -> list[Change]:
+    v, sp = state.vault, state.authorize.sp_object_id
+    if v.rbac_authorization:
+        return [
+            Change(
+                id="access.role",
+                title=f"Assign Key Vault Crypto User to {_sp_label(state)} on {v.name}",
+                target=v.vault_id,
+                az=f'az role assignment create --role "Key Vault Crypto User" --assignee-object-id {sp} '
+                f"--assignee-principal-type ServicePrincipal --scope {v.vault_id}",
+                detail="Lets Kore read the key and encrypt, decrypt, wrap and unwrap with it; it cannot "
+                "create, delete or export keys.",
+            )
+        ]
+    return [
+        Change(
+            id="access.policy",
+            title=f"Add an access policy for {_sp_label(state)} on {v.name}: {', '.join(KORE_KEY_PERMISSIONS)}",
+            target=v.vault_id,
+            az=f"az keyvault set-policy --name {v.name} --object-id {sp} "
+            f"--key-permissions {' '.join(KORE_KEY_PERMISSIONS)}",
+        )
+    ]
+
+
+async def apply(state: WizardState, conn: Connection, change: Change, progress: Progress) -> WizardState:
+    if change.id == "access.role":
+        return await _ensure_role(state, conn, progress)
+    if change.id == "access.policy":
+        return await _ensure_policy(state, conn, progress)
+    raise ByokError(f"Unknown change {change.id!r} for the access step")
+
+
+def _record(state: WizardState, **fields) -> WizardState:
+    return dataclasses.replace(state, access=dataclasses.replace(state.access, **fields))
+
+
+async def _ensure_role(state: WizardState, conn: Connection, progress: Progress) -> WizardState:
+    from byok_tui.azure import rbac
+
+    v, sp, sub = state.vault, state.authorize.sp_object_id, state.signin.subscription_id
+    progress("Assigning Key Vault Crypto User to Kore's service principal…", 0.2)
+
+    async def assign():
+        # principalType lets ARM accept a principal Entra has not replicated to it yet.
+        return await rbac.assign_role(conn, sub, v.vault_id, CRYPTO_USER, sp, principal_type="ServicePrincipal")
+
+    assignment, created = await retry_while_propagating(
+        assign, progress, "Kore's new service principal", codes=frozenset({"PrincipalNotFound"})
+    )
+    progress(("Assigned" if created else "Already assigned") + " Key Vault Crypto User.", 0.6)
+    await _until(
+        lambda: _role_visible(conn, sub, v.vault_id, sp),
+        progress, "the role assignment to show on the vault",
+    )  # fmt: skip
+    progress("Kore's role is in place on the vault.", 1.0)
+    return _record(state, mode="rbac", scope=v.vault_id, assignment_id=assignment.id)
+
+
+async def _role_visible(conn: Connection, sub: str, scope: str, sp: str) -> bool:
+    from byok_tui.azure import rbac
+
+    return any(
+        a.role_guid == CRYPTO_USER and rbac.applies_to(a.scope, scope)
+        for a in await rbac.list_assignments(conn, sub, scope, sp)
+    )
+
+
+async def _ensure_policy(state: WizardState, conn: Connection, progress: Progress) -> WizardState:
+    from byok_tui.azure import vaults
+
+    v, sp, sub = state.vault, state.authorize.sp_object_id, state.signin.subscription_id
+    granted = await vaults.access_policy_permissions(conn, sub, v.resource_group, v.name, sp)
+    if {p.lower() for p in KORE_KEY_PERMISSIONS} <= granted:
+        progress("Kore's access policy already allows what it needs.", 1.0)
+    else:
+        progress("Adding Kore's access policy…", 0.4)
+        await vaults.add_access_policy(
+            conn, sub, v.resource_group, v.name, tenant_id=state.signin.tenant_id, object_id=sp,
+            key_permissions=list(KORE_KEY_PERMISSIONS),
+        )  # fmt: skip
+
+        async def visible() -> bool:
+            have = await vaults.access_policy_permissions(conn, sub, v.resource_group, v.name, sp)
+            return {p.lower() for p in KORE_KEY_PERMISSIONS} <= have
+
+        await _until(visible, progress, "the access policy to show on the vault")
+        progress("Kore's access policy is in place.", 1.0)
+    return _record(state, mode="policy", scope=v.vault_id, assignment_id="")
+
+
+async def _until(read, progress: Progress, what: str) -> None:
+    """Poll a read until it holds, showing how long we have waited; fail after a bounded wait."""
+    start = time.monotonic()
+    while not await read():
+        waited = time.monotonic() - start
+        if waited >= VISIBLE_TIMEOUT_SECONDS:
+            raise ByokError(
+                f"Timed out waiting for {what}",
+                remedy="Azure is slow to propagate the change; wait a few minutes and apply this step again.",
+            )
+        progress(f"Waiting for {what} ({int(waited)} s)…", None)
+        await asyncio.sleep(VISIBLE_POLL_SECONDS)
+
+
+async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
+    if not state.vault.vault_id or not state.authorize.sp_object_id:
+        return [CheckResult("access.granted", "Kore can use the key", "fail",
+                            detail="The vault or Kore's service principal is not recorded yet.",
+                            remedy="Finish Steps 1 and 2 first.")]  # fmt: skip
+    try:
+        if state.vault.rbac_authorization:
+            return await _check_role(state, conn)
+        return await _check_policy(state, conn)
+    except ByokError as exc:
+        return [CheckResult("access.granted", "Kore can use the key", "fail", detail=exc.detail or exc.title,
+                            remedy=exc.remedy, request_id=exc.request_id)]  # fmt: skip
+
+
+async def _check_role(state: WizardState, conn: Connection) -> list[CheckResult]:
+    from byok_tui.azure import rbac
+
+    v, sp, sub = state.vault, state.authorize.sp_object_id, state.signin.subscription_id
+    start = time.perf_counter()
+    assignments = [a for a in await rbac.list_assignments(conn, sub, v.vault_id, sp) if rbac.applies_to(a.scope, v.vault_id)]
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    exact = [a for a in assignments if a.role_guid == CRYPTO_USER and a.scope.lower() == v.vault_id.lower()]
+    results = [
+        CheckResult(
+            "access.granted", "Kore has Key Vault Crypto User on the vault", "pass" if exact else "fail",
+            detail=f"Assignment {exact[0].id.rsplit('/', 1)[-1]} at vault scope." if exact
+            else "No Key Vault Crypto User assignment for Kore at the vault's scope.",
+            remedy="" if exact else "Apply this step to assign it.", ms=ms,
+        )
+    ]  # fmt: skip
+    broader = [a for a in assignments if a.role_guid not in NARROW_ROLES or a.scope.lower() != v.vault_id.lower()]
+    results.append(_broader_check([f"{rbac.ROLE_NAMES.get(a.role_guid, a.role_guid)} at {a.scope}" for a in broader]))
+    return results
+
+
+async def _check_policy(state: WizardState, conn: Connection) -> list[CheckResult]:
+    from byok_tui.azure import vaults
+
+    v, sp, sub = state.vault, state.authorize.sp_object_id, state.signin.subscription_id
+    start = time.perf_counter()
+    granted = await vaults.access_policy_permissions(conn, sub, v.resource_group, v.name, sp)
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    needed = {p.lower() for p in KORE_KEY_PERMISSIONS}
+    missing = sorted(needed - granted)
+    results = [
+        CheckResult(
+            "access.granted", "Kore's access policy allows get, encrypt, decrypt, wrapKey, unwrapKey",
+            "fail" if missing else "pass",
+            detail=f"Missing: {', '.join(missing)}." if missing else "All five are granted.",
+            remedy="Apply this step to add them." if missing else "", ms=ms,
+        )
+    ]  # fmt: skip
+    results.append(_broader_check([f"key permission {p}" for p in sorted(granted - needed)]))
+    return results
+
+
+def _broader_check(extras: list[str]) -> CheckResult:
+    if not extras:
+        return CheckResult("access.least_privilege", "Kore holds no more access than it needs", "pass",
+                           detail="Only what encryption needs.")  # fmt: skip
+    return CheckResult(
+        "access.least_privilege", "Kore holds no more access than it needs", "warn",
+        detail="Also: " + "; ".join(extras) + ".",
+        remedy="Remove what Kore does not need; it only uses get, encrypt, decrypt, wrapKey and unwrapKey.",
+    )  # fmt: skip

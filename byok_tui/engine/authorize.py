@@ -1,0 +1,150 @@
+"""Step 1 of the seed: authorize the Kore application in your tenant.
+
+Option 1 (consent-url): an administrator opens the admin-consent URL; the wizard polls Graph until the
+service principal appears. Option 2 (service-principal): the wizard creates it, as `az ad sp create`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+
+from byok_tui.connection import Connection
+from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.errors import ByokError, InputError
+from byok_tui.models import ServicePrincipalInfo
+from byok_tui.state import WizardState
+
+STEP_ID = "authorize"
+TITLE = "Authorize the Kore app"
+PURPOSE = "Register Kore.ai's application in your tenant, so that it can be given access to your key."
+METHODS = ("service-principal", "consent-url")
+CONSENT_POLL_SECONDS = 5.0
+CONSENT_TIMEOUT_SECONDS = 15 * 60.0
+
+
+def consent_url(state: WizardState) -> str:
+    from byok_tui.clouds import get_cloud
+
+    return get_cloud(state.signin.cloud).admin_consent_url(state.signin.tenant_id, state.authorize.kore_client_id)
+
+
+def problems(state: WizardState) -> list[InputError]:
+    from byok_tui import validate
+
+    found = []
+    if message := validate.tenant_id(state.signin.tenant_id):
+        found.append(InputError("signin.tenant_id", message))
+    if message := validate.kore_client_id(state.authorize.kore_client_id):
+        found.append(InputError("authorize.kore_client_id", message))
+    if state.authorize.method not in METHODS:
+        found.append(InputError("authorize.method", f"choose one of: {', '.join(METHODS)}"))
+    return found
+
+
+def plan(state: WizardState) -> list[Change]:
+    app = state.authorize.kore_client_id
+    target = f"servicePrincipals(appId='{app}')"
+    if state.authorize.method == "consent-url":
+        return [
+            Change(
+                id="authorize.consent",
+                title="Wait until an administrator grants admin consent to the Kore.ai app",
+                target=target,
+                az=f"# open {consent_url(state)}\naz ad sp show --id {app}",
+                detail="A Global Administrator opens the URL and accepts; the wizard then finds the "
+                "service principal that consent created.",
+            )
+        ]
+    return [
+        Change(
+            id="authorize.service_principal",
+            title=f"Create the service principal of the Kore.ai app {app} in your tenant",
+            target=target,
+            az=f"az ad sp create --id {app}",
+        )
+    ]
+
+
+def _record(state: WizardState, sp: ServicePrincipalInfo) -> WizardState:
+    return dataclasses.replace(
+        state,
+        authorize=dataclasses.replace(
+            state.authorize, sp_object_id=sp.object_id, sp_display_name=sp.display_name
+        ),
+    )
+
+
+async def apply(state: WizardState, conn: Connection, change: Change, progress: Progress) -> WizardState:
+    from byok_tui.azure import graph
+
+    app = state.authorize.kore_client_id
+    if change.id == "authorize.service_principal":
+        progress(f"Looking for the service principal of {app}…", 0.2)
+        sp, created = await graph.create_service_principal(conn, app)
+        verb = "Created" if created else "Found existing"
+        progress(f"{verb} service principal {sp.display_name} ({sp.object_id}).", 1.0)
+        return _record(state, sp)
+    if change.id == "authorize.consent":
+        return _record(state, await _await_consent(conn, app, progress))
+    raise ByokError(f"Unknown change {change.id!r} for the authorize step")
+
+
+async def _await_consent(conn: Connection, app: str, progress: Progress) -> ServicePrincipalInfo:
+    from byok_tui.azure import graph
+
+    start = time.monotonic()
+    checks = 0
+    while True:
+        checks += 1
+        sp = await graph.find_service_principal(conn, app)
+        if sp is not None:
+            progress(f"Consent granted: found {sp.display_name} ({sp.object_id}).", 1.0)
+            return sp
+        waited = time.monotonic() - start
+        if waited >= CONSENT_TIMEOUT_SECONDS:
+            raise ByokError(
+                "Admin consent has not been granted yet",
+                detail=f"No service principal for {app} after {int(waited)} s ({checks} checks).",
+                remedy="Open the admin-consent URL as a Global Administrator and accept, then apply again.",
+            )
+        progress(f"Waiting for admin consent… checked {checks} time(s), {int(waited)} s so far.",
+                 min(waited / CONSENT_TIMEOUT_SECONDS, 0.99))  # fmt: skip
+        await asyncio.sleep(CONSENT_POLL_SECONDS)
+
+
+async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
+    from byok_tui.azure import graph
+
+    app = state.authorize.kore_client_id
+    start = time.perf_counter()
+    try:
+        sp = await graph.find_service_principal(conn, app)
+    except ByokError as exc:
+        return [CheckResult("authorize.exists", "Kore service principal exists", "fail", detail=exc.detail or
+                            exc.title, remedy=exc.remedy, request_id=exc.request_id)]  # fmt: skip
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    if sp is None:
+        return [
+            CheckResult(
+                "authorize.exists", "Kore service principal exists", "fail",
+                detail=f"No service principal with appId {app} in this tenant.",
+                remedy="Apply this step: create it, or have an administrator open the admin-consent URL.", ms=ms,
+            )
+        ]  # fmt: skip
+    results = [
+        CheckResult("authorize.exists", "Kore service principal exists", "pass",
+                    detail=f"{sp.display_name}, object id {sp.object_id}.", ms=ms),
+        CheckResult(
+            "authorize.enabled", "Kore service principal is enabled", "pass" if sp.enabled else "fail",
+            detail="Sign-in is enabled." if sp.enabled else "The service principal is disabled.",
+            remedy="" if sp.enabled else "Enable it in Entra ID > Enterprise applications > Properties.",
+        ),
+    ]  # fmt: skip
+    recorded = state.authorize.sp_object_id
+    if recorded and recorded.lower() != sp.object_id.lower():
+        results.append(CheckResult("authorize.recorded", "Recorded object id matches", "warn",
+                                   detail=f"Recorded {recorded}, Entra has {sp.object_id}.",
+                                   remedy="Apply this step again to record the current one."))  # fmt: skip
+    return results
