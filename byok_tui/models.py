@@ -109,3 +109,17 @@ class OrganizationInfo:
     tenant_id: str
     display_name: str
     default_domain: str = ""
+
+
+@dataclass(frozen=True)
+class EndpointConnectionInfo:
+    """A private-endpoint connection on a vault (someone's private endpoint asking to reach it)."""
+
+    name: str
+    id: str
+    status: str
+    """"Pending", "Approved", "Rejected" or "Disconnected"."""
+    private_endpoint_id: str
+    """Resource id of the private endpoint, in the requester's subscription."""
+    description: str = ""
+    etag: str = ""

@@ -37,7 +37,7 @@ def vault_id(subscription_id: str, resource_group: str, name: str) -> str:
     )
 
 
-def _vault(v: Any, request_id: str = "") -> VaultInfo:
+def vault_info(v: Any, request_id: str = "") -> VaultInfo:
     p = v.properties
     acls = p.network_acls
     return VaultInfo(
@@ -70,13 +70,13 @@ async def get_vault(conn: Connection, subscription_id: str, resource_group: str,
                 v = await client.vaults.get(resource_group, name, **evidence.kwargs())
             except ResourceNotFoundError:
                 return None
-    return _vault(v, evidence.request_id)
+    return vault_info(v, evidence.request_id)
 
 
 async def list_vaults(conn: Connection, subscription_id: str, resource_group: str) -> list[VaultInfo]:
     with azure_errors(f"list key vaults in {resource_group}"):
         async with clients.keyvault_mgmt(conn, subscription_id) as client:
-            vaults = [_vault(v) async for v in client.vaults.list_by_resource_group(resource_group)]
+            vaults = [vault_info(v) async for v in client.vaults.list_by_resource_group(resource_group)]
     return sorted(vaults, key=lambda v: v.name.lower())
 
 
@@ -126,7 +126,7 @@ async def create_vault(
             )
             v = await poller.result()
     evidence.stop()
-    return _vault(v, evidence.request_id)
+    return vault_info(v, evidence.request_id)
 
 
 async def enable_purge_protection(
@@ -142,7 +142,7 @@ async def enable_purge_protection(
                 **evidence.kwargs(),
             )
     evidence.stop()
-    return _vault(v, evidence.request_id)
+    return vault_info(v, evidence.request_id)
 
 
 async def add_access_policy(

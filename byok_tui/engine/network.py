@@ -1,0 +1,251 @@
+"""Step 5 of the seed: how Kore's platform reaches the vault.
+
+Option A (recommended): approve Kore's private-endpoint connection. Option B: the vault firewall
+(default Deny, trusted Microsoft services, Kore's IP ranges) with the operator's own IP offered, so
+that this wizard's later checks still reach the vault.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import time
+
+from byok_tui.connection import Connection
+from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.errors import ByokError, InputError
+from byok_tui.models import EndpointConnectionInfo
+from byok_tui.state import WizardState
+
+STEP_ID = "network"
+TITLE = "Network access"
+PURPOSE = "Decide how Kore.ai reaches your vault: a private endpoint (recommended) or the vault firewall."
+MODES = ("private-endpoint", "firewall")
+APPROVAL_NOTE = "Approved by byok-tui for Kore.ai BYOK"
+LOCKOUT_WARNING = (
+    "Without your own IP in the firewall, this machine can no longer reach the vault: the wizard's later "
+    "checks (and Test Configuration) will fail until you add it or run from an allowed network."
+)
+
+
+def rules(state: WizardState) -> list[str]:
+    """The IP rules the firewall will hold: the asked ones, plus this machine's address when allowed."""
+    wanted = list(state.network.ip_rules)
+    if state.network.allow_operator_ip and state.network.operator_ip:
+        wanted.append(state.network.operator_ip)
+    # Azure stores single addresses as written; compare as networks to drop duplicates like a.b.c.d/32.
+    seen, out = set(), []
+    for rule in wanted:
+        net = ipaddress.ip_network(rule, strict=False)
+        if net not in seen:
+            seen.add(net)
+            out.append(rule)
+    return out
+
+
+def problems(state: WizardState) -> list[InputError]:
+    from byok_tui import validate
+
+    found = []
+    if not state.vault.vault_id:
+        found.append(InputError("vault", "Step 2 must record the vault first"))
+    if state.network.mode not in MODES:
+        found.append(InputError("network.mode", f"choose one of: {', '.join(MODES)}"))
+    if state.network.mode == "firewall":
+        for rule in state.network.ip_rules:
+            if message := validate.ip_rule(rule):
+                found.append(InputError("network.ip_rules", message))
+        if state.network.allow_operator_ip and not state.network.operator_ip:
+            found.append(InputError("network.operator_ip", "is unknown: look it up, or decline adding it"))
+        if not rules(state) and not state.network.allow_trusted_services:
+            found.append(InputError("network.ip_rules", "would block everyone, Kore included: add Kore's ranges"))
+    return found
+
+
+def plan(state: WizardState) -> list[Change]:
+    v, n = state.vault, state.network
+    if n.mode == "private-endpoint":
+        name = n.connection_name or "<the pending Kore connection>"
+        return [
+            Change(
+                id="network.approve",
+                title=f"Approve Kore's private-endpoint connection {name} on {v.name}",
+                target=f"{v.vault_id}/privateEndpointConnections/{n.connection_name}" if n.connection_name
+                else v.vault_id,
+                az=f'az keyvault private-endpoint-connection approve --vault-name {v.name} '
+                f'--resource-group {v.resource_group} --name {name} --description "{APPROVAL_NOTE}"',
+            )
+        ]  # fmt: skip
+    allowed = rules(state)
+    commands = [
+        f"az keyvault update --name {v.name} --resource-group {v.resource_group} --default-action Deny "
+        f"--bypass {'AzureServices' if n.allow_trusted_services else 'None'}"
+    ] + [f"az keyvault network-rule add --name {v.name} --ip-address {rule}" for rule in allowed]
+    who = ", ".join(allowed) or "no address"
+    return [
+        Change(
+            id="network.firewall",
+            title=f"Turn on the firewall of {v.name}: deny by default, allow {who}"
+            + (" and trusted Microsoft services" if n.allow_trusted_services else ""),
+            target=v.vault_id,
+            az="\n".join(commands),
+            destructive=True,
+            detail="Callers not listed lose access to the vault's data plane."
+            + ("" if n.allow_operator_ip else " " + LOCKOUT_WARNING),
+        )
+    ]
+
+
+async def apply(state: WizardState, conn: Connection, change: Change, progress: Progress) -> WizardState:
+    if change.id == "network.approve":
+        return await _approve(state, conn, progress)
+    if change.id == "network.firewall":
+        return await _firewall(state, conn, progress)
+    raise ByokError(f"Unknown change {change.id!r} for the network step")
+
+
+def kore_connection(
+    connections: list[EndpointConnectionInfo], preferred: str = ""
+) -> EndpointConnectionInfo | None:
+    """The connection to approve: the named one, else the only pending one, else an approved one."""
+    if preferred:
+        return next((c for c in connections if c.name == preferred), None)
+    pending = [c for c in connections if c.status == "Pending"]
+    if len(pending) == 1:
+        return pending[0]
+    if len(pending) > 1:
+        raise ByokError(
+            f"{len(pending)} private-endpoint connections are pending",
+            remedy="Choose Kore's connection by name (Kore.ai support tells you its private endpoint id).",
+        )
+    return next((c for c in connections if c.status == "Approved"), None)
+
+
+async def _approve(state: WizardState, conn: Connection, progress: Progress) -> WizardState:
+    from byok_tui.azure import network
+
+    v, sub = state.vault, state.signin.subscription_id
+    progress(f"Reading the private-endpoint connections of {v.name}…", 0.2)
+    found = kore_connection(await network.list_connections(conn, sub, v.resource_group, v.name),
+                            state.network.connection_name)  # fmt: skip
+    if found is None:
+        raise ByokError(
+            "No private-endpoint connection from Kore is waiting for approval yet",
+            detail=f"Vault {v.name} has no pending connection" + (
+                f" named {state.network.connection_name}" if state.network.connection_name else "") + ".",
+            remedy=f"Ask Kore.ai support to create their private endpoint to your vault (resource id "
+            f"{v.vault_id}). It then shows here as Pending: apply this step again to approve it.",
+        )  # fmt: skip
+    if found.status == "Approved":
+        progress(f"Connection {found.name} is already approved.", 1.0)
+    elif found.status != "Pending":
+        raise ByokError(
+            f"Connection {found.name} is {found.status}",
+            remedy="A rejected or disconnected connection cannot be approved: ask Kore.ai support to create "
+            "a new private endpoint request.",
+        )
+    else:
+        progress(f"Approving connection {found.name}…", 0.6)
+        found = await network.set_connection_status(conn, sub, v.resource_group, v.name, found, "Approved",
+                                                    APPROVAL_NOTE)  # fmt: skip
+        progress(f"Approved {found.name}.", 1.0)
+    return dataclasses.replace(state, network=dataclasses.replace(state.network, connection_name=found.name))
+
+
+async def _firewall(state: WizardState, conn: Connection, progress: Progress) -> WizardState:
+    from byok_tui.azure import network
+
+    v, n = state.vault, state.network
+    progress(f"Updating the firewall of {v.name}…", 0.4)
+    await network.set_firewall(conn, state.signin.subscription_id, v.resource_group, v.name,
+                               ip_rules=rules(state), bypass_azure_services=n.allow_trusted_services)  # fmt: skip
+    progress("Firewall updated.", 1.0)
+    return state
+
+
+async def lookup_operator_ip(state: WizardState, conn: Connection) -> str:
+    """This machine's public IP as the vault sees it, for the firewall form."""
+    from byok_tui.azure import network
+
+    return await network.caller_ip(conn, state.vault.vault_uri)
+
+
+async def list_connections(state: WizardState, conn: Connection) -> list[EndpointConnectionInfo]:
+    from byok_tui.azure import network
+
+    v = state.vault
+    return await network.list_connections(conn, state.signin.subscription_id, v.resource_group, v.name)
+
+
+async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
+    try:
+        if state.network.mode == "private-endpoint":
+            results = await _check_connection(state, conn)
+        else:
+            results = await _check_firewall(state, conn)
+    except ByokError as exc:
+        return [CheckResult("network.configured", "Network access as intended", "fail",
+                            detail=exc.detail or exc.title, remedy=exc.remedy, request_id=exc.request_id)]
+    return [*results, await _check_reachable(state, conn)]
+
+
+async def _check_connection(state: WizardState, conn: Connection) -> list[CheckResult]:
+    connections = await list_connections(state, conn)
+    name = state.network.connection_name
+    found = next((c for c in connections if c.name == name), None) if name else None
+    ok = found is not None and found.status == "Approved"
+    return [
+        CheckResult(
+            "network.configured", "Kore's private-endpoint connection is approved", "pass" if ok else "fail",
+            detail=f"{found.name}: {found.status}." if found else "No recorded connection on the vault.",
+            remedy="" if ok else "Apply this step once Kore's connection is pending.",
+        )
+    ]  # fmt: skip
+
+
+async def _check_firewall(state: WizardState, conn: Connection) -> list[CheckResult]:
+    from byok_tui.azure import vaults
+
+    v = state.vault
+    start = time.perf_counter()
+    vault = await vaults.get_vault(conn, state.signin.subscription_id, v.resource_group, v.name)
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    if vault is None:
+        return [CheckResult("network.configured", "Firewall as intended", "fail", detail="The vault is gone.")]
+    have = {ipaddress.ip_network(r, strict=False) for r in vault.ip_rules}
+    missing = [r for r in rules(state) if ipaddress.ip_network(r, strict=False) not in have]
+    problems = []
+    if vault.default_action != "Deny":
+        problems.append(f"default action is {vault.default_action}")
+    if missing:
+        problems.append(f"not allowed yet: {', '.join(missing)}")
+    return [
+        CheckResult(
+            "network.configured", "Firewall denies by default and allows Kore", "fail" if problems else "pass",
+            detail="; ".join(problems).capitalize() + "." if problems
+            else f"Deny by default; allowed: {', '.join(vault.ip_rules) or 'none'}.",
+            remedy="Apply this step again." if problems else "", request_id=vault.request_id, ms=ms,
+        )
+    ]  # fmt: skip
+
+
+async def _check_reachable(state: WizardState, conn: Connection) -> CheckResult:
+    from byok_tui.azure import keys
+
+    title = "The vault still answers from here"
+    start = time.perf_counter()
+    try:
+        key = await keys.get_key(conn, state.vault.vault_uri, state.vault.key_name)
+    except ByokError as exc:
+        firewall = exc.code in ("ForbiddenByFirewall", "ForbiddenByConnection")
+        return CheckResult(
+            "network.reachable", title, "warn" if firewall and not state.network.allow_operator_ip else "fail",
+            detail=exc.detail or exc.title,
+            remedy=LOCKOUT_WARNING if firewall else exc.remedy, request_id=exc.request_id,
+        )  # fmt: skip
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    return CheckResult(
+        "network.reachable", title, "pass" if key else "fail",
+        detail="Read the key through the vault's network rules." if key else "The key is missing.",
+        request_id=key.request_id if key else "", ms=ms,
+    )  # fmt: skip
