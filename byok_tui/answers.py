@@ -1,7 +1,8 @@
 """The answers file for headless runs: TOML with the same fields the screens ask for.
 
 Parsed strictly: an unknown key, a wrong type or a value that breaks a rule is an InputError naming
-the field (`vault.name`) and the rule, raised before anything touches Azure.
+the field (`vault.name`) and the rule, raised before anything touches Azure. Sections other than
+[signin] are optional: a step whose section is absent is skipped (see headless.py).
 """
 
 from __future__ import annotations
@@ -14,35 +15,64 @@ from typing import Any
 from byok_tui.errors import InputError
 from byok_tui.state import VaultState, WizardState
 
-# field -> (type, required). Types are what TOML gives us.
-SIGNIN_FIELDS: dict[str, tuple[type, bool]] = {
-    "tenant_id": (str, True),
-    "subscription_id": (str, True),
-    "cloud": (str, False),
-    "method": (str, False),
+# section -> field -> (type, required when the section is present). Types are what TOML gives us.
+FIELDS: dict[str, dict[str, tuple[type, bool]]] = {
+    "profile": {"cloud": (str, False), "kore_client_id": (str, False)},
+    "signin": {
+        "tenant_id": (str, True),
+        "subscription_id": (str, True),
+        "cloud": (str, False),
+        "method": (str, False),
+    },
+    "authorize": {"method": (str, True)},
+    "vault": {
+        "resource_group": (str, True),
+        "create_resource_group": (bool, False),
+        "location": (str, False),
+        "name": (str, True),
+        "create_vault": (bool, False),
+        "sku": (str, False),
+        "enable_purge_protection": (bool, False),
+        "key_name": (str, True),
+        "create_key": (bool, False),
+        "key_size": (int, False),
+        "key_hsm": (bool, False),
+    },
+    "share": {"export_dir": (str, True)},
+    "network": {
+        "mode": (str, True),
+        "ip_rules": (list, False),
+        "allow_trusted_services": (bool, False),
+        "allow_operator_ip": (bool, False),
+        "connection_name": (str, False),
+    },
 }
-VAULT_FIELDS: dict[str, tuple[type, bool]] = {
-    "resource_group": (str, True),
-    "create_resource_group": (bool, False),
-    "location": (str, False),
-    "name": (str, True),
-    "create_vault": (bool, False),
-    "sku": (str, False),
-    "enable_purge_protection": (bool, False),
-    "key_name": (str, True),
-    "create_key": (bool, False),
-    "key_size": (int, False),
-    "key_hsm": (bool, False),
-}
-SECTIONS = {"signin": SIGNIN_FIELDS, "vault": VAULT_FIELDS}
-SIGNIN_METHODS = ("azure-cli", "environment", "sandbox")
-TYPE_NAMES = {str: "text in quotes", bool: "true or false", int: "a whole number"}
+REQUIRED_SECTIONS = ("signin",)
+SIGNIN_METHODS = ("sandbox", "device-code", "azure-cli", "environment")
+AUTHORIZE_METHODS = ("service-principal", "consent-url")
+NETWORK_MODES = ("firewall", "private-endpoint")
+TYPE_NAMES = {str: "text in quotes", bool: "true or false", int: "a whole number", list: "a list [...]"}
 
 
 @dataclasses.dataclass(frozen=True)
 class Answers:
-    signin: dict[str, Any]
-    vault: dict[str, Any]
+    sections: dict[str, dict[str, Any]]
+    """Only the sections the file has, each with only the fields it gives."""
+
+    def has(self, section: str) -> bool:
+        return section in self.sections
+
+    def get(self, section: str) -> dict[str, Any]:
+        return self.sections.get(section, {})
+
+    # The two every run needs, for readability at call sites.
+    @property
+    def signin(self) -> dict[str, Any]:
+        return self.get("signin")
+
+    @property
+    def vault(self) -> dict[str, Any]:
+        return self.get("vault")
 
 
 def load(path: str | Path) -> Answers:
@@ -59,17 +89,17 @@ def parse(text: str) -> Answers:
     except tomllib.TOMLDecodeError as e:
         raise InputError("answers", f"not valid TOML ({e})") from e
     for section in data:
-        if section not in SECTIONS:
-            raise InputError(section, f"unknown section; expected one of: {', '.join(SECTIONS)}")
-    parsed = {name: _section(name, data.get(name), fields) for name, fields in SECTIONS.items()}
-    answers = Answers(**parsed)
+        if section not in FIELDS:
+            raise InputError(section, f"unknown section; expected one of: {', '.join(FIELDS)}")
+    for section in REQUIRED_SECTIONS:
+        if section not in data:
+            raise InputError(section, f"the [{section}] section is required")
+    answers = Answers({name: _section(name, data[name], FIELDS[name]) for name in FIELDS if name in data})
     _check_rules(answers)
     return answers
 
 
 def _section(name: str, raw: Any, fields: dict[str, tuple[type, bool]]) -> dict[str, Any]:
-    if raw is None:
-        raw = {}
     if not isinstance(raw, dict):
         raise InputError(name, "must be a [section] table")
     for key in raw:
@@ -89,39 +119,81 @@ def _section(name: str, raw: Any, fields: dict[str, tuple[type, bool]]) -> dict[
     return out
 
 
-def _check_rules(answers: Answers) -> None:
-    from byok_tui import clouds, validate
+def _one_of(field: str, value: str, choices: tuple[str, ...]) -> tuple[str, str | None]:
+    return field, None if value in choices else f"must be one of: {', '.join(choices)}"
 
-    s, v = answers.signin, answers.vault
-    rules = [
+
+def _check_rules(answers: Answers) -> None:
+    from byok_tui import validate
+
+    rules: list[tuple[str, str | None]] = []
+    s = answers.signin
+    rules += [
         ("signin.tenant_id", validate.tenant_id(s["tenant_id"])),
         ("signin.subscription_id", validate.subscription_id(s["subscription_id"])),
+    ]
+    if "method" in s:
+        rules.append(_one_of("signin.method", s["method"], SIGNIN_METHODS))
+    for section in ("signin", "profile"):
+        if cloud := answers.get(section).get("cloud"):
+            rules.append((f"{section}.cloud", _cloud_problem(cloud)))
+    if kore := answers.get("profile").get("kore_client_id"):
+        rules.append(("profile.kore_client_id", validate.kore_client_id(kore)))
+    if answers.has("authorize"):
+        rules.append(_one_of("authorize.method", answers.get("authorize")["method"], AUTHORIZE_METHODS))
+    if answers.has("vault"):
+        rules += _vault_rules(answers.vault)
+    if answers.has("share") and not answers.get("share")["export_dir"].strip():
+        rules.append(("share.export_dir", "must name a folder"))
+    if answers.has("network"):
+        rules += _network_rules(answers.get("network"))
+    for field, message in rules:
+        if message:
+            raise InputError(field, message)
+
+
+def _cloud_problem(name: str) -> str | None:
+    from byok_tui import clouds
+
+    try:
+        clouds.get_cloud(name)
+    except clouds.UnknownCloud as e:
+        return str(e)
+    return None
+
+
+def _vault_rules(v: dict[str, Any]) -> list[tuple[str, str | None]]:
+    from byok_tui import validate
+
+    rules = [
         ("vault.resource_group", validate.resource_group_name(v["resource_group"])),
         ("vault.name", validate.vault_name(v["name"])),
-        ("vault.key_name", validate.key_name(v["key_name"])),
+        ("vault.key_name", validate.key_name(v["key_name"], existing=v.get("create_key") is False)),
     ]
-    if "cloud" in s:
-        try:
-            clouds.get_cloud(s["cloud"])
-        except clouds.UnknownCloud as e:
-            rules.append(("signin.cloud", str(e)))
-    if "method" in s and s["method"] not in SIGNIN_METHODS:
-        rules.append(("signin.method", f"must be one of: {', '.join(SIGNIN_METHODS)}"))
     if "sku" in v:
         rules.append(("vault.sku", validate.sku(v["sku"])))
     if "key_size" in v:
         rules.append(("vault.key_size", validate.key_size(v["key_size"])))
-    creating = v.get("create_resource_group", False) or v.get("create_vault", True)
-    if creating:
+    if v.get("create_resource_group", False) or v.get("create_vault", True):
         if "location" not in v:
             rules.append(("vault.location", "is required when creating a resource group or a vault"))
         else:
             rules.append(("vault.location", validate.location(v["location"])))
     if v.get("key_hsm") and str(v.get("sku", "standard")).lower() != "premium":
-        rules.append(("vault.key_hsm", "HSM-backed keys need sku = \"premium\""))
-    for field, message in rules:
-        if message:
-            raise InputError(field, message)
+        rules.append(("vault.key_hsm", 'HSM-backed keys need sku = "premium"'))
+    return rules
+
+
+def _network_rules(n: dict[str, Any]) -> list[tuple[str, str | None]]:
+    from byok_tui import validate
+
+    rules = [_one_of("network.mode", n["mode"], NETWORK_MODES)]
+    for i, rule in enumerate(n.get("ip_rules", [])):
+        if not isinstance(rule, str):
+            rules.append((f"network.ip_rules[{i}]", "must be text in quotes"))
+        else:
+            rules.append((f"network.ip_rules[{i}]", validate.ip_rule(rule)))
+    return rules
 
 
 def apply_to(answers: Answers, state: WizardState) -> WizardState:
@@ -130,10 +202,41 @@ def apply_to(answers: Answers, state: WizardState) -> WizardState:
         state.signin,
         tenant_id=answers.signin["tenant_id"].lower(),
         subscription_id=answers.signin["subscription_id"].lower(),
-        cloud=answers.signin.get("cloud", state.signin.cloud),
+        cloud=answers.signin.get("cloud") or answers.get("profile").get("cloud") or state.signin.cloud,
         method=answers.signin.get("method", state.signin.method),
     )
-    fields = dict(answers.vault)
+    state = dataclasses.replace(state, signin=signin)
+    if answers.has("authorize") or answers.get("profile").get("kore_client_id"):
+        fields = {"method": answers.get("authorize").get("method", state.authorize.method)}
+        if kore := answers.get("profile").get("kore_client_id"):
+            fields["kore_client_id"] = kore.lower()
+        state = _replace_section(state, "authorize", fields)
+    if answers.has("vault"):
+        state = _apply_vault(answers.vault, state)
+    if answers.has("share"):
+        state = _replace_section(state, "share", dict(answers.get("share")))
+    if answers.has("network"):
+        fields = dict(answers.get("network"))
+        if "ip_rules" in fields:
+            fields["ip_rules"] = tuple(fields["ip_rules"])
+        state = _replace_section(state, "network", fields)
+    return state
+
+
+def _replace_section(state: WizardState, name: str, fields: dict[str, Any]) -> WizardState:
+    old = getattr(state, name)
+    new = dataclasses.replace(old, **fields)
+    state = dataclasses.replace(state, **{name: new})
+    if new != old:
+        # New answers mean the step must be applied again (adopting what exists) and checked.
+        state = state.with_step(name, dataclasses.replace(state.step(name), applied=False, checked=""))
+    return state
+
+
+
+
+def _apply_vault(fields: dict[str, Any], state: WizardState) -> WizardState:
+    fields = dict(fields)
     if "sku" in fields:
         fields["sku"] = fields["sku"].lower()
     old = state.vault
@@ -141,12 +244,12 @@ def apply_to(answers: Answers, state: WizardState) -> WizardState:
         fields["name"].lower(),
         fields["resource_group"].lower(),
     )
+    # What Azure reported belongs to the vault and key it was reported for.
     base = old if same_vault else VaultState()
     if same_vault and old.key_name != fields["key_name"]:
         base = dataclasses.replace(base, key_id="")
-    vault = dataclasses.replace(base, **fields)
-    new = dataclasses.replace(state, signin=signin, vault=vault)
-    if vault != old:
-        # New answers mean the step must be applied (adopting what exists) and checked again.
-        new = new.with_step("vault", dataclasses.replace(state.step("vault"), applied=False, checked=""))
-    return new
+    new = dataclasses.replace(base, **fields)
+    state = dataclasses.replace(state, vault=new)
+    if new != old:
+        state = state.with_step("vault", dataclasses.replace(state.step("vault"), applied=False, checked=""))
+    return state

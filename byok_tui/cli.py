@@ -22,6 +22,8 @@ def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     default = None if top else argparse.SUPPRESS
     p.add_argument("--session", metavar="FILE", default=default, help="session file (default: "
                    "$BYOK_TUI_SESSION or ~/.local/state/byok-tui/session.json)")  # fmt: skip
+    p.add_argument("--profile", metavar="FILE", default=default,
+                   help="Kore profile (default: $BYOK_TUI_PROFILE or ./byok.toml)")  # fmt: skip
     p.add_argument("--cloud", metavar="NAME", default=default,
                    help="AzureCloud, AzureUSGovernment or AzureChinaCloud")  # fmt: skip
     p.add_argument("--log-file", metavar="FILE", default=default,

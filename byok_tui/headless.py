@@ -13,11 +13,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TextIO
 
 from byok_tui import answers as answers_mod
+from byok_tui import profile as profile_mod
 from byok_tui.connection import Connection
+from byok_tui.engine import access as access_step
+from byok_tui.engine import authorize as authorize_step
+from byok_tui.engine import network as network_step
 from byok_tui.engine import runner, signin
+from byok_tui.engine import share as share_step
 from byok_tui.engine import vault as vault_step
 from byok_tui.engine.model import Change, CheckResult, overall
 from byok_tui.errors import ByokError, InputError
@@ -25,8 +31,37 @@ from byok_tui.session import Session, new_session_id
 from byok_tui.state import WizardState
 
 GLYPH = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "–"}
-STEPS = (vault_step,)
-"""Steps the headless run can perform so far, in order."""
+
+
+@dataclasses.dataclass(frozen=True)
+class HeadlessStep:
+    module: ModuleType
+    section: str | None
+    """The answers section that asks for this step; None when the step needs no answers of its own."""
+    prerequisite: Callable[[WizardState], str | None]
+    """What must already be true (from earlier steps), or None when the step can run."""
+
+
+def _needs_sp(state: WizardState) -> str | None:
+    return None if state.authorize.sp_object_id else "Step 1 has not found Kore's service principal (add [authorize])"
+
+
+def _needs_vault(state: WizardState) -> str | None:
+    return None if state.vault.vault_id and state.vault.key_id else "Step 2 has not recorded the vault (add [vault])"
+
+
+def _needs_kore_app(state: WizardState) -> str | None:
+    return None if state.authorize.kore_client_id else "the Kore client id is unknown (set [profile] kore_client_id)"
+
+
+STEPS = (
+    HeadlessStep(authorize_step, "authorize", _needs_kore_app),
+    HeadlessStep(vault_step, "vault", lambda s: None),
+    HeadlessStep(access_step, None, lambda s: _needs_sp(s) or _needs_vault(s)),
+    HeadlessStep(share_step, "share", _needs_vault),
+    HeadlessStep(network_step, "network", _needs_vault),
+)
+"""Steps the headless run performs, in the guide's order."""
 
 
 def _err(text: str) -> None:
@@ -91,43 +126,82 @@ async def run(args: Any) -> int:
     answers = answers_mod.load(args.answers)
     session = Session(args.session)
     state = session.load() or WizardState(session_id=new_session_id())
-    state = answers_mod.apply_to(answers, state)
-    for problem in vault_step.problems(state):
-        raise problem
-    conn, _sb = await _connection_for(args, answers)
+    state = _with_profile(answers_mod.apply_to(answers, state), profile_mod.load(getattr(args, "profile", None)))
+    conn, sb = await _connection_for(args, answers)
+    out = sys.stderr if args.json else sys.stdout
     try:
-        operator = await signin.operator_object_id(conn)
-        state = dataclasses.replace(
-            state, signin=dataclasses.replace(state.signin, operator_object_id=operator,
-                                              method=state.signin.method or ("sandbox" if conn.is_sandbox else "")),
-        )  # fmt: skip
+        state = await _identify(state, conn, sb)
         session.save(state)
-        report: dict[str, Any] = {"session": str(session.path), "steps": []}
+        report: dict[str, Any] = {"session": str(session.path), "steps": [], "skipped": [], "stopped_before": None}
         worst = "pass"
         for step in STEPS:
-            changes = [] if args.read_only else step.plan(state)
-            out = sys.stderr if args.json else sys.stdout
-            print(f"== {step.TITLE} ==", file=out)
-            print_plan(changes, out)
-            _confirm(changes, args.yes)
-            if changes:
-                state = await runner.apply_plan(step, state, conn, session, _progress_printer())
-            state, results = await runner.run_checks(step, state, conn, session)
-            if not args.json:
-                print_checks(results, sys.stdout)
+            title = step.module.TITLE
+            if step.section and not answers.has(step.section):
+                print(f"== {title}: skipped (no [{step.section}] answers) ==", file=out)
+                report["skipped"].append(step.module.STEP_ID)
+                continue
+            if missing := step.prerequisite(state):
+                print(f"== Stopped before {title}: {missing} ==", file=out)
+                report["stopped_before"] = {"step": step.module.STEP_ID, "reason": missing}
+                break
+            state, results, changes = await _run_step(step.module, state, conn, session, args, out)
             report["steps"].append(
-                {"id": step.STEP_ID, "plan": [asdict(c) for c in changes],
+                {"id": step.module.STEP_ID, "plan": [asdict(c) for c in changes],
                  "checks": [asdict(r) for r in results], "status": overall(results)}
             )  # fmt: skip
             worst = _worse(worst, overall(results))
-        report["status"] = worst
-        report["vault_uri"] = state.vault.vault_uri
-        report["key_id"] = state.vault.key_id
+        report.update(status=worst, vault_uri=state.vault.vault_uri, key_id=state.vault.key_id,
+                      kore_sp_object_id=state.authorize.sp_object_id)  # fmt: skip
         if args.json:
             print(json.dumps(report, indent=2))
         return 1 if worst == "fail" else 0
     finally:
         await _close(conn)
+
+
+def _with_profile(state: WizardState, profile: profile_mod.Profile) -> WizardState:
+    """Kore's facts from the profile, where the answers left them out."""
+    if profile.kore_client_id and not state.authorize.kore_client_id:
+        state = dataclasses.replace(
+            state, authorize=dataclasses.replace(state.authorize, kore_client_id=profile.kore_client_id.lower())
+        )
+    if state.network.mode == "firewall" and not state.network.ip_rules and profile.kore_ip_ranges:
+        state = dataclasses.replace(state, network=dataclasses.replace(state.network, ip_rules=profile.kore_ip_ranges))
+    return state
+
+
+async def _identify(state: WizardState, conn: Connection, sb: Any) -> WizardState:
+    """Fill in who is signed in, and Kore's client id from the sandbox when no profile gave one."""
+    operator = await signin.operator_object_id(conn)
+    state = dataclasses.replace(
+        state, signin=dataclasses.replace(state.signin, operator_object_id=operator,
+                                          method=state.signin.method or ("sandbox" if sb else "")),
+    )  # fmt: skip
+    if sb is not None and not state.authorize.kore_client_id:
+        state = dataclasses.replace(
+            state, authorize=dataclasses.replace(state.authorize, kore_client_id=sb.kore_client_id)
+        )
+    return state
+
+
+async def _run_step(
+    module: ModuleType, state: WizardState, conn: Connection, session: Session, args: Any, out: TextIO
+) -> tuple[WizardState, list[CheckResult], list[Change]]:
+    print(f"== {module.TITLE} ==", file=out)
+    prepare = getattr(module, "prepare", None)
+    if prepare and not args.read_only:
+        state = await prepare(state, conn)
+    for problem in getattr(module, "problems", lambda s: [])(state):
+        raise problem
+    changes = [] if args.read_only else module.plan(state)
+    print_plan(changes, out)
+    _confirm(changes, args.yes)
+    if changes:
+        state = await runner.apply_plan(module, state, conn, session, _progress_printer())
+    state, results = await runner.run_checks(module, state, conn, session)
+    if not args.json:
+        print_checks(results, sys.stdout)
+    return state, results, changes
 
 
 def _worse(a: str, b: str) -> str:
@@ -163,7 +237,7 @@ async def verify(args: Any) -> int:
                                     get_cloud(state.signin.cloud))  # fmt: skip
     try:
         worst, report = "pass", []
-        for step in STEPS:
+        for step in (s.module for s in STEPS):
             if not state.step(step.STEP_ID).applied:
                 report.append({"id": step.STEP_ID, "status": "skip", "checks": []})
                 continue
@@ -198,7 +272,9 @@ def export(args: Any) -> int:
             print(f"- **{label}**: `{value or '(not recorded yet)'}`")
     else:
         print("# az commands equivalent to this session's plan")
-        for step in STEPS:
+        for step in (s.module for s in STEPS):
+            if not state.step(step.STEP_ID).applied_changes:
+                continue
             for change in step.plan(state):
                 print(f"# {change.title}\n{change.az}")
     return 0

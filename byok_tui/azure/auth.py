@@ -13,10 +13,51 @@ from byok_tui.clouds import AzureCloud
 from byok_tui.connection import Connection
 from byok_tui.errors import AuthError
 
-METHODS = ("azure-cli", "environment")
+METHODS = ("device-code", "azure-cli", "environment")
 
 
-def credential_for(method: str, tenant_id: str, cloud: AzureCloud) -> Any:
+class SyncCredentialAdapter:
+    """An async credential over a sync one (azure.identity.aio has no DeviceCodeCredential).
+
+    The sync call blocks while the operator signs in on another device, so it runs in a thread.
+    """
+
+    def __init__(self, credential: Any) -> None:
+        self._credential = credential
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        import asyncio
+
+        return await asyncio.to_thread(self._credential.get_token, *scopes, **kwargs)
+
+    async def close(self) -> None:
+        close = getattr(self._credential, "close", None)
+        if close:
+            close()
+
+    async def __aenter__(self) -> SyncCredentialAdapter:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+
+def print_device_code(verification_uri: str, user_code: str, expires_on: Any) -> None:
+    """Default prompt for headless runs: stderr, so --json output stays clean."""
+    import sys
+
+    print(f"To sign in, open {verification_uri} on any device and enter the code {user_code} "
+          f"(valid until {expires_on:%H:%M} UTC).", file=sys.stderr, flush=True)  # fmt: skip
+
+
+def credential_for(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any = print_device_code) -> Any:
+    if method == "device-code":
+        from azure.identity import DeviceCodeCredential
+
+        return SyncCredentialAdapter(
+            DeviceCodeCredential(tenant_id=tenant_id or None, authority=cloud.authority_host,
+                                 prompt_callback=prompt, timeout=900)  # fmt: skip
+        )
     if method == "azure-cli":
         from azure.identity.aio import AzureCliCredential
 
@@ -28,8 +69,8 @@ def credential_for(method: str, tenant_id: str, cloud: AzureCloud) -> Any:
     raise AuthError(f"Unknown sign-in method {method!r}", remedy=f"Use one of: {', '.join(METHODS)}.")
 
 
-def live_connection(method: str, tenant_id: str, cloud: AzureCloud) -> Connection:
-    return Connection(credential=credential_for(method, tenant_id, cloud), cloud=cloud, label="Azure")
+def live_connection(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any = print_device_code) -> Connection:
+    return Connection(credential=credential_for(method, tenant_id, cloud, prompt), cloud=cloud, label="Azure")
 
 
 def _claims(token: str) -> dict[str, Any]:

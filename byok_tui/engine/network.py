@@ -163,6 +163,15 @@ async def _firewall(state: WizardState, conn: Connection, progress: Progress) ->
     return state
 
 
+async def prepare(state: WizardState, conn: Connection) -> WizardState:
+    """Look up what the plan needs from Azure: this machine's IP, when the firewall should allow it."""
+    n = state.network
+    if n.mode == "firewall" and n.allow_operator_ip and not n.operator_ip:
+        ip = await lookup_operator_ip(state, conn)
+        state = dataclasses.replace(state, network=dataclasses.replace(n, operator_ip=ip))
+    return state
+
+
 async def lookup_operator_ip(state: WizardState, conn: Connection) -> str:
     """This machine's public IP as the vault sees it, for the firewall form."""
     from byok_tui.azure import network
