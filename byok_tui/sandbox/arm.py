@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from byok_tui.sandbox import authorization, keyvault_arm, resources
+from byok_tui.sandbox import authorization, keyvault_arm, private_endpoints, resources
 from byok_tui.sandbox.errors import ApiError, arm_error, rg_not_found
 from byok_tui.sandbox.router import Reply, Request, Route, match
 from byok_tui.sandbox.tokens import TokenError, TokenIssuer, bearer
@@ -20,8 +20,10 @@ ARM_HOST = "management.azure.com"
 ARM_AUDIENCES = ("https://management.azure.com", "https://management.core.windows.net")
 PAGE_SIZE = 100
 """Items per ARM page when the caller gives no `$top`."""
+THROTTLE_RETRY_AFTER = 5
+"""Seconds in ARM's Retry-After on an injected 429."""
 
-ROUTES: tuple[Route, ...] = resources.ROUTES + keyvault_arm.ROUTES
+ROUTES: tuple[Route, ...] = resources.ROUTES + keyvault_arm.ROUTES + private_endpoints.ROUTES
 
 
 @dataclass
@@ -171,6 +173,39 @@ class ArmService:
                 f"'{iso(self.world.now())}'.",
             )
         raise _unauthorized("InvalidAuthenticationToken", "The access token is invalid.")
+
+    def fault_reply(self, kind: str, request: Request) -> Reply:
+        """An injected failure, answered before authentication and routing (ARM's front door throttles)."""
+        if kind == "throttle":
+            what = "read" if request.method in ("GET", "HEAD") else "write"
+            segments = [s for s in request.segments if s]
+            actor = self._actor(request)
+            if len(segments) >= 2 and segments[0].lower() == "subscriptions":
+                code, scope = "SubscriptionRequestsThrottled", f"subscription '{segments[1]}'"
+            else:
+                code, scope = "TenantRequestsThrottled", "tenant"
+            err = arm_error(
+                429,
+                code,
+                f"Number of '{what}' requests for {scope} actor '{actor}' exceeded. Please try again after "
+                f"'{THROTTLE_RETRY_AFTER}' seconds after additional tokens are available. Refer to "
+                "https://aka.ms/arm-throttling for additional information.",
+                headers={"Retry-After": str(THROTTLE_RETRY_AFTER)},
+            )
+        else:
+            err = arm_error(
+                503, "ServiceUnavailable", "The service is unavailable. Please retry the request later."
+            )
+        return self._stamp(request, Reply(err.status, err.body, dict(err.headers)))
+
+    def _actor(self, request: Request) -> str:
+        token = bearer(request.header("authorization"))
+        if token is None:
+            return "unknown"
+        try:
+            return str(self._verify(token).get("oid", "unknown"))
+        except ApiError:
+            return "unknown"
 
     def _stamp(self, request: Request, reply: Reply) -> Reply:
         request_id = self.world.new_request_id()

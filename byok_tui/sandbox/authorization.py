@@ -48,7 +48,7 @@ def allowed(world: World, principal_id: str, action: str, scope: str, *, data: b
 
 def granting_assignments(world: World, principal_id: str, action: str, scope: str, *, data: bool = False):
     pid = principal_id.lower()
-    delay = world.settings.rbac_propagation_seconds if data else 0.0
+    delay = world.rbac_propagation_seconds if data else 0.0
     now = world.now()
     for assignment in world.role_assignments.values():
         if assignment.principal_id != pid or not scope_covers(assignment.scope, scope):

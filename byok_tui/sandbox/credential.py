@@ -7,13 +7,17 @@ principal's fails with `ClientAuthenticationError`, as a single-tenant azure-ide
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
+from byok_tui.sandbox.faults import FaultInjector
 from byok_tui.sandbox.tokens import AZURE_CLI_APP_ID, TOKEN_LIFETIME, TokenIssuer
 from byok_tui.sandbox.world import World
+
+LOGIN_HOST = "login.microsoftonline.com"
 
 
 def audience_of(scope: str) -> str:
@@ -26,9 +30,12 @@ def audience_of(scope: str) -> str:
 class SandboxCredential:
     """Tokens for `principal_id`, minted in-process; no network, no cache needed."""
 
-    def __init__(self, world: World, issuer: TokenIssuer, principal_id: str):
+    def __init__(
+        self, world: World, issuer: TokenIssuer, principal_id: str, faults: FaultInjector | None = None
+    ):
         self._world = world
         self._issuer = issuer
+        self._faults = faults
         self.principal_id = principal_id.lower()
 
     async def get_token(
@@ -39,13 +46,36 @@ class SandboxCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
+        await self._login_faults()
         token, expires_on = self._issue(scopes, tenant_id)
         return AccessToken(token, expires_on)
 
     async def get_token_info(self, *scopes: str, options: dict[str, Any] | None = None) -> AccessTokenInfo:
         options = options or {}
+        await self._login_faults()
         token, expires_on = self._issue(scopes, options.get("tenant_id"))
         return AccessTokenInfo(token, expires_on, token_type="Bearer")
+
+    async def _login_faults(self) -> None:
+        """`latency:login` slows the token request; throttle, error and drop make it fail as a token request
+        to Entra does: `ClientAuthenticationError` (azure-core's bearer policy does not retry it)."""
+        if self._faults is None:
+            return
+        delay = self._faults.latency("login")
+        if delay:
+            await asyncio.sleep(delay)
+        kind = self._faults.decide("login")
+        if kind is None:
+            return
+        principal = self._world.principal(self.principal_id)
+        tenant = principal.tenant_id if principal else "organizations"
+        endpoint = f"https://{LOGIN_HOST}/{tenant}/oauth2/v2.0/token"
+        reason = {
+            "throttle": "Too Many Requests (429): the token request was throttled; retry after 5 seconds",
+            "error": "Service Unavailable (503): the token service is temporarily unavailable",
+            "drop": "Connection reset by peer: no response to the token request",
+        }[kind]
+        raise ClientAuthenticationError(message=f"Authentication failed: {reason} ({endpoint}).")
 
     def _issue(self, scopes: tuple[str, ...], tenant_id: str | None) -> tuple[str, int]:
         if not scopes:

@@ -1,11 +1,14 @@
 """`Sandbox`: the public face of the emulator — a world, credentials for its principals, and transports.
 
 Requests are routed by host, as DNS would: `management.azure.com` to ARM, `{vault}.vault.azure.net` to the
-Key Vault data plane of a live vault, anything else fails like an unresolvable name.
+Key Vault data plane of a live vault, `graph.microsoft.com` to Microsoft Graph, the Kore host to Kore's public
+API; anything else fails like an unresolvable name. Injected faults (`faults=`) act here, in front of every
+service, so a faulted request never reaches the world.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -19,44 +22,73 @@ from byok_tui.connection import Connection
 from byok_tui.sandbox import scenarios
 from byok_tui.sandbox.arm import ARM_HOST, ArmService
 from byok_tui.sandbox.credential import SandboxCredential
+from byok_tui.sandbox.faults import FaultEvent, FaultInjector, Faults, as_faults
+from byok_tui.sandbox.graph import GRAPH_HOST, GraphService
 from byok_tui.sandbox.keyvault_data import KeyVaultService, UnknownVaultHost
+from byok_tui.sandbox.kore import KoreService
 from byok_tui.sandbox.persist import dump_json, from_jsonable, write_atomic
-from byok_tui.sandbox.router import Reply, parse_request
+from byok_tui.sandbox.router import Reply, Request, parse_request
 from byok_tui.sandbox.tokens import TokenIssuer
-from byok_tui.sandbox.transport import MemTransport
+from byok_tui.sandbox.transport import ConnectionDropped, HostUnreachable, HttpxTransport, MemTransport, Wire
 from byok_tui.sandbox.world import SCHEMA_VERSION, World
 
 FILE_KIND = "byok-tui-sandbox-world"
+GRAPH_BASE_URL = f"https://{GRAPH_HOST}/v1.0"
 
 
 class Sandbox:
-    """An in-process Azure for one tenant. Build it with `create` or `load`; never share a world between
-    two Sandbox objects (each signs its tokens with its own in-memory secret)."""
+    """An in-process Azure (and Kore) for one tenant. Build it with `create` or `load`; never share a world
+    between two Sandbox objects (each signs its tokens with its own in-memory secret).
 
-    def __init__(self, world: World, *, state_path: Path | None = None):
+    `faults`: None, a SPEC string (see `parse_faults`) or a parsed `Faults`. `realtime`: retry and polling
+    waits of the Azure SDKs (`transport.sleep`) really wait — for the demo; tests leave it False so they
+    return at once. Injected latency always really waits."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        state_path: Path | None = None,
+        faults: str | Faults | None = None,
+        realtime: bool = False,
+    ):
+        if not world.kore.host:  # a world saved before Kore was emulated
+            world.kore = scenarios.kore_account()
         self.world = world
         self._issuer = TokenIssuer(os.urandom(32))
         self._arm = ArmService(world, self._issuer)
         self._keyvault = KeyVaultService(world, self._issuer)
+        self._graph = GraphService(world, self._issuer)
+        self._kore = KoreService(world)
         self.state_path: Path | None = Path(state_path) if state_path else None
         self._saved_revision = world.revision
         self._lock = threading.RLock()
+        self.realtime = realtime
+        self.faults: Faults | None = as_faults(faults)
+        self._injector = FaultInjector(self.faults) if self.faults else None
+        if self.faults is not None and self.faults.rbac_delay is not None:
+            world.rbac_delay_override = self.faults.rbac_delay
 
     # ---- construction and persistence -------------------------------------------------------------
 
     @classmethod
-    def create(cls, scenario: str = "default", faults: Any = None) -> Sandbox:
-        if faults is not None:
-            raise ValueError("fault injection is not available yet: pass faults=None")
-        return cls(scenarios.build(scenario))
+    def create(
+        cls, scenario: str = "default", faults: str | Faults | None = None, *, realtime: bool = False
+    ) -> Sandbox:
+        """A fresh world from a named scenario (`scenarios.SCENARIOS`); a bad SPEC raises ValueError."""
+        faults = as_faults(faults)  # parse before building: a bad SPEC fails fast
+        return cls(scenarios.build(scenario), faults=faults, realtime=realtime)
 
     @classmethod
-    def load(cls, path: str | Path) -> Sandbox:
+    def load(cls, path: str | Path, faults: str | Faults | None = None, *, realtime: bool = False) -> Sandbox:
         """The world saved at `path`; later state changes are saved back there."""
+        faults = as_faults(faults)
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("kind") != FILE_KIND or data.get("world", {}).get("schema") != SCHEMA_VERSION:
             raise ValueError(f"{path} is not a byok-tui sandbox world (schema {SCHEMA_VERSION})")
-        return cls(from_jsonable(World, data["world"]), state_path=Path(path))
+        return cls(
+            from_jsonable(World, data["world"]), state_path=Path(path), faults=faults, realtime=realtime
+        )
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the whole world as one JSON file, atomically, readable only by its owner."""
@@ -95,61 +127,152 @@ class Sandbox:
 
     @property
     def kore_client_id(self) -> str:
+        """Application (client) id of Kore's multi-tenant Entra app."""
         return self.world.kore_client_id
+
+    @property
+    def kore_service_principal_id(self) -> str | None:
+        """Object id of Kore's service principal in the tenant, once consent or Graph created it."""
+        sp = self.world.service_principal_for(self.kore_client_id, self.tenant_id)
+        return sp.object_id if sp else None
+
+    @property
+    def graph_base_url(self) -> str:
+        return GRAPH_BASE_URL
+
+    @property
+    def kore_host(self) -> str:
+        return self.world.kore.host
+
+    @property
+    def kore_base_url(self) -> str:
+        return f"https://{self.world.kore.host}"
+
+    @property
+    def kore_api_client_id(self) -> str:
+        """Client id of the Kore admin-console JWT app that may call the bots API (`cs-…`)."""
+        return self.world.kore.api_apps[0].client_id
+
+    @property
+    def kore_api_client_secret(self) -> str:
+        """Its client secret: the HS256 key of the `auth` JWT. A sandbox value, kept in the world file."""
+        return self.world.kore.api_apps[0].client_secret
+
+    @property
+    def fault_events(self) -> list[FaultEvent]:
+        """Every failure injected so far, in order."""
+        return self._injector.events if self._injector else []
 
     def credential(self, principal: str | None = None) -> SandboxCredential:
         """A token credential for the operator, or for any principal (object id) in the world."""
         object_id = (principal or self.world.operator_id).lower()
         if self.world.principal(object_id) is None:
             raise ValueError(f"no principal {principal!r} in the sandbox world")
-        return SandboxCredential(self.world, self._issuer, object_id)
+        return SandboxCredential(self.world, self._issuer, object_id, self._injector)
 
     def transport(self) -> MemTransport:
         """A fresh azure-core async transport answering from this world (closing it is harmless)."""
-        return MemTransport(self.dispatch)
+        return MemTransport(self.exchange, realtime=lambda: self.realtime)
+
+    def graph_transport(self) -> HttpxTransport:
+        """A fresh httpx async transport for msgraph-sdk (see docs/sandbox.md for the client wiring)."""
+        return HttpxTransport(self.exchange)
+
+    def kore_transport(self) -> HttpxTransport:
+        """A fresh httpx async transport for Kore's public API at `kore_base_url`."""
+        return HttpxTransport(self.exchange)
 
     def connection(self) -> Connection:
         return Connection(
             credential=self.credential(),
             cloud=AZURE_PUBLIC,
             transport_factory=self.transport,
+            graph_transport_factory=self.graph_transport,
+            kore_transport_factory=self.kore_transport,
             label="Sandbox",
             operator_object_id=self.operator_object_id,
         )
 
     # ---- the wire -----------------------------------------------------------------------------------
 
-    def dispatch(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One request in, one reply out; serialised so clients on other threads cannot interleave."""
+    async def exchange(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> Wire:
+        """One request in, one reply out, with the injected faults (latency really waits). Raises
+        `HostUnreachable` / `ConnectionDropped`, which each transport turns into its stack's exception."""
+        request = parse_request(method, url, headers, body)
+        if not url.lower().startswith("https://"):
+            raise HostUnreachable(request.host, f"Cannot connect to {url}: the sandbox answers https only.")
+        name = self._service_name(request.host)
+        if name is None:
+            raise HostUnreachable(request.host)
+        if self._injector is not None:
+            delay = self._injector.latency(name)
+            if delay:
+                await asyncio.sleep(delay)
+            kind = self._injector.decide(name)
+            if kind == "drop":
+                raise ConnectionDropped(request.host)
+            if kind is not None:
+                with self._lock:
+                    return self._wire(self._fault_reply(name, kind, request))
         with self._lock:
-            return self._dispatch(method, url, headers, body)
+            return self._serve(request)
 
-    def _dispatch(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def dispatch(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> Wire:
+        """`exchange` without faults, synchronous; an unknown host raises ServiceRequestError."""
         request = parse_request(method, url, headers, body)
         if not url.lower().startswith("https://"):
             raise ServiceRequestError(f"Cannot connect to {url}: the sandbox answers https only.")
+        if self._service_name(request.host) is None:
+            raise ServiceRequestError(str(HostUnreachable(request.host)))
+        with self._lock:
+            try:
+                return self._serve(request)
+            except HostUnreachable as err:
+                raise ServiceRequestError(str(err)) from None
+
+    def _service_name(self, host: str) -> str | None:
+        if host == ARM_HOST:
+            return "arm"
+        if self._keyvault.serves(host):
+            return "keyvault" if self.world.vault_by_host(host) is not None else None
+        if self._graph.serves(host):
+            return "graph"
+        if self._kore.serves(host):
+            return "kore"
+        return None
+
+    def _serve(self, request: Request) -> Wire:
+        service: Any = {
+            "arm": self._arm,
+            "keyvault": self._keyvault,
+            "graph": self._graph,
+            "kore": self._kore,
+        }.get(self._service_name(request.host) or "")
+        if service is None:
+            raise HostUnreachable(request.host)
         try:
-            reply = self._route(request)
+            reply = service.handle(request)
         except UnknownVaultHost:
-            reply = None
-        if reply is None:
-            raise ServiceRequestError(
-                f"Cannot connect to host {request.host}:443 ssl:default [Name or service not known]"
-            )
+            raise HostUnreachable(request.host) from None
         self._autosave()
+        return self._wire(reply)
+
+    def _fault_reply(self, name: str, kind: str, request: Request) -> Reply:
+        service: Any = {
+            "arm": self._arm,
+            "keyvault": self._keyvault,
+            "graph": self._graph,
+            "kore": self._kore,
+        }[name]
+        try:
+            return service.fault_reply(kind, request)
+        except UnknownVaultHost:
+            raise HostUnreachable(request.host) from None
+
+    @staticmethod
+    def _wire(reply: Reply) -> Wire:
         content = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
         return reply.status, reply.headers, content
-
-    def _route(self, request: Any) -> Reply | None:
-        if request.host == ARM_HOST:
-            return self._arm.handle(request)
-        if self._keyvault.serves(request.host):
-            return self._keyvault.handle(request)
-        return None
 
     def _autosave(self) -> None:
         if self.state_path is not None and self.world.revision != self._saved_revision:

@@ -15,7 +15,7 @@ from byok_tui.sandbox import locations, vault_properties
 from byok_tui.sandbox.authorization import allowed
 from byok_tui.sandbox.errors import arm_bad_request, arm_error, arm_not_found
 from byok_tui.sandbox.router import Reply, Request, route
-from byok_tui.sandbox.world import DeletedVault, Vault, World, iso
+from byok_tui.sandbox.world import DeletedVault, PrivateEndpointConnection, Vault, World, iso
 
 if TYPE_CHECKING:
     from byok_tui.sandbox.arm import ArmContext
@@ -46,6 +46,11 @@ def valid_vault_name(name: str) -> bool:
 
 
 def vault_json(vault: Vault) -> dict[str, Any]:
+    properties = copy.deepcopy(vault.properties)
+    if vault.private_endpoint_connections:
+        properties["privateEndpointConnections"] = [
+            connection_item(vault, c) for c in vault.private_endpoint_connections
+        ]
     return {
         "id": vault.id,
         "name": vault.name,
@@ -53,7 +58,28 @@ def vault_json(vault: Vault) -> dict[str, Any]:
         "location": vault.location,
         "tags": dict(vault.tags),
         "systemData": dict(vault.system_data),
-        "properties": copy.deepcopy(vault.properties),
+        "properties": properties,
+    }
+
+
+def connection_properties(c: PrivateEndpointConnection) -> dict[str, Any]:
+    return {
+        "privateEndpoint": {"id": c.private_endpoint_id},
+        "privateLinkServiceConnectionState": {
+            "status": c.status,
+            "description": c.description,
+            "actionsRequired": c.actions_required,
+        },
+        "provisioningState": c.provisioning_state,
+    }
+
+
+def connection_item(vault: Vault, c: PrivateEndpointConnection) -> dict[str, Any]:
+    """The shape inside a vault's `properties.privateEndpointConnections`."""
+    return {
+        "id": f"{vault.id}/privateEndpointConnections/{c.name}",
+        "etag": c.etag,
+        "properties": connection_properties(c),
     }
 
 

@@ -57,10 +57,11 @@ class KeyVaultService:
             raise UnknownVaultHost(request.host)
         caller: Principal | None = None
         granted_by = ""
+        address = ""
         try:
             caller, claims = self._authenticate(vault, request)
             _check_api_version(request)
-            _check_network(vault, caller, claims)
+            address = _check_network(self.world, vault, caller, claims)
             found = match(keys.ROUTES, request)
             if found is None:
                 raise kv_error(
@@ -71,7 +72,25 @@ class KeyVaultService:
             reply = operation.run(KvContext(self.world, vault, caller, claims, request), request)
         except ApiError as err:
             reply = Reply(err.status, err.body, dict(err.headers))
-        return _stamp(self.world, vault, caller, reply, granted_by)
+        return _stamp(self.world, vault, address or (caller.ip if caller else ""), reply, granted_by)
+
+    def fault_reply(self, kind: str, request: Request) -> Reply:
+        """Key Vault's 429 carries no Retry-After (observed, see docs/sandbox.md); its 503 neither."""
+        vault = self.world.vault_by_host(request.host)
+        if vault is None:
+            raise UnknownVaultHost(request.host)
+        if kind == "throttle":
+            err = kv_error(
+                429,
+                "Throttled",
+                "Request was not processed because too many requests were received. Reason: "
+                "VaultRequestTypeLimitReached",
+            )
+        else:
+            err = kv_error(
+                503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later."
+            )
+        return _stamp(self.world, vault, "", Reply(err.status, err.body, dict(err.headers)), "")
 
     # ---- authentication ---------------------------------------------------------------------------
 
@@ -126,10 +145,32 @@ def _check_api_version(request: Request) -> None:
 # ---- network rules -------------------------------------------------------------------------------------
 
 
-def _check_network(vault: Vault, caller: Principal, claims: dict[str, Any]) -> None:
+def network_path(world: World, vault: Vault, caller: Principal) -> tuple[str, str]:
+    """How the caller's request reaches the vault: `("private", address)` through an approved private endpoint
+    of the caller's application (its vendor's), else `("public", caller ip)`."""
+    app = world.applications.get(caller.app_id.lower()) if caller.kind == "ServicePrincipal" else None
+    if app is not None:
+        endpoints = {e.lower() for e in app.private_endpoint_ids}
+        for connection in vault.private_endpoint_connections:
+            if connection.status == "Approved" and connection.private_endpoint_id.lower() in endpoints:
+                return "private", app.private_ip or "10.0.0.4"
+    return "public", caller.ip
+
+
+def is_trusted_service(world: World, caller: Principal) -> bool:
+    app = world.applications.get(caller.app_id.lower()) if caller.kind == "ServicePrincipal" else None
+    return caller.trusted_service or bool(app and app.trusted_service)
+
+
+def _check_network(world: World, vault: Vault, caller: Principal, claims: dict[str, Any]) -> str:
+    """The address the vault sees; 403 when public access or the firewall keeps the caller out. A request
+    through an approved private endpoint is subject to neither."""
+    path, address = network_path(world, vault, caller)
+    if path == "private":
+        return address
     props = vault.properties
     acls = props.get("networkAcls") or {}
-    trusted = caller.trusted_service and acls.get("bypass", "AzureServices") == "AzureServices"
+    trusted = is_trusted_service(world, caller) and acls.get("bypass", "AzureServices") == "AzureServices"
     where = f"Vault: {vault.name};location={vault.location}"
     if props.get("publicNetworkAccess") == "Disabled" and not trusted:
         raise kv_error(
@@ -151,6 +192,7 @@ def _check_network(vault: Vault, caller: Principal, claims: dict[str, Any]) -> N
             f"Client address: {caller.ip}\r\nCaller: {caller_label(claims)}\r\n{where}",
             "ForbiddenByFirewall",
         )
+    return address
 
 
 def ip_allowed(ip: str, rules: list[dict[str, str]]) -> bool:
@@ -215,8 +257,7 @@ def policy_permissions(vault: Vault, claims: dict[str, Any]) -> set[str]:
     return KEY_PERMISSIONS if "all" in granted else granted
 
 
-def _stamp(world: World, vault: Vault, caller: Principal | None, reply: Reply, granted_by: str) -> Reply:
-    ip = caller.ip if caller else ""
+def _stamp(world: World, vault: Vault, ip: str, reply: Reply, granted_by: str) -> Reply:
     headers = {
         "x-ms-request-id": world.new_request_id(),
         "x-ms-keyvault-region": vault.location,

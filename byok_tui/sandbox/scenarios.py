@@ -1,14 +1,25 @@
-"""Named starting worlds. Fixed GUIDs and names keep screens and snapshots stable from run to run."""
+"""Named starting worlds. Fixed GUIDs and names keep screens and snapshots stable from run to run.
+
+| scenario           | what it adds                                                                          |
+| ------------------ | ------------------------------------------------------------------------------------- |
+| `default`          | Contoso; operator Owner + Application Administrator; Kore app without SP; 30 bots      |
+| `existing-vault`   | + access-policy vault `kv-contoso-legacy` with key `legacy-cmk`                        |
+| `restricted`       | operator only Contributor, no directory role (consent-URL path, no role assignments)   |
+| `private-endpoint` | + RBAC vault `kv-contoso-cmk` (purge protection, key `kore-cmk`) with a Pending Kore    |
+|                    |   private-endpoint connection                                                          |
+| `big-account`      | default with 5,000 bots                                                                |
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from byok_tui.sandbox import keycrypto, vault_properties
+from byok_tui.sandbox import keycrypto, kore, vault_properties
 from byok_tui.sandbox.world import (
     Application,
     Key,
     KeyVersion,
+    KoreAccount,
     ResourceGroup,
     Subscription,
     Tenant,
@@ -23,6 +34,25 @@ OPERATOR_IP = "203.0.113.10"
 OPERATOR_OWNER_ASSIGNMENT = "65355e46-bcb4-4b96-8288-ae8aca7671b2"
 KORE_CLIENT_ID = "c510eb08-865c-4925-8a0b-c84b69289503"
 KORE_HOME_TENANT_ID = "673c65d5-5491-4e35-b6c4-4d3e06196f45"
+KORE_APP_NAME = "Kore.ai BYOK"
+"""Display name of Kore's app, and of its service principal in the customer's tenant."""
+KORE_SUBSCRIPTION_ID = "5b0c2f7e-93d1-4a6c-8f25-0e7d9c4b1a36"
+"""Kore's own Azure subscription, where its private endpoints live."""
+KORE_PRIVATE_ENDPOINT_ID = (
+    f"/subscriptions/{KORE_SUBSCRIPTION_ID}/resourceGroups/rg-kore-privatelink-eastus"
+    "/providers/Microsoft.Network/privateEndpoints/pe-kore-byok-contoso"
+)
+KORE_EGRESS_IP = "192.0.2.36"
+KORE_IP_RANGES = ("192.0.2.32/28",)
+"""Kore's public egress range in the sandbox (TEST-NET-1): what a firewall rule for Kore allows."""
+KORE_PRIVATE_IP = "10.42.1.4"
+"""The address a vault sees when Kore arrives through its approved private endpoint."""
+KORE_ACCOUNT_ID = "65f1c0de4b2a7e3d9c816a20"
+KORE_BOTS = 30
+BIG_ACCOUNT_BOTS = 5000
+OPERATOR_CONTRIBUTOR_ASSIGNMENT = "2b9c4e71-5a3d-4f86-9e0b-7c1d8a6f3e52"
+PE_VAULT_NAME = "kv-contoso-cmk"
+PE_VAULT_OFFICER_ASSIGNMENT = "c4a8e0f2-6b1d-4e97-a3c5-9d2f7b0e8a14"
 ALL_KEY_PERMISSIONS = [
     "get", "list", "update", "create", "import", "delete", "recover", "backup", "restore", "decrypt", "encrypt",
     "unwrapKey", "wrapKey", "verify", "sign", "purge", "release", "rotate", "getrotationpolicy",
@@ -33,10 +63,12 @@ SCENARIO_EPOCH = 1767225600
 """2026-01-01T00:00:00Z: when pre-existing things in a scenario were created."""
 
 
-def default(name: str = "default") -> World:
-    """Contoso: one subscription where the operator is Owner, two resource groups, no vaults yet; Kore's app
-    is registered in Kore's own tenant and has no service principal in Contoso."""
+def default(name: str = "default", *, bots: int = KORE_BOTS, operator_role: str = "Owner") -> World:
+    """Contoso: one subscription where the operator is Owner (and an Application Administrator in Entra),
+    two resource groups, no vaults yet; Kore's multi-tenant app is registered in Kore's own tenant and has
+    no service principal in Contoso; Kore's account has 30 bots."""
     world = World(seed=f"scenario:{name}", operator_id=OPERATOR_ID, kore_client_id=KORE_CLIENT_ID)
+    world.clock = lambda: float(SCENARIO_EPOCH)  # pre-existing objects are stamped at the scenario epoch
     world.tenants[TENANT_ID] = Tenant(TENANT_ID, "Contoso", "contoso.onmicrosoft.com")
     world.subscriptions[SUBSCRIPTION_ID] = Subscription(SUBSCRIPTION_ID, TENANT_ID, "Contoso Production")
     world.add_principal(
@@ -46,20 +78,104 @@ def default(name: str = "default") -> World:
         object_id=OPERATOR_ID,
         tenant_id=TENANT_ID,
         upn="alex.admin@contoso.onmicrosoft.com",
+        directory_roles=["Application Administrator"] if operator_role == "Owner" else [],
     )
-    world.applications[KORE_CLIENT_ID] = Application(KORE_CLIENT_ID, "Kore.ai BYOK", KORE_HOME_TENANT_ID)
+    world.operator.job_title = "Cloud Platform Lead"
+    world.applications[KORE_CLIENT_ID] = Application(
+        KORE_CLIENT_ID,
+        KORE_APP_NAME,
+        KORE_HOME_TENANT_ID,
+        egress_ip=KORE_EGRESS_IP,
+        private_endpoint_ids=[KORE_PRIVATE_ENDPOINT_ID],
+        private_ip=KORE_PRIVATE_IP,
+        publisher_name="Kore.ai, Inc.",
+    )
     world.assign_role(
         OPERATOR_ID,
-        "Owner",
+        operator_role,
         f"/subscriptions/{SUBSCRIPTION_ID}",
-        name=OPERATOR_OWNER_ASSIGNMENT,
+        name=OPERATOR_OWNER_ASSIGNMENT if operator_role == "Owner" else OPERATOR_CONTRIBUTOR_ASSIGNMENT,
         created_on=SCENARIO_EPOCH,
     )
     for rg, location in (("rg-contoso-prod", "eastus"), ("rg-shared-security", "westeurope")):
         world.resource_groups[f"{SUBSCRIPTION_ID}/{rg}"] = ResourceGroup(
             SUBSCRIPTION_ID, rg, location, {"owner": "platform-team"}
         )
+    world.kore = kore_account(bots)
     return world
+
+
+def kore_account(bots: int = KORE_BOTS) -> KoreAccount:
+    """Contoso's Kore.ai account: the same API app in every scenario, `bots` bots."""
+    return KoreAccount(
+        host=kore.KORE_HOST,
+        account_id=KORE_ACCOUNT_ID,
+        api_apps=[kore.api_app("kore")],
+        bots=kore.make_bots(bots, KORE_ACCOUNT_ID),
+    )
+
+
+def restricted(name: str = "restricted") -> World:
+    """An operator who may not do everything: Contributor (so no role assignments) and no Entra directory
+    role (so no service principal through Graph: the admin-consent URL is the way)."""
+    return default(name, operator_role="Contributor")
+
+
+def big_account(name: str = "big-account") -> World:
+    """The default world whose Kore account has 5,000 bots (paging, selection at scale)."""
+    return default(name, bots=BIG_ACCOUNT_BOTS)
+
+
+def private_endpoint(name: str = "private-endpoint") -> World:
+    """The default world plus an RBAC vault with purge protection and an RSA 3072 key, on which Kore's
+    private endpoint waits for approval (Step 5, option A)."""
+    world = default(name)
+    vault = Vault(
+        name=PE_VAULT_NAME,
+        subscription_id=SUBSCRIPTION_ID,
+        resource_group="rg-contoso-prod",
+        location="eastus",
+        tags={"purpose": "kore-byok"},
+        properties=vault_properties.apply(
+            vault_properties.defaults(PE_VAULT_NAME, TENANT_ID, api_version="2026-05-15"),
+            {"enablePurgeProtection": True, "enableRbacAuthorization": True},
+            creating=True,
+            tenant_id=TENANT_ID,
+        ),
+        system_data=_system_data(),
+    )
+    vault.keys["kore-cmk"] = _rsa_key(world, "kore-cmk", 3072)
+    world.vaults[vault.name] = vault
+    world.assign_role(
+        OPERATOR_ID,
+        "Key Vault Crypto Officer",
+        vault.id,
+        name=PE_VAULT_OFFICER_ASSIGNMENT,
+        created_on=SCENARIO_EPOCH,
+    )
+    world.request_private_endpoint_connection(PE_VAULT_NAME, KORE_CLIENT_ID)
+    return world
+
+
+def _rsa_key(world: World, name: str, size: int) -> Key:
+    private = keycrypto.generate(size)
+    n, e = keycrypto.public_parts(private)
+    version = KeyVersion(
+        version=world.new_hex(),
+        kty="RSA",
+        key_size=size,
+        key_ops=["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"],
+        enabled=True,
+        nbf=None,
+        exp=None,
+        created=SCENARIO_EPOCH,
+        updated=SCENARIO_EPOCH,
+        tags={},
+        private_pem=keycrypto.to_pem(private),
+        n=n,
+        e=e,
+    )
+    return Key(name, [version])
 
 
 def existing_vault(name: str = "existing-vault") -> World:
@@ -85,28 +201,7 @@ def existing_vault(name: str = "existing-vault") -> World:
         ),
         system_data=_system_data(),
     )
-    private = keycrypto.generate(2048)
-    n, e = keycrypto.public_parts(private)
-    vault.keys["legacy-cmk"] = Key(
-        "legacy-cmk",
-        [
-            KeyVersion(
-                version=world.new_hex(),
-                kty="RSA",
-                key_size=2048,
-                key_ops=["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"],
-                enabled=True,
-                nbf=None,
-                exp=None,
-                created=SCENARIO_EPOCH,
-                updated=SCENARIO_EPOCH,
-                tags={},
-                private_pem=keycrypto.to_pem(private),
-                n=n,
-                e=e,
-            )
-        ],
-    )
+    vault.keys["legacy-cmk"] = _rsa_key(world, "legacy-cmk", 2048)
     world.vaults[vault.name] = vault
     return world
 
@@ -123,7 +218,13 @@ def _system_data() -> dict[str, str]:
     }
 
 
-SCENARIOS: dict[str, Callable[[str], World]] = {"default": default, "existing-vault": existing_vault}
+SCENARIOS: dict[str, Callable[[str], World]] = {
+    "default": default,
+    "existing-vault": existing_vault,
+    "restricted": restricted,
+    "private-endpoint": private_endpoint,
+    "big-account": big_account,
+}
 
 
 def build(name: str) -> World:
@@ -132,5 +233,6 @@ def build(name: str) -> World:
     except KeyError:
         raise ValueError(f"unknown sandbox scenario {name!r}: choose one of {', '.join(SCENARIOS)}") from None
     world = factory(name)
+    world.clock = World.__dataclass_fields__["clock"].default  # from here on, real time
     world.revision = 0
     return world

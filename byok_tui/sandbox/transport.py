@@ -1,24 +1,60 @@
-"""The azure-core async transport that answers in-process (azure-wire §1).
+"""The transports that answer in-process: azure-core's for the Azure SDKs (azure-wire §1), httpx's for
+msgraph-sdk and Kore's API (§8.1).
 
-Every SDK client accepts `transport=`; this one hands each request to the sandbox's dispatcher and wraps
-the reply in a fully buffered `AsyncHttpResponse`. Closing a transport only marks it closed: the world it
-serves belongs to the Sandbox, so one client closing its transport never breaks another.
+Every SDK client accepts a transport; these hand each request to the sandbox and wrap the reply in a fully
+buffered response. Closing a transport only marks it closed: the world it serves belongs to the Sandbox, so
+one client closing its transport never breaks another.
+
+Network failures are raised as the exceptions each stack raises for real: a name that does not resolve is
+`ServiceRequestError` / `httpx.ConnectError`, a connection reset is `ServiceResponseError` / `httpx.ReadError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError
+import httpx
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline.transport import AsyncHttpTransport
 from azure.core.rest import AsyncHttpResponse
 from azure.core.utils import case_insensitive_dict
 
-Dispatch = Callable[[str, str, list[tuple[str, str]], bytes], tuple[int, dict[str, str], bytes]]
-"""(method, url, headers, body) -> (status, headers, body); may raise ServiceRequestError."""
+Wire = tuple[int, dict[str, str], bytes]
+Dispatch = Callable[[str, str, list[tuple[str, str]], bytes], Wire | Awaitable[Wire]]
+"""(method, url, headers, body) -> (status, headers, body), or an awaitable of it; may raise
+`HostUnreachable` or `ConnectionDropped` (or azure-core's own errors)."""
+
+
+class HostUnreachable(Exception):
+    """The host does not resolve (not served by the sandbox, or a vault that does not exist)."""
+
+    def __init__(self, host: str, message: str = ""):
+        super().__init__(
+            message or f"Cannot connect to host {host}:443 ssl:default [Name or service not known]"
+        )
+        self.host = host
+
+
+class ConnectionDropped(Exception):
+    """The connection was reset before a response arrived (an injected `drop` fault)."""
+
+    def __init__(self, host: str):
+        super().__init__(f"[Errno 104] Connection reset by peer ({host}:443)")
+        self.host = host
+
+
+async def _call(
+    dispatch: Dispatch, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+) -> Wire:
+    result = dispatch(method, url, headers, body)
+    if inspect.isawaitable(result):
+        result = await result
+    return result  # type: ignore[return-value]
+
 
 _REASONS = {
     200: "OK",
@@ -31,8 +67,10 @@ _REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    412: "Precondition Failed",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -136,15 +174,29 @@ def request_body(request: Any) -> bytes:
 
 
 class MemTransport(AsyncHttpTransport):
-    def __init__(self, dispatch: Dispatch):
+    """azure-core's side. `realtime()` says whether retry and polling waits really wait (the demo) or return
+    at once (tests); every wait asked for is recorded in `slept`."""
+
+    def __init__(self, dispatch: Dispatch, *, realtime: Callable[[], bool] | None = None):
         self._dispatch = dispatch
+        self._realtime = realtime or (lambda: False)
         self.closed = False
+        self.slept: list[float] = []
 
     async def send(self, request: Any, **kwargs: Any) -> MemResponse:
         await asyncio.sleep(0)  # a real transport yields to the loop; so do we, for fair interleaving
-        status, headers, body = self._dispatch(
-            request.method, request.url, list(request.headers.items()), request_body(request)
-        )
+        try:
+            status, headers, body = await _call(
+                self._dispatch,
+                request.method,
+                request.url,
+                list(request.headers.items()),
+                request_body(request),
+            )
+        except HostUnreachable as err:
+            raise ServiceRequestError(str(err)) from None
+        except ConnectionDropped as err:
+            raise ServiceResponseError(str(err)) from None
         return MemResponse(request, status, headers, body)
 
     async def open(self) -> None:
@@ -161,5 +213,32 @@ class MemTransport(AsyncHttpTransport):
         await self.close()
 
     async def sleep(self, duration: float) -> None:
-        # Retry and polling waits go through here (azure-wire §1.1): instant, but still a yield point.
+        # Retry and polling waits go through here (azure-wire §1.1): instant unless the sandbox runs in real
+        # time, but always a yield point.
+        self.slept.append(float(duration))
+        await asyncio.sleep(float(duration) if self._realtime() else 0)
+
+
+class HttpxTransport(httpx.AsyncBaseTransport):
+    """httpx's side, for msgraph-sdk (kiota) and the Kore API client. Hand it to `httpx.AsyncClient(
+    transport=…)`; httpx and kiota do their own waiting (kiota's retries really sleep, see docs/sandbox.md)."""
+
+    def __init__(self, dispatch: Dispatch):
+        self._dispatch = dispatch
+        self.closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0)
+        body = await request.aread()
+        try:
+            status, headers, content = await _call(
+                self._dispatch, request.method, str(request.url), list(request.headers.items()), body
+            )
+        except (HostUnreachable, ServiceRequestError) as err:
+            raise httpx.ConnectError(str(err), request=request) from None
+        except ConnectionDropped as err:
+            raise httpx.ReadError(str(err), request=request) from None
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    async def aclose(self) -> None:
+        self.closed = True

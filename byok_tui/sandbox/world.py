@@ -56,16 +56,36 @@ class Principal:
     """The public IPv4 address this principal's requests come from (what a vault firewall sees)."""
     trusted_service: bool = False
     """A trusted Microsoft service: passes a vault firewall whose bypass is `AzureServices`."""
+    directory_roles: list[str] = field(default_factory=list)
+    """Entra directory roles held (e.g. `Application Administrator`); Graph checks them before writes."""
+    created_on: float = 0.0
+    """When the directory object was created (Graph's `createdDateTime`)."""
+    account_enabled: bool = True
+    job_title: str = ""
 
 
 @dataclass
 class Application:
-    """An app registration known to the world (e.g. Kore's multi-tenant app, homed in Kore's tenant)."""
+    """An app registration known to the world (e.g. Kore's multi-tenant app, homed in Kore's tenant).
+
+    The network fields describe where the vendor's service calls from, for every service principal of the
+    app: its public egress address, whether Azure treats it as a trusted Microsoft service, and the private
+    endpoints (in the vendor's subscription) it can reach vaults through once a vault owner approves them.
+    """
 
     app_id: str
     display_name: str
     publisher_tenant_id: str
     sign_in_audience: str = "AzureADMultipleOrgs"
+    egress_ip: str = ""
+    """Public IPv4 address the vendor's calls come from ("" = the principal's own `ip`)."""
+    trusted_service: bool = False
+    """Whether a vault's `bypass: AzureServices` lets this app's principals through (Kore: no, by default)."""
+    private_endpoint_ids: list[str] = field(default_factory=list)
+    """ARM ids of the vendor's private endpoints (Microsoft.Network/privateEndpoints)."""
+    private_ip: str = ""
+    """The address a vault sees for calls arriving through one of those private endpoints."""
+    publisher_name: str = ""
 
 
 @dataclass
@@ -139,6 +159,20 @@ class Key:
 
 
 @dataclass
+class PrivateEndpointConnection:
+    """A private endpoint (in someone's subscription) asking to reach a vault; the vault owner approves it."""
+
+    name: str
+    private_endpoint_id: str
+    status: str = "Pending"
+    """`Pending`, `Approved`, `Rejected` or `Disconnected`."""
+    description: str = ""
+    actions_required: str = "None"
+    provisioning_state: str = "Succeeded"
+    etag: str = ""
+
+
+@dataclass
 class Vault:
     name: str
     subscription_id: str
@@ -150,6 +184,7 @@ class Vault:
     system_data: dict[str, Any]
     keys: dict[str, Key] = field(default_factory=dict)
     """Keyed by lower-cased name (Key Vault object names are case-insensitive); includes soft-deleted keys."""
+    private_endpoint_connections: list[PrivateEndpointConnection] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -157,6 +192,9 @@ class Vault:
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/Microsoft.KeyVault/vaults/{self.name}"
         )
+
+    def connection(self, name: str) -> PrivateEndpointConnection | None:
+        return next((c for c in self.private_endpoint_connections if c.name.lower() == name.lower()), None)
 
     @property
     def host(self) -> str:
@@ -172,6 +210,31 @@ class DeletedVault:
     vault: Vault
     deletion_date: str
     scheduled_purge_date: str
+
+
+@dataclass
+class KoreApiApp:
+    """A JWT app in Kore's admin console whose client id and secret sign public-API calls."""
+
+    client_id: str
+    client_secret: str
+    name: str = "BYOK setup"
+
+
+@dataclass
+class KoreAccount:
+    """The customer's Kore.ai account as the public API shows it: apps that may call it, and the bots.
+
+    Bot records are kept exactly as `GET /api/public/bots` returns them, `jwtApps` secrets included: these
+    are the emulator's own invented bots, not anything the wizard produces."""
+
+    host: str = ""
+    account_id: str = ""
+    api_apps: list[KoreApiApp] = field(default_factory=list)
+    bots: list[dict[str, Any]] = field(default_factory=list)
+
+    def api_app(self, client_id: str) -> KoreApiApp | None:
+        return next((a for a in self.api_apps if a.client_id == client_id), None)
 
 
 @dataclass
@@ -209,8 +272,11 @@ class World:
     vaults: dict[str, Vault] = field(default_factory=dict)
     """Live vaults keyed by lower-cased name: vault names are global."""
     deleted_vaults: dict[str, DeletedVault] = field(default_factory=dict)
+    kore: KoreAccount = field(default_factory=KoreAccount)
     clock: Callable[[], float] = field(default=_real_clock, metadata=RUNTIME, repr=False, compare=False)
     """Seconds since the epoch; replace it to move time in tests."""
+    rbac_delay_override: float | None = field(default=None, metadata=RUNTIME, compare=False)
+    """Set by an `rbac-delay` fault: replaces `settings.rbac_propagation_seconds` without being saved."""
     revision: int = field(default=0, metadata=RUNTIME, compare=False)
     """Bumped by every change, so the sandbox knows when to autosave."""
     requests_served: int = field(default=0, metadata=RUNTIME, compare=False)
@@ -240,6 +306,13 @@ class World:
 
     def changed(self) -> None:
         self.revision += 1
+
+    @property
+    def rbac_propagation_seconds(self) -> float:
+        """How long a new role assignment waits before it counts on the data plane, faults included."""
+        if self.rbac_delay_override is not None:
+            return self.rbac_delay_override
+        return self.settings.rbac_propagation_seconds
 
     # ---- lookups ------------------------------------------------------------------------------------
 
@@ -272,6 +345,7 @@ class World:
         upn: str = "",
         app_id: str = "",
         trusted_service: bool = False,
+        directory_roles: list[str] | None = None,
     ) -> Principal:
         """Add a directory object; users get a UPN in the tenant's default domain unless one is given."""
         tenant_id = tenant_id or next(iter(self.tenants))
@@ -287,10 +361,85 @@ class World:
             app_id=app_id,
             ip=ip,
             trusted_service=trusted_service,
+            directory_roles=list(directory_roles or []),
+            created_on=self.now(),
         )
         self.principals[principal.object_id] = principal
         self.changed()
         return principal
+
+    def service_principal_for(self, app_id: str, tenant_id: str | None = None) -> Principal | None:
+        """The service principal of `app_id` in `tenant_id` (default: the operator's tenant), if any."""
+        tenant_id = (tenant_id or self.operator.tenant_id).lower()
+        return next(
+            (
+                p
+                for p in self.principals.values()
+                if p.kind == "ServicePrincipal"
+                and p.app_id.lower() == app_id.lower()
+                and p.tenant_id.lower() == tenant_id
+            ),
+            None,
+        )
+
+    def can_have_service_principal(self, app_id: str, tenant_id: str) -> bool:
+        """Graph creates a service principal only for an application it can find: a multi-tenant app of any
+        tenant, or a single-tenant app registered in this one."""
+        app = self.applications.get(app_id.lower())
+        if app is None:
+            return False
+        return app.sign_in_audience != "AzureADMyOrg" or app.publisher_tenant_id.lower() == tenant_id.lower()
+
+    def create_service_principal(self, app_id: str, tenant_id: str | None = None) -> Principal:
+        """A new service principal for an application (what Graph's POST and admin consent both do)."""
+        tenant_id = (tenant_id or self.operator.tenant_id).lower()
+        if not self.can_have_service_principal(app_id, tenant_id):
+            raise ValueError(f"no multi-tenant application {app_id!r} in the sandbox world")
+        if self.service_principal_for(app_id, tenant_id) is not None:
+            raise ValueError(f"application {app_id!r} already has a service principal in {tenant_id}")
+        app = self.applications[app_id.lower()]
+        return self.add_principal(
+            app.display_name,
+            "ServicePrincipal",
+            ip=app.egress_ip or "198.51.100.20",
+            tenant_id=tenant_id,
+            app_id=app.app_id,
+        )
+
+    def grant_admin_consent(self, app_id: str, tenant_id: str | None = None) -> Principal:
+        """As if a Global Administrator had opened the admin-consent URL and accepted: the application gets
+        its service principal in the tenant (an existing one is returned unchanged)."""
+        existing = self.service_principal_for(app_id, tenant_id)
+        return existing or self.create_service_principal(app_id, tenant_id)
+
+    def request_private_endpoint_connection(
+        self, vault_name: str, app_id: str | None = None, *, description: str = ""
+    ) -> PrivateEndpointConnection:
+        """As if the vendor had created its private endpoint against the vault: a `Pending` connection appears
+        on the vault for its owner to approve. A rejected or disconnected one is replaced (the vendor deletes
+        and recreates its endpoint); a pending or approved one is returned as it is."""
+        vault = self.vault(vault_name)
+        if vault is None:
+            raise ValueError(f"no live vault {vault_name!r} in the sandbox world")
+        app = self.applications.get((app_id or self.kore_client_id).lower())
+        if app is None or not app.private_endpoint_ids:
+            raise ValueError(f"application {app_id or self.kore_client_id!r} has no private endpoint")
+        endpoint = app.private_endpoint_ids[0]
+        for existing in list(vault.private_endpoint_connections):
+            if existing.private_endpoint_id.lower() != endpoint.lower():
+                continue
+            if existing.status in ("Pending", "Approved"):
+                return existing
+            vault.private_endpoint_connections.remove(existing)
+        connection = PrivateEndpointConnection(
+            name=f"{endpoint.rsplit('/', 1)[-1]}.{self.new_guid()}",
+            private_endpoint_id=endpoint,
+            description=description or f"{app.display_name} requests access to this vault over Private Link.",
+            etag=f'"{self.new_guid()}"',
+        )
+        vault.private_endpoint_connections.append(connection)
+        self.changed()
+        return connection
 
     def add_foreign_vault(self, name: str, *, location: str = "eastus") -> Vault:
         """A vault that holds `name` in someone else's tenant: invisible to this world's principals, but its

@@ -48,3 +48,40 @@ async def create_vault(
     ) as client:
         poller = await client.vaults.begin_create_or_update(rg, name, body)
         return await poller.result()
+
+
+def graph_client(sb: Sandbox, principal: str | None = None, *, transport=None):
+    """A GraphServiceClient wired exactly as docs/sandbox.md shows (azure-wire §8.1); returns (client, http)
+    so the test can close the httpx client."""
+    import httpx
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from msgraph import GraphServiceClient
+    from msgraph.graph_request_adapter import GraphRequestAdapter, options
+    from msgraph_core import GraphClientFactory
+
+    http = GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(transport=transport or sb.graph_transport(), base_url=sb.graph_base_url),
+        options=options,
+    )
+    auth = AzureIdentityAuthenticationProvider(
+        sb.credential(principal), scopes=["https://graph.microsoft.com/.default"]
+    )
+    return GraphServiceClient(request_adapter=GraphRequestAdapter(auth, client=http)), http
+
+
+@pytest.fixture
+def kiota_sleeps(monkeypatch) -> list[float]:
+    """kiota's retry handler sleeps with asyncio.sleep for real; record the waits instead."""
+    from types import SimpleNamespace
+
+    from kiota_http.middleware import retry_handler
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(retry_handler, "asyncio", SimpleNamespace(sleep=sleep))
+    return waits
