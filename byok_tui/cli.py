@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                           epilog=EPILOG)  # fmt: skip
     _common(demo)
     demo.add_argument("--scenario", default="default", help="sandbox scenario (default: default)")
-    demo.add_argument("--faults", metavar="SPEC", help="inject faults (not available yet)")
+    demo.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. throttle:arm=0.2,latency=300ms,seed=7 "
+                      "(default: realistic latency)")  # fmt: skip
     demo.add_argument("--sandbox-state", metavar="FILE", help="keep the sandbox world in this file")
 
     run = sub.add_parser("run", help="perform every step headless from an answers file", epilog=EPILOG)
@@ -54,11 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--yes", action="store_true", help="apply without asking")
     run.add_argument("--read-only", action="store_true", help="plan and check, change nothing")
     run.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+    run.add_argument("--scenario", default="default", help="sandbox scenario for a new --sandbox-state")
+    run.add_argument("--faults", metavar="SPEC", help="inject sandbox faults (see docs/sandbox.md)")
 
     verify = sub.add_parser("verify", help="re-run every check of a session headless", epilog=EPILOG)
     _common(verify)
     verify.add_argument("--sandbox-state", metavar="FILE", help="verify against this sandbox world")
     verify.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+    verify.add_argument("--faults", metavar="SPEC", help="inject sandbox faults (see docs/sandbox.md)")
 
     export = sub.add_parser("export", help="print a session's hand-off values or az commands", epilog=EPILOG)
     _common(export)
@@ -127,16 +131,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 2
 
 
+# What a customer's tenant feels like from a jump host: each service answers in its usual time.
+DEMO_LATENCY = "latency:login=250ms,latency:arm=300ms,latency:keyvault=90ms,latency:graph=180ms,latency:kore=150ms"
+
+
 def _demo(args: argparse.Namespace) -> int:
-    from byok_tui.errors import InputError
     from byok_tui.headless import sandbox_for
 
-    if args.faults:
-        raise InputError("--faults", "fault injection is not available yet")
-    try:
-        sb = sandbox_for(args.sandbox_state, args.scenario)
-    except ValueError as e:
-        raise InputError("--scenario", str(e)) from e
+    sb = sandbox_for(args.sandbox_state, args.scenario, args.faults or DEMO_LATENCY, realtime=True)
     from byok_tui.app import build_app
     from byok_tui.session import Session
 

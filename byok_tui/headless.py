@@ -68,16 +68,27 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def sandbox_for(state_file: str | None, scenario: str = "default"):
-    """The sandbox world kept in `state_file` (created there on first use), or a fresh one in memory."""
-    from byok_tui.sandbox import Sandbox
+def sandbox_for(state_file: str | None, scenario: str = "default", faults: str | None = None,
+                *, realtime: bool = False):  # fmt: skip
+    """The sandbox world kept in `state_file` (created there on first use), or a fresh one in memory.
 
+    A bad scenario name or fault SPEC is bad input (exit 2), named by its option.
+    """
+    from byok_tui.sandbox import Sandbox, parse_faults
+
+    try:
+        parsed = parse_faults(faults) if faults else None
+    except ValueError as e:
+        raise InputError("--faults", str(e)) from e
     if state_file and Path(state_file).exists():
-        return Sandbox.load(state_file)
-    sb = Sandbox.create(scenario)
+        return Sandbox.load(state_file, parsed, realtime=realtime)
+    try:
+        sb = Sandbox.create(scenario, parsed, realtime=realtime)
+    except ValueError as e:
+        raise InputError("--scenario", str(e)) from e
     if state_file:
         sb.save(state_file)
-        sb = Sandbox.load(state_file)
+        sb = Sandbox.load(state_file, parsed, realtime=realtime)
     return sb
 
 
@@ -113,7 +124,7 @@ def _confirm(changes: list[Change], yes: bool) -> None:
 
 async def _connection_for(args: Any, answers: answers_mod.Answers) -> tuple[Connection, Any]:
     if args.sandbox_state is not None or answers.signin.get("method") == "sandbox":
-        sb = sandbox_for(args.sandbox_state)
+        sb = sandbox_for(args.sandbox_state, getattr(args, "scenario", "default"), getattr(args, "faults", None))
         return sb.connection(), sb
     from byok_tui.azure import auth
     from byok_tui.clouds import get_cloud
@@ -126,8 +137,11 @@ async def run(args: Any) -> int:
     answers = answers_mod.load(args.answers)
     session = Session(args.session)
     state = session.load() or WizardState(session_id=new_session_id())
-    state = _with_profile(answers_mod.apply_to(answers, state), profile_mod.load(getattr(args, "profile", None)))
+    state = answers_mod.apply_to(answers, state)
     conn, sb = await _connection_for(args, answers)
+    # A sandbox world has its own Kore app; a profile file describes the real one.
+    profile_path = getattr(args, "profile", None)
+    state = _with_profile(state, sb.profile() if sb and not profile_path else profile_mod.load(profile_path))
     out = sys.stderr if args.json else sys.stdout
     try:
         state = await _identify(state, conn, sb)
@@ -171,16 +185,12 @@ def _with_profile(state: WizardState, profile: profile_mod.Profile) -> WizardSta
 
 
 async def _identify(state: WizardState, conn: Connection, sb: Any) -> WizardState:
-    """Fill in who is signed in, and Kore's client id from the sandbox when no profile gave one."""
+    """Fill in who is signed in."""
     operator = await signin.operator_object_id(conn)
     state = dataclasses.replace(
         state, signin=dataclasses.replace(state.signin, operator_object_id=operator,
                                           method=state.signin.method or ("sandbox" if sb else "")),
     )  # fmt: skip
-    if sb is not None and not state.authorize.kore_client_id:
-        state = dataclasses.replace(
-            state, authorize=dataclasses.replace(state.authorize, kore_client_id=sb.kore_client_id)
-        )
     return state
 
 
@@ -228,7 +238,7 @@ async def verify(args: Any) -> int:
     if state is None:
         raise InputError("--session", f"no session at {session.path}; run the wizard or `byok-tui run` first")
     if args.sandbox_state is not None:
-        conn = sandbox_for(args.sandbox_state).connection()
+        conn = sandbox_for(args.sandbox_state, faults=getattr(args, "faults", None)).connection()
     else:
         from byok_tui.azure import auth
         from byok_tui.clouds import get_cloud

@@ -14,13 +14,27 @@ from byok_tui.connection import Connection
 # operator waiting that long between polls.
 ARM_POLLING_INTERVAL = 2
 
+# azure-core retries 3 times on a throttled or failing status by default. A busy subscription throttles
+# in bursts, so allow a few more attempts, still bounded (backoff 0.8 s doubling, at most 30 s a wait)
+# and still honouring Retry-After. Timeouts keep a dead network from hanging the wizard.
+RETRY = {
+    "retry_total": 8,
+    "retry_status": 6,
+    "retry_connect": 3,
+    "retry_read": 3,
+    "retry_backoff_factor": 0.8,
+    "retry_backoff_max": 30,
+    "connection_timeout": 15,
+    "read_timeout": 60,
+}
+
+
+def _kwargs(conn: Connection) -> dict[str, Any]:
+    return {**RETRY, **conn.sdk_kwargs()}
+
 
 def _arm_kwargs(conn: Connection) -> dict[str, Any]:
-    return {
-        "base_url": conn.cloud.arm_endpoint,
-        "credential_scopes": [conn.cloud.arm_scope],
-        **conn.sdk_kwargs(),
-    }
+    return {"base_url": conn.cloud.arm_endpoint, "credential_scopes": [conn.cloud.arm_scope], **_kwargs(conn)}
 
 
 def keyvault_mgmt(conn: Connection, subscription_id: str):
@@ -52,10 +66,10 @@ def authorization(conn: Connection, subscription_id: str):
 def keys(conn: Connection, vault_uri: str):
     from azure.keyvault.keys.aio import KeyClient
 
-    return KeyClient(vault_uri.rstrip("/"), conn.credential, **conn.sdk_kwargs())
+    return KeyClient(vault_uri.rstrip("/"), conn.credential, **_kwargs(conn))
 
 
 def crypto(conn: Connection, key_id: str):
     from azure.keyvault.keys.crypto.aio import CryptographyClient
 
-    return CryptographyClient(key_id, conn.credential, **conn.sdk_kwargs())
+    return CryptographyClient(key_id, conn.credential, **_kwargs(conn))

@@ -50,6 +50,7 @@ def _sp(sp: Any) -> ServicePrincipalInfo:
 
 async def find_service_principal(conn: Connection, app_id: str) -> ServicePrincipalInfo | None:
     """The service principal of application `app_id` in this tenant, or None when there is none."""
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.service_principals.service_principals_request_builder import (
         ServicePrincipalsRequestBuilder,
     )
@@ -57,9 +58,7 @@ async def find_service_principal(conn: Connection, app_id: str) -> ServicePrinci
     query = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetQueryParameters(
         filter=f"appId eq '{app_id}'", select=SP_FIELDS
     )
-    config = ServicePrincipalsRequestBuilder.ServicePrincipalsRequestBuilderGetRequestConfiguration(
-        query_parameters=query
-    )
+    config = RequestConfiguration(query_parameters=query)
     with azure_errors("look up the Kore service principal"):
         async with _client(conn) as graph:
             page = await graph.service_principals.get(request_configuration=config)

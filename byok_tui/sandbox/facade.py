@@ -19,6 +19,7 @@ from azure.core.exceptions import ServiceRequestError
 
 from byok_tui.clouds import AZURE_PUBLIC
 from byok_tui.connection import Connection
+from byok_tui.profile import Profile
 from byok_tui.sandbox import scenarios
 from byok_tui.sandbox.arm import ARM_HOST, ArmService
 from byok_tui.sandbox.credential import SandboxCredential
@@ -181,6 +182,12 @@ class Sandbox:
     def kore_transport(self) -> HttpxTransport:
         """A fresh httpx async transport for Kore's public API at `kore_base_url`."""
         return HttpxTransport(self.exchange)
+
+    def profile(self) -> Profile:
+        """What Kore support would ship for this world: its app, host and egress ranges."""
+        return Profile(kore_client_id=self.kore_client_id, kore_app_name=scenarios.KORE_APP_NAME,
+                       kore_host=self.kore_host, kore_ip_ranges=scenarios.KORE_IP_RANGES,
+                       cloud=AZURE_PUBLIC.name)  # fmt: skip
 
     def connection(self) -> Connection:
         return Connection(

@@ -1,0 +1,130 @@
+"""Steps 1-5 headless on a fresh sandbox: exactly the intended world, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+from byok_tui.sandbox import Sandbox
+from tests.e2e.conftest import cli, report
+
+CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+
+FULL = """
+[signin]
+method = "sandbox"
+tenant_id = "{tenant}"
+subscription_id = "{subscription}"
+
+[authorize]
+method = "service-principal"
+
+[vault]
+resource_group = "rg-kore-byok"
+create_resource_group = true
+location = "eastus"
+name = "kv-full-byok"
+key_name = "kore-cmk"
+key_size = 4096
+
+[share]
+export_dir = "{export}"
+
+[network]
+mode = "firewall"
+allow_trusted_services = true
+allow_operator_ip = true
+"""
+
+
+def run_full(tmp_path, world, answers_file, *extra):
+    text = FULL.replace("{export}", str(tmp_path / "handoff"))
+    path = answers_file(text)
+    return cli("run", "--answers", str(path), "--sandbox-state", str(world), "--session",
+               str(tmp_path / "session.json"), "--yes", "--json", *extra)  # fmt: skip
+
+
+def world_facts(world):
+    w = Sandbox.load(world).world
+    vault = w.vaults["kv-full-byok"]
+    kore_sps = [p for p in w.principals.values() if p.kind == "ServicePrincipal" and p.app_id == w.kore_client_id]
+    kore_roles = [a for a in w.role_assignments.values() if kore_sps and a.principal_id == kore_sps[0].object_id]
+    return w, vault, kore_sps, kore_roles
+
+
+def test_steps_1_to_5_leave_exactly_the_intended_world(tmp_path, world, answers_file):
+    result = run_full(tmp_path, world, answers_file)
+    assert result.returncode == 0, result.stderr
+    out = report(result)
+    assert [s["id"] for s in out["steps"]] == ["authorize", "vault", "access", "share", "network"]
+    assert out["status"] == "pass" and out["stopped_before"] is None
+
+    w, vault, kore_sps, kore_roles = world_facts(world)
+    assert len(kore_sps) == 1
+    assert vault.properties["enableSoftDelete"] and vault.properties["enablePurgeProtection"]
+    assert [k for k in vault.keys] == ["kore-cmk"] and len(vault.keys["kore-cmk"].versions) == 1
+    assert [(a.role_definition_id, a.scope.lower()) for a in kore_roles] == [
+        (CRYPTO_USER, vault.id.lower())
+    ]  # fmt: skip
+    acls = vault.properties["networkAcls"]
+    assert acls["defaultAction"] == "Deny" and acls["bypass"] == "AzureServices"
+    # Azure stores a single address as a /32 network.
+    assert {r["value"] for r in acls["ipRules"]} == {"192.0.2.32/28", Sandbox.load(world).operator_ip + "/32"}
+
+    handoff = json.loads((tmp_path / "handoff" / "kore-byok-handoff.json").read_text())
+    assert handoff["key_vault_uri"] == "https://kv-full-byok.vault.azure.net/"
+    assert handoff["kore_sp_object_id"] == kore_sps[0].object_id
+
+    session = tmp_path / "session.json"
+    assert stat.S_IMODE(os.stat(session).st_mode) == 0o600
+    text = session.read_text() + (tmp_path / "session.json.journal").read_text()
+    assert "eyJ" not in text and "Bearer" not in text and Sandbox.load(world).kore_api_client_secret not in text
+
+
+def test_a_second_run_changes_nothing(tmp_path, world, answers_file):
+    assert run_full(tmp_path, world, answers_file).returncode == 0
+    before = world_facts(world)
+    vault_before = json.dumps(before[1].properties, sort_keys=True)
+    second = run_full(tmp_path, world, answers_file)
+    assert second.returncode == 0, second.stderr
+    w, vault, kore_sps, kore_roles = world_facts(world)
+    assert len(kore_sps) == 1 and len(kore_roles) == 1
+    assert len(vault.keys["kore-cmk"].versions) == 1
+    assert json.dumps(vault.properties, sort_keys=True) == vault_before
+    assert "Created" not in second.stderr
+
+
+def test_restricted_operator_gets_the_consent_path_message(tmp_path, answers_file):
+    world = tmp_path / "restricted.json"
+    Sandbox.create("restricted").save(world)
+    text = FULL.replace("{export}", str(tmp_path / "h"))
+    sb = Sandbox.load(world)
+    path = tmp_path / "a.toml"
+    path.write_text(text.format(tenant=sb.tenant_id, subscription=sb.subscription_id))
+    result = cli("run", "--answers", str(path), "--sandbox-state", str(world), "--session",
+                 str(tmp_path / "s.json"), "--yes")  # fmt: skip
+    assert result.returncode == 3
+    assert "Authorization_RequestDenied" in result.stderr
+    assert "admin-consent URL" in result.stderr
+
+
+def test_vault_only_answers_skip_step_1_and_stop_before_step_3(tmp_path, world, answers_file):
+    result = cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world),
+                 "--session", str(tmp_path / "s.json"), "--yes", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = report(result)
+    assert out["skipped"] == ["authorize"]
+    assert out["stopped_before"]["step"] == "access"
+
+
+def test_bad_fault_spec_is_exit_2(tmp_path, world, answers_file):
+    result = cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world),
+                 "--session", str(tmp_path / "s.json"), "--yes", "--faults", "throttle:moon=0.5")  # fmt: skip
+    assert result.returncode == 2 and "--faults" in result.stderr
+
+
+def test_throttled_arm_still_converges(tmp_path, world, answers_file):
+    result = run_full(tmp_path, world, answers_file, "--faults", "throttle:arm=0.3,seed=3")
+    assert result.returncode == 0, result.stderr
+    assert report(result)["status"] == "pass"
