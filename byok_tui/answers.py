@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ FIELDS: dict[str, dict[str, tuple[type, bool]]] = {
         "key_hsm": (bool, False),
     },
     "share": {"export_dir": (str, True)},
+    "enterprise_key": {"enforcement_date": (str, True), "key_identifier": (str, False)},
+    "apps": {"source": (str, True), "file": (str, False), "deselect": (list, False), "client_id": (str, False)},
     "network": {
         "mode": (str, True),
         "ip_rules": (list, False),
@@ -51,6 +54,7 @@ REQUIRED_SECTIONS = ("signin",)
 SIGNIN_METHODS = ("sandbox", "device-code", "azure-cli", "environment")
 AUTHORIZE_METHODS = ("service-principal", "consent-url")
 NETWORK_MODES = ("firewall", "private-endpoint")
+APP_SOURCES = ("kore-api", "file", "sandbox")
 TYPE_NAMES = {str: "text in quotes", bool: "true or false", int: "a whole number", list: "a list [...]"}
 
 
@@ -75,15 +79,15 @@ class Answers:
         return self.get("vault")
 
 
-def load(path: str | Path) -> Answers:
+def load(path: str | Path, today: date | None = None) -> Answers:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise InputError("--answers", f"cannot read {path}: {e.strerror or e}") from e
-    return parse(text)
+    return parse(text, today)
 
 
-def parse(text: str) -> Answers:
+def parse(text: str, today: date | None = None) -> Answers:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -95,7 +99,7 @@ def parse(text: str) -> Answers:
         if section not in data:
             raise InputError(section, f"the [{section}] section is required")
     answers = Answers({name: _section(name, data[name], FIELDS[name]) for name in FIELDS if name in data})
-    _check_rules(answers)
+    _check_rules(answers, today or datetime.now(UTC).date())
     return answers
 
 
@@ -123,7 +127,7 @@ def _one_of(field: str, value: str, choices: tuple[str, ...]) -> tuple[str, str 
     return field, None if value in choices else f"must be one of: {', '.join(choices)}"
 
 
-def _check_rules(answers: Answers) -> None:
+def _check_rules(answers: Answers, today: date) -> None:
     from byok_tui import validate
 
     rules: list[tuple[str, str | None]] = []
@@ -147,6 +151,13 @@ def _check_rules(answers: Answers) -> None:
         rules.append(("share.export_dir", "must name a folder"))
     if answers.has("network"):
         rules += _network_rules(answers.get("network"))
+    if answers.has("enterprise_key"):
+        ek = answers.get("enterprise_key")
+        rules.append(("enterprise_key.enforcement_date", validate.enforcement_date(ek["enforcement_date"], today)))
+        if "key_identifier" in ek:
+            rules.append(("enterprise_key.key_identifier", validate.key_identifier(ek["key_identifier"])))
+    if answers.has("apps"):
+        rules += _apps_rules(answers.get("apps"))
     for field, message in rules:
         if message:
             raise InputError(field, message)
@@ -196,6 +207,18 @@ def _network_rules(n: dict[str, Any]) -> list[tuple[str, str | None]]:
     return rules
 
 
+def _apps_rules(a: dict[str, Any]) -> list[tuple[str, str | None]]:
+    rules = [_one_of("apps.source", a["source"], APP_SOURCES)]
+    if a["source"] == "file" and not a.get("file"):
+        rules.append(("apps.file", 'is required when source = "file"'))
+    if a["source"] == "kore-api" and not a.get("client_id"):
+        rules.append(("apps.client_id", 'is required when source = "kore-api"'))
+    for i, ident in enumerate(a.get("deselect", [])):
+        if not isinstance(ident, str) or not ident.strip():
+            rules.append((f"apps.deselect[{i}]", "must be an app id in quotes"))
+    return rules
+
+
 def apply_to(answers: Answers, state: WizardState) -> WizardState:
     """The state with these answers; results recorded for a different vault or key are dropped."""
     signin = dataclasses.replace(
@@ -220,6 +243,12 @@ def apply_to(answers: Answers, state: WizardState) -> WizardState:
         if "ip_rules" in fields:
             fields["ip_rules"] = tuple(fields["ip_rules"])
         state = _replace_section(state, "network", fields)
+    if answers.has("enterprise_key"):
+        state = _replace_section(state, "enterprise_key", dict(answers.get("enterprise_key")))
+    if answers.has("apps"):
+        a = answers.get("apps")
+        fields = {"source": a["source"], "file": a.get("file", ""), "kore_api_client_id": a.get("client_id", "")}
+        state = _replace_section(state, "apps", fields)
     return state
 
 

@@ -27,6 +27,10 @@ class Connection:
     """Returns an httpx async transport for Kore's public API; None means httpx's default."""
     operator_object_id: str = ""
     """Object id of the signed-in operator, when known before sign-in checks run."""
+    impersonate: Callable[[str], Any] | None = None
+    """Sandbox only: a credential for any principal object id, so checks can run as Kore would."""
+    kore_api_client: tuple[str, Any] | None = None
+    """Sandbox only: (client id, Secret) of a Kore admin app for the bots API."""
     label: str = "Azure"
     """Shown in the header: "Azure" for live, "Sandbox" for the emulator."""
     extras: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -20,10 +20,14 @@ from byok_tui import answers as answers_mod
 from byok_tui import profile as profile_mod
 from byok_tui.connection import Connection
 from byok_tui.engine import access as access_step
+from byok_tui.engine import apps as apps_step
 from byok_tui.engine import authorize as authorize_step
+from byok_tui.engine import confirm as confirm_step
+from byok_tui.engine import enterprise_key as enterprise_key_step
 from byok_tui.engine import network as network_step
 from byok_tui.engine import runner, signin
 from byok_tui.engine import share as share_step
+from byok_tui.engine import test_configuration as test_step
 from byok_tui.engine import vault as vault_step
 from byok_tui.engine.model import Change, CheckResult, overall
 from byok_tui.errors import ByokError, InputError
@@ -54,12 +58,27 @@ def _needs_kore_app(state: WizardState) -> str | None:
     return None if state.authorize.kore_client_id else "the Kore client id is unknown (set [profile] kore_client_id)"
 
 
+def _needs_enterprise_key(state: WizardState) -> str | None:
+    return None if state.step("enterprise_key").applied else "the enterprise key is not recorded (add [enterprise_key])"
+
+
+def _needs_console(state: WizardState) -> str | None:
+    for step_id, section in (("enterprise_key", "enterprise_key"), ("test", None), ("apps", "apps")):
+        if state.step(step_id).checked not in ("pass", "warn"):
+            return f"{step_id} has not passed" + (f" (add [{section}])" if section else "")
+    return None if state.share.export_dir else "no folder for the record (add [share])"
+
+
 STEPS = (
     HeadlessStep(authorize_step, "authorize", _needs_kore_app),
     HeadlessStep(vault_step, "vault", lambda s: None),
     HeadlessStep(access_step, None, lambda s: _needs_sp(s) or _needs_vault(s)),
     HeadlessStep(share_step, "share", _needs_vault),
     HeadlessStep(network_step, "network", _needs_vault),
+    HeadlessStep(enterprise_key_step, "enterprise_key", _needs_vault),
+    HeadlessStep(test_step, None, _needs_enterprise_key),
+    HeadlessStep(apps_step, "apps", lambda s: None),
+    HeadlessStep(confirm_step, None, _needs_console),
 )
 """Steps the headless run performs, in the guide's order."""
 
@@ -145,6 +164,8 @@ async def run(args: Any) -> int:
     out = sys.stderr if args.json else sys.stdout
     try:
         state = await _identify(state, conn, sb)
+        # Load the app list before any change, so an unknown id to deselect changes nothing.
+        state = await _preload_apps(state, conn, answers, sb)
         session.save(state)
         report: dict[str, Any] = {"session": str(session.path), "steps": [], "skipped": [], "stopped_before": None}
         worst = "pass"
@@ -173,6 +194,20 @@ async def run(args: Any) -> int:
         await _close(conn)
 
 
+async def _preload_apps(state: WizardState, conn: Connection, answers: answers_mod.Answers, sb: Any) -> WizardState:
+    import os
+
+    from byok_tui.secret import Secret
+
+    if not answers.has("apps"):
+        return state
+    host = sb.kore_host if sb else profile_mod.load(None).kore_host
+    secret = Secret(os.environ.get(apps_step.SECRET_ENV, ""))
+    found = await apps_step.load(state, conn, host=host, secret=secret, progress=_progress_printer())
+    state = apps_step.with_apps(state, found)
+    return apps_step.deselect(state, answers.get("apps").get("deselect", []))
+
+
 def _with_profile(state: WizardState, profile: profile_mod.Profile) -> WizardState:
     """Kore's facts from the profile, where the answers left them out."""
     if profile.kore_client_id and not state.authorize.kore_client_id:
@@ -198,6 +233,8 @@ async def _run_step(
     module: ModuleType, state: WizardState, conn: Connection, session: Session, args: Any, out: TextIO
 ) -> tuple[WizardState, list[CheckResult], list[Change]]:
     print(f"== {module.TITLE} ==", file=out)
+    if prefill := getattr(module, "prefill", None):
+        state = prefill(state)
     prepare = getattr(module, "prepare", None)
     if prepare and not args.read_only:
         state = await prepare(state, conn)
@@ -206,8 +243,9 @@ async def _run_step(
     changes = [] if args.read_only else module.plan(state)
     print_plan(changes, out)
     _confirm(changes, args.yes)
-    if changes:
-        state = await runner.apply_plan(module, state, conn, session, _progress_printer())
+    if not args.read_only:
+        # Even a step with nothing to change is "applied" once run, so verify re-checks it later.
+        state = await runner.apply_plan(module, state, conn, session, _progress_printer(), changes)
     state, results = await runner.run_checks(module, state, conn, session)
     if not args.json:
         print_checks(results, sys.stdout)

@@ -141,6 +141,56 @@ class NetworkState:
 
 
 @dataclass(frozen=True)
+class EnterpriseKeyState:
+    """Admin console > Enterprise Key > Create Key: what the operator enters there."""
+
+    provider: str = "azure"
+    key_identifier: str = ""
+    """The key identifier URL for Kore, with or without a version (without: Kore follows the latest)."""
+    tenant_id: str = ""
+    """"Authentication credentials" in the console: the tenant id."""
+    enforcement_date: str = ""
+    """ISO date (YYYY-MM-DD) from which the key encrypts; "" until chosen."""
+
+
+@dataclass(frozen=True)
+class AppRef:
+    """One Kore app or bot, as listed for the selection grid (no secrets: jwtApps are dropped on parse)."""
+
+    id: str
+    name: str
+    purpose: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class AppsState:
+    source: str = ""
+    """"kore-api", "file" or "sandbox"; "" until loaded."""
+    file: str = ""
+    """The exported JSON or CSV file, for source "file"."""
+    kore_api_client_id: str = ""
+    """Client id of the Kore admin app used for the API (its secret is never stored)."""
+    apps: tuple[AppRef, ...] = ()
+    deselected: tuple[str, ...] = ()
+    """Ids that stay on Kore's default key; every other app is encrypted with the customer's key."""
+
+
+@dataclass(frozen=True)
+class ConfirmState:
+    confirmed_at: str = ""
+    """ISO-8601 UTC time the operator pressed Proceed; "" before."""
+    record_path: str = ""
+    """Where the final record was written."""
+
+
+@dataclass(frozen=True)
+class ValidationState:
+    ticked: tuple[str, ...] = ()
+    """Ids of the post-enforcement checklist items the operator confirmed."""
+
+
+@dataclass(frozen=True)
 class StepRecord:
     """How far one step has got."""
 
@@ -165,6 +215,10 @@ class WizardState:
     access: AccessState = field(default_factory=AccessState)
     share: ShareState = field(default_factory=ShareState)
     network: NetworkState = field(default_factory=NetworkState)
+    enterprise_key: EnterpriseKeyState = field(default_factory=EnterpriseKeyState)
+    apps: AppsState = field(default_factory=AppsState)
+    confirm: ConfirmState = field(default_factory=ConfirmState)
+    validation: ValidationState = field(default_factory=ValidationState)
     steps: dict[str, StepRecord] = field(default_factory=dict)
     """Progress per step id (see STEP_IDS); a missing entry means not started."""
 

@@ -93,3 +93,84 @@ async def create_rsa_key(
             )
     evidence.stop()
     return key_info(key, evidence.request_id)
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64url(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+async def probe(conn: Connection, vault_uri: str) -> tuple[int, str, str]:
+    """An unauthenticated request, as every Key Vault client's first: (status, WWW-Authenticate, request id).
+
+    A healthy vault answers 401 with a Bearer challenge naming the tenant and the vault resource;
+    that proves DNS, TLS and the service without any permission.
+    """
+    from azure.core import AsyncPipelineClient
+    from azure.core.rest import HttpRequest
+
+    from byok_tui.azure.evidence import request_id_of
+
+    with azure_errors(f"reach {vault_uri}"):
+        async with AsyncPipelineClient(base_url=vault_uri, **_transport(conn)) as client:
+            response = await client.send_request(
+                HttpRequest("GET", vault_uri.rstrip("/") + "/keys?api-version=7.5")
+            )
+            await response.read()
+    return response.status_code, response.headers.get("WWW-Authenticate", ""), request_id_of(response)
+
+
+def _transport(conn: Connection) -> dict[str, Any]:
+    return {"transport": conn.transport_factory()} if conn.transport_factory else {}
+
+
+async def encrypt_in_vault(conn: Connection, key_id: str, plaintext: bytes) -> tuple[bytes, str, str]:
+    """RSA-OAEP-256 by the vault itself: (ciphertext, kid used, request id).
+
+    CryptographyClient would encrypt locally with the public key, which proves nothing about the
+    vault or the caller's permissions; so the operation is posted explicitly.
+    """
+    from azure.core.rest import HttpRequest
+
+    from byok_tui.azure.evidence import request_id_of
+
+    parts = key_id.rstrip("/").split("/keys/", 1)
+    vault_uri, rest = parts[0], parts[1]
+    name, _, version = rest.partition("/")
+    with azure_errors(f"encrypt with key {name} in the vault"):
+        async with clients.keys(conn, vault_uri) as client:
+            response = await client.send_request(
+                HttpRequest("POST", f"/keys/{name}/{version}/encrypt",
+                            json={"alg": "RSA-OAEP-256", "value": _b64url(plaintext)})  # fmt: skip
+            )
+            response.raise_for_status()
+            body = response.json()
+    return _unb64url(body["value"]), body.get("kid", key_id), request_id_of(response)
+
+
+async def decrypt_in_vault(conn: Connection, key_id: str, ciphertext: bytes) -> tuple[bytes, str]:
+    """RSA-OAEP-256 decryption, which always runs in the vault (the private key never leaves it)."""
+    from azure.keyvault.keys.crypto import EncryptionAlgorithm
+
+    evidence = Evidence()
+    with azure_errors("decrypt with the key in the vault"):
+        async with clients.crypto(conn, key_id) as client:
+            result = await client.decrypt(EncryptionAlgorithm.rsa_oaep_256, ciphertext, **evidence.kwargs())
+    return result.plaintext, evidence.request_id
+
+
+async def rotate_key(conn: Connection, vault_uri: str, name: str) -> KeyInfo:
+    """A new version of the key, made by the vault (as `az keyvault key rotate`)."""
+    evidence = Evidence()
+    with azure_errors(f"rotate key {name}"):
+        async with clients.keys(conn, vault_uri) as client:
+            key = await client.rotate_key(name, **evidence.kwargs())
+    evidence.stop()
+    return key_info(key, evidence.request_id)

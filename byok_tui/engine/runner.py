@@ -7,7 +7,7 @@ The TUI and the headless CLI both go through here, so "state is saved after ever
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import ModuleType
 from typing import Protocol
 
@@ -47,13 +47,18 @@ async def apply_plan(
     session: SessionLike | None,
     progress: Progress,
     changes: list[Change] | None = None,
+    *,
+    today: date | None = None,
 ) -> WizardState:
     """Apply `changes` (default: the step's plan) in order; returns the final state.
 
     On failure the ByokError raised carries `.state`: the state as last saved, so a caller can show
     what was done and a later run resumes from there (re-applying adopts, never duplicates).
     """
+    from byok_tui.engine.manage import refuse_if_locked
+
     step_id: str = step.STEP_ID
+    refuse_if_locked(state, step_id, today)
     changes = step.plan(state) if changes is None else changes
     total = max(len(changes), 1)
     for index, change in enumerate(changes):

@@ -32,6 +32,7 @@ from byok_tui.sandbox.router import Reply, Request, parse_request
 from byok_tui.sandbox.tokens import TokenIssuer
 from byok_tui.sandbox.transport import ConnectionDropped, HostUnreachable, HttpxTransport, MemTransport, Wire
 from byok_tui.sandbox.world import SCHEMA_VERSION, World
+from byok_tui.secret import Secret
 
 FILE_KIND = "byok-tui-sandbox-world"
 GRAPH_BASE_URL = f"https://{GRAPH_HOST}/v1.0"
@@ -198,6 +199,8 @@ class Sandbox:
             kore_transport_factory=self.kore_transport,
             label="Sandbox",
             operator_object_id=self.operator_object_id,
+            impersonate=self.credential,
+            kore_api_client=(self.kore_api_client_id, Secret(self.kore_api_client_secret)),
         )
 
     # ---- the wire -----------------------------------------------------------------------------------

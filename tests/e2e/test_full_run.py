@@ -58,7 +58,9 @@ def test_steps_1_to_5_leave_exactly_the_intended_world(tmp_path, world, answers_
     assert result.returncode == 0, result.stderr
     out = report(result)
     assert [s["id"] for s in out["steps"]] == ["authorize", "vault", "access", "share", "network"]
-    assert out["status"] == "pass" and out["stopped_before"] is None
+    # Without console answers the run ends where the Admin Console part begins, and says so.
+    assert out["status"] == "pass" and out["skipped"] == ["enterprise_key"]
+    assert out["stopped_before"]["step"] == "test"
 
     w, vault, kore_sps, kore_roles = world_facts(world)
     assert len(kore_sps) == 1
@@ -128,3 +130,56 @@ def test_throttled_arm_still_converges(tmp_path, world, answers_file):
     result = run_full(tmp_path, world, answers_file, "--faults", "throttle:arm=0.3,seed=3")
     assert result.returncode == 0, result.stderr
     assert report(result)["status"] == "pass"
+
+
+CONSOLE = """
+[enterprise_key]
+enforcement_date = "2099-01-01"
+
+[apps]
+source = "sandbox"
+deselect = [{deselect}]
+"""
+
+
+def run_console(tmp_path, world, answers_file, deselect="", *extra):
+    text = FULL.replace("{export}", str(tmp_path / "handoff")) + CONSOLE.replace("{deselect}", deselect)
+    return cli("run", "--answers", str(answers_file(text)), "--sandbox-state", str(world), "--session",
+               str(tmp_path / "session.json"), "--yes", "--json", *extra)  # fmt: skip
+
+
+def first_bot_ids(world, n):
+    return [b["_id"] for b in Sandbox.load(world).world.kore.bots[:n]]
+
+
+def test_the_console_flow_runs_headless_to_the_final_record(tmp_path, world, answers_file):
+    ids = first_bot_ids(world, 2)
+    result = run_console(tmp_path, world, answers_file, ", ".join(f'"{i}"' for i in ids))
+    assert result.returncode == 0, result.stderr
+    out = report(result)
+    assert [s["id"] for s in out["steps"]][-4:] == ["enterprise_key", "test", "apps", "confirm"]
+    test = next(s for s in out["steps"] if s["id"] == "test")
+    statuses = {c["id"]: c["status"] for c in test["checks"]}
+    for name in ("connectivity", "authentication", "encryption", "decryption"):
+        assert statuses[f"test.{name}"] == "pass" and statuses[f"kore.test.{name}"] == "pass"
+    record = json.loads((tmp_path / "handoff" / "kore-byok-record.json").read_text())
+    assert record["default_key_apps"] == ids and len(record["encrypted_apps"]) == 28
+    text = (tmp_path / "session.json").read_text() + json.dumps(record)
+    assert "clientSecret" not in text and "jwtApps" not in text
+
+
+def test_a_past_enforcement_date_is_exit_2_and_changes_nothing(tmp_path, world, answers_file):
+    before = world.read_text()
+    text = FULL.replace("{export}", str(tmp_path / "h")) + CONSOLE.replace("2099-01-01", "2001-01-01").replace(
+        "{deselect}", "")
+    result = cli("run", "--answers", str(answers_file(text)), "--sandbox-state", str(world), "--session",
+                 str(tmp_path / "s.json"), "--yes")  # fmt: skip
+    assert result.returncode == 2 and "enterprise_key.enforcement_date" in result.stderr
+    assert world.read_text() == before
+
+
+def test_an_unknown_app_id_is_exit_2_and_changes_nothing(tmp_path, world, answers_file):
+    before = world.read_text()
+    result = run_console(tmp_path, world, answers_file, '"st-not-a-bot"')
+    assert result.returncode == 2 and "st-not-a-bot" in result.stderr
+    assert world.read_text() == before
