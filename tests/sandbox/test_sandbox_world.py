@@ -75,8 +75,9 @@ async def test_credential_follows_the_azure_core_protocol(sb):
         )
     with pytest.raises(ValueError):
         await cred.get_token()
-    with pytest.raises(ValueError):
-        sb.credential("11111111-1111-1111-1111-111111111111")
+    stranger = sb.credential("11111111-1111-1111-1111-111111111111")
+    with pytest.raises(ClientAuthenticationError, match="AADSTS50034"):
+        await stranger.get_token("https://vault.azure.net/.default")
     async with sb.credential() as same:
         assert await same.get_token("https://vault.azure.net/.default")
 
