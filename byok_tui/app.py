@@ -1,0 +1,284 @@
+"""The byok-tui App: holds the WizardState and the Connection, shows one step screen at a time.
+
+`build_app` is the only way to get one: the CLI and the tests both call it, so what is tested is what
+ships. Screens render `app.state` and call engine functions in workers; writes to Azure run here, in
+App-level workers, so leaving a screen never cuts a change in half.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.events import Resize
+from textual.message_pump import MessagePump
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from byok_tui.connection import Connection
+from byok_tui.engine.model import Change
+from byok_tui.errors import ByokError
+from byok_tui.state import STEP_IDS, WizardState
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from byok_tui.engine.runner import SessionLike
+
+logger = logging.getLogger(__name__)
+
+BUILT_STEPS: tuple[str, ...] = ("vault",)
+"""Step ids that have a screen. The stepper shows every other step as "not built yet"."""
+
+NARROW_BELOW = 100
+"""Terminal width (columns) under which the `narrow` layout applies: stepper collapses to one line."""
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ByokApp(App[None]):
+    """The wizard. Build it with `build_app`.
+
+    | Key | Action |
+    | :- | :- |
+    | ctrl+q | Quit (asks again while changes are being applied) |
+    | ctrl+p | Command palette |
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "byok-tui"
+    SUB_TITLE = "Kore.ai BYOK with Azure Key Vault"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave the wizard", priority=True)]
+
+    state: reactive[WizardState] = reactive(WizardState, init=False)
+    """The single source of truth. Replaced whole (`set_state`), never mutated."""
+    subscription_name: reactive[str] = reactive("")
+    """Display name of the chosen subscription, when known (shown in the header)."""
+    applying: reactive[bool] = reactive(False, bindings=True)
+    """True while an App-level apply worker runs: Back and leaving are disabled."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        session: SessionLike | None,
+        state: WizardState,
+        *,
+        start_step: str,
+        clock: Clock,
+    ) -> None:
+        super().__init__()
+        self.conn = conn
+        """How the engine reaches Azure (or the sandbox)."""
+        self.session = session
+        """Saves the state and journals changes; None keeps everything in memory."""
+        self.start_step = start_step
+        self.clock = clock
+        """Wall clock for the progress log; tests pass a frozen one."""
+        self.built_steps = BUILT_STEPS
+        self.show_timings = True
+        """Show check latencies (ms). Snapshot tests turn this off: latencies differ run to run."""
+        self._quit_armed = False
+        self.set_reactive(ByokApp.state, state)
+
+    # --- state ---------------------------------------------------------------------------
+
+    def set_state(self, state: WizardState, *, save: bool = True) -> None:
+        """Replace the state; save it through the session unless the caller (the runner) already did."""
+        self.state = state
+        if save and self.session is not None:
+            self.session.save(state)
+
+    # --- screens -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("Signing in…", id="splash")
+
+    def on_mount(self) -> None:
+        if self.state.signin.subscription_id:
+            self.push_screen(self._screen_for(self.start_step))
+            self.run_worker(
+                self._name_subscription(), name="subscription-name", group="signin", exit_on_error=False
+            )
+        else:
+            self.run_worker(self._sign_in(), name="signin", group="signin", exit_on_error=False,
+                            description="Reading the tenant and subscription")  # fmt: skip
+
+    async def _sign_in(self) -> None:
+        """Fill `state.signin` from what the connection can tell (engine.signin.discover), then show
+        the first screen. Until the Sign-in step is built this serves the sandbox, already signed in."""
+        from byok_tui.engine import signin
+        from byok_tui.screens.widgets.modals import ErrorModal
+
+        try:
+            found = await signin.discover(self.conn, self.state.signin)
+            names = {s.subscription_id: s.display_name for s in await signin.subscriptions(self.conn)}
+        except ByokError as exc:
+            self.push_screen(self._screen_for(self.start_step))
+            self.push_screen(ErrorModal(exc, context="Sign-in"))
+            return
+        self.subscription_name = names.get(found.subscription_id, "")
+        self.set_state(dataclasses.replace(self.state, signin=found))
+        self.push_screen(self._screen_for(self.start_step))
+
+    async def _name_subscription(self) -> None:
+        """The display name of a resumed session's subscription, for the header (best effort)."""
+        from byok_tui.engine import signin
+
+        try:
+            subscriptions = await signin.subscriptions(self.conn)
+        except ByokError:
+            return
+        wanted = self.state.signin.subscription_id.lower()
+        self.subscription_name = next(
+            (s.display_name for s in subscriptions if s.subscription_id.lower() == wanted), ""
+        )
+
+    def _screen_for(self, step_id: str) -> Screen[Any]:
+        from byok_tui.screens.vault import VaultScreen  # screens import lazily: they import this module
+
+        screens: dict[str, Callable[[], Screen[Any]]] = {"vault": VaultScreen}
+        return screens[step_id]()
+
+    def on_stepper_selected(self, event: Any) -> None:
+        self.action_goto_step(event.step_id)
+
+    def action_goto_step(self, step_id: str) -> None:
+        """Show a step's screen; for a step that is not built yet, say so (never a fake screen)."""
+        from byok_tui.screens.widgets.stepper import STEP_LABELS
+
+        current = getattr(self.screen, "STEP_ID", "")
+        if step_id == current:
+            return
+        if step_id not in self.built_steps:
+            self.notify(
+                f"“{STEP_LABELS[step_id]}” is not built yet: it is coming in a later release.",
+                title="Not built yet",
+            )
+            return
+        if self.applying:
+            self.notify("Wait until the changes being applied are done.", severity="warning")
+            return
+        self.switch_screen(self._screen_for(step_id))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Last resort for any worker that failed: say what broke instead of failing silently.
+
+        Workers catch the ByokErrors they expect and show them in place; whatever still escapes
+        (a bug, an untranslated SDK error) lands here as an error modal, never a traceback.
+        """
+        if event.state != WorkerState.ERROR:
+            return
+        from byok_tui.screens.widgets.modals import ErrorModal
+
+        error = event.worker.error
+        logger.error("worker %r failed", event.worker.name, exc_info=error)
+        if not isinstance(error, ByokError):
+            error = ByokError(
+                f"Unexpected error ({event.worker.description or event.worker.name})",
+                detail=f"{type(error).__name__}: {error}",
+                remedy="Try again. If it keeps happening, report it with the log file (--log-file).",
+            )
+        self.push_screen(ErrorModal(error))
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "narrow")
+
+    # --- apply (App-level so leaving a screen never cuts a change in half) ---------------------
+
+    def start_apply(self, step: ModuleType, changes: list[Change], reporter: MessagePump) -> Worker[None]:
+        """Run `runner.apply_plan` for `changes` in an App-level worker.
+
+        `reporter` (the screen) receives `ApplyProgress` lines and one `ApplyFinished`; by the time it
+        arrives `self.state` holds the result (or, on failure, the state as last saved).
+        """
+        self.applying = True
+        return self.run_worker(
+            self._apply(step, changes, reporter),
+            name=f"apply:{step.STEP_ID}",
+            group="apply",
+            exclusive=True,
+            exit_on_error=False,
+            description=f"Applying {step.TITLE}",
+        )
+
+    async def _apply(self, step: ModuleType, changes: list[Change], reporter: MessagePump) -> None:
+        from byok_tui.engine import runner
+        from byok_tui.screens.messages import ApplyFinished, ApplyProgress
+
+        step_id: str = step.STEP_ID
+
+        def progress(message: str, fraction: float | None = None) -> None:
+            stamp = self.clock().strftime("%H:%M:%S")
+            reporter.post_message(ApplyProgress(step_id, message, fraction, stamp))
+
+        error: ByokError | None = None
+        try:
+            state = await runner.apply_plan(step, self.state, self.conn, self.session, progress, changes)
+        except ByokError as exc:
+            error = exc
+            saved = getattr(exc, "state", None)
+            if isinstance(saved, WizardState):
+                self.set_state(saved, save=False)
+        except Exception as exc:  # last: anything the adapters did not translate
+            logger.error("apply %s failed", step_id, exc_info=exc)
+            error = ByokError(
+                f"Unexpected error while applying {step.TITLE}",
+                detail=f"{type(exc).__name__}: {exc}",
+                remedy="Run the step again: applied changes are adopted, never made twice. "
+                "If it keeps failing, report it with the log file.",
+            )
+        else:
+            self.set_state(state, save=False)
+        finally:
+            self.applying = False
+        reporter.post_message(ApplyFinished(step_id, error))
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        if self.applying and not self._quit_armed:
+            self._quit_armed = True
+            self.notify(
+                "Changes are being applied in Azure. Quitting now may leave one half-made "
+                "(running the step again adopts it). Press ctrl+q again to quit anyway.",
+                severity="warning",
+                title="Still applying",
+            )
+            return
+        self.exit()
+
+
+def build_app(
+    conn: Connection,
+    session: SessionLike | None = None,
+    state: WizardState | None = None,
+    *,
+    start_step: str | None = None,
+    clock: Clock | None = None,
+) -> ByokApp:
+    """The one way to make the App (the CLI and the tests both use it).
+
+    `state` is the session to resume (default: a fresh one with a new session id). `start_step` picks the first screen
+    (default: where the session left off if that step is built, else the first built step). An empty
+    `state.signin` is filled on start from the connection (`engine.signin.discover`): today that is the
+    sandbox, which is signed in from the start. `clock` stamps the progress log (tests freeze it).
+    """
+    if state is None:
+        from byok_tui.session import new_session_id
+
+        state = WizardState(session_id=new_session_id())
+    if start_step is not None and start_step not in STEP_IDS:
+        raise ValueError(f"start_step: unknown step {start_step!r}; choose one of {', '.join(STEP_IDS)}")
+    step = start_step or state.resume_point()
+    if step not in BUILT_STEPS:
+        step = BUILT_STEPS[0]
+    return ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now)

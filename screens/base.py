@@ -1,0 +1,69 @@
+"""What every step screen shares: the header, the stepper, the footer and Next / Back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import getters
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from byok_tui.state import STEP_IDS
+
+from .widgets.header import AppHeader
+from .widgets.stepper import Stepper, StepStrip
+
+if TYPE_CHECKING:
+    from byok_tui.app import ByokApp
+
+
+def _app_type() -> type[ByokApp]:
+    from byok_tui.app import ByokApp
+
+    return ByokApp
+
+
+class StepScreen(Screen[None]):
+    """A step of the wizard. Subclasses set `STEP_ID` and write `compose_body`.
+
+    | Key | Action |
+    | :- | :- |
+    | n, ctrl+right | Next step (dimmed until this step's checks pass) |
+    | b, ctrl+left | Back |
+    """
+
+    STEP_ID: ClassVar[str] = ""
+    BINDINGS = [
+        Binding("n,ctrl+right", "next", "Next", id="next", tooltip="Go to the next step once checks pass"),
+        Binding("b,ctrl+left", "back", "Back", id="back", tooltip="Go back"),
+    ]
+
+    app = getters.app(_app_type)
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(self.app.conn.label)
+        yield StepStrip(self.STEP_ID, self.app.built_steps)
+        with Horizontal(id="shell"):
+            yield Stepper(self.STEP_ID, self.app.built_steps)
+            with Vertical(id="body"):
+                yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The step's own content."""
+        yield from ()
+
+    def action_next(self) -> None:
+        """Go to the following step (the App says so if it is not built yet)."""
+        index = STEP_IDS.index(self.STEP_ID)
+        if index + 1 < len(STEP_IDS):
+            self.app.action_goto_step(STEP_IDS[index + 1])
+
+    def action_back(self) -> None:
+        """Go to the previous step (the App says so if it is not built yet)."""
+        index = STEP_IDS.index(self.STEP_ID)
+        if index > 0:
+            self.app.action_goto_step(STEP_IDS[index - 1])

@@ -1,0 +1,124 @@
+"""Where the operator is in the wizard: every step of the seed, with what is built and what passed.
+
+`Stepper` is the left column (an OptionList; selecting a step asks the App to go there).
+`StepStrip` is the one-line version shown instead when the terminal is narrow.
+Both watch `app.state` and redraw themselves from its `StepRecord`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from byok_tui.state import STEP_IDS, StepRecord, WizardState
+
+STEP_LABELS: dict[str, str] = {
+    "signin": "Sign in",
+    "authorize": "1 Authorize Kore app",
+    "vault": "2 Key Vault and key",
+    "access": "3 Grant access",
+    "share": "4 Share with Kore",
+    "network": "5 Network access",
+    "enterprise_key": "Enterprise key",
+    "test": "Test configuration",
+    "apps": "Apps and bots",
+    "confirm": "Confirm",
+    "validate": "Validation",
+}
+"""What the stepper calls each step id of `state.STEP_IDS` (the seed's numbering for Steps 1-5)."""
+
+
+def glyph(record: StepRecord) -> str:
+    """✓ passed, ! warned, ✗ failed, ● applied but not checked, ○ not started."""
+    return {"pass": "✓", "warn": "!", "fail": "✗"}.get(record.checked, "●" if record.applied else "○")
+
+
+class Stepper(OptionList):
+    """The list of steps. Steps not built yet are dimmed; selecting one posts `Selected` all the same,
+    and the App tells the operator that step is coming (it is never faked)."""
+
+    DEFAULT_CSS = """
+    Stepper {
+        width: 28;
+        height: 1fr;
+        border: none;
+        border-right: vkey $foreground 20%;
+        padding: 0;
+        background: $surface;
+        &:focus { border: none; border-right: vkey $accent; }
+    }
+    """
+
+    @dataclass
+    class Selected(Message):
+        """The operator chose a step in the stepper."""
+
+        step_id: str
+
+    def __init__(self, current: str, built: tuple[str, ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.current = current
+        """Step id of the screen this stepper sits on."""
+        self.built = built
+        """Step ids that have a screen."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state", self._render_state)
+
+    def _render_state(self, state: WizardState) -> None:
+        highlighted = self.highlighted
+        self.set_options(Option(self._prompt(step_id, state), id=step_id) for step_id in STEP_IDS)
+        self.highlighted = highlighted if highlighted is not None else STEP_IDS.index(self.current)
+
+    def _prompt(self, step_id: str, state: WizardState) -> Content:
+        label = f"{glyph(state.step(step_id))} {STEP_LABELS[step_id]}"
+        if step_id not in self.built:
+            return Content.from_markup("[dim]$label\n  [i]not built yet[/i][/dim]", label=label)
+        if step_id == self.current:
+            return Content.from_markup("[b $accent]$label ◂[/]", label=label)
+        return Content(label)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.Selected(event.option.id))
+
+
+class StepStrip(Static):
+    """One line for narrow terminals: a glyph per step, then the current step's name and position."""
+
+    DEFAULT_CSS = """
+    StepStrip {
+        height: 1;
+        padding: 0 1;
+        background: $surface;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, current: str, built: tuple[str, ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.current = current
+        self.built = built
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state", self._render_state)
+
+    def _render_state(self, state: WizardState) -> None:
+        glyphs = Content(" ").join(
+            Content.styled(glyph(state.step(s)), "bold $accent" if s == self.current else "")
+            for s in STEP_IDS
+        )
+        built = "only this one built yet" if len(self.built) == 1 else f"{len(self.built)} built"
+        here = Content.from_markup(
+            "  [b $foreground]$label[/]  [dim]($position of $total; $built)[/]",
+            label=STEP_LABELS[self.current],
+            position=STEP_IDS.index(self.current) + 1,
+            total=len(STEP_IDS),
+            built=built,
+        )
+        self.update(glyphs + here)
