@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-BUILT_STEPS: tuple[str, ...] = ("vault",)
-"""Step ids that have a screen. The stepper shows every other step as "not built yet"."""
 
 NARROW_BELOW = 100
 """Terminal width (columns) under which the `narrow` layout applies: stepper collapses to one line."""
@@ -85,7 +83,10 @@ class ByokApp(App[None]):
         self.start_step = start_step
         self.clock = clock
         """Wall clock for the progress log; tests pass a frozen one."""
-        self.built_steps = BUILT_STEPS
+        from byok_tui.screens import registry
+
+        self.built_steps = registry.built_steps()
+        """Step ids that have a screen; the stepper shows the others as "not built yet"."""
         self.show_timings = True
         """Show check latencies (ms). Snapshot tests turn this off: latencies differ run to run."""
         self._quit_armed = False
@@ -145,10 +146,9 @@ class ByokApp(App[None]):
         )
 
     def _screen_for(self, step_id: str) -> Screen[Any]:
-        from byok_tui.screens.vault import VaultScreen  # screens import lazily: they import this module
+        from byok_tui.screens import registry  # screens import lazily: they import this module
 
-        screens: dict[str, Callable[[], Screen[Any]]] = {"vault": VaultScreen}
-        return screens[step_id]()
+        return registry.screen_for(step_id)
 
     def on_stepper_selected(self, event: Any) -> None:
         self.action_goto_step(event.step_id)
@@ -278,7 +278,12 @@ def build_app(
         state = WizardState(session_id=new_session_id())
     if start_step is not None and start_step not in STEP_IDS:
         raise ValueError(f"start_step: unknown step {start_step!r}; choose one of {', '.join(STEP_IDS)}")
+    from byok_tui.screens import registry
+
+    built = registry.built_steps()
     step = start_step or state.resume_point()
-    if step not in BUILT_STEPS:
-        step = BUILT_STEPS[0]
+    if step not in built:
+        # The next built step after where the session stands, else the first one there is.
+        later = [s for s in STEP_IDS[STEP_IDS.index(step):] if s in built]
+        step = (later or list(built))[0]
     return ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now)

@@ -1,0 +1,324 @@
+"""The shape every step screen shares: answers -> planned changes -> apply -> live checks.
+
+A step screen subclasses `FlowScreen`, names its engine module in `STEP`, and supplies its form
+(`compose_form` + `collect`) and what its result page shows (`compose_result`, `summary`,
+`refresh_result`). Review, apply (in an App-level worker), the irreversible-change confirmation,
+the checks worker, the verdict and the navigation live here once.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import ClassVar
+
+from textual import getters, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, RichLog, Static
+
+from byok_tui.engine import runner
+from byok_tui.engine.model import Change, CheckResult, overall
+from byok_tui.errors import ByokError
+from byok_tui.state import STEP_IDS, WizardState
+
+from .base import StepScreen
+from .messages import ApplyFinished, ApplyProgress
+from .widgets.checks import ChecksView
+from .widgets.modals import ConfirmModal, ErrorModal
+from .widgets.notes import ErrorNote
+from .widgets.plan import PlanView
+
+
+def step_number(step_id: str) -> str:
+    """"Step 2 · " for the guide's five steps, "" for sign-in and the console screens."""
+    numbered = ("authorize", "vault", "access", "share", "network")
+    return f"Step {numbered.index(step_id) + 1} · " if step_id in numbered else ""
+
+
+class FlowScreen(StepScreen):
+    """A step with a form, a plan, an apply and checks.
+
+    | Key | Page | Action |
+    | :- | :- | :- |
+    | r, ctrl+r | form | Review: validate the answers, then show the planned changes |
+    | a | review | Apply the planned changes (irreversible ones ask first) |
+    | z | review | Show or hide the az commands |
+    | k | checks | Run the checks again |
+    | b | review, checks | Back to the answers (disabled while applying) |
+    | n | any | Next step, once the checks pass |
+    """
+
+    STEP: ClassVar[ModuleType]
+    """The engine module: STEP_ID, TITLE, PURPOSE, plan, apply, check."""
+    FORM_FOCUS: ClassVar[str] = ""
+    """Selector of the first field, focused when the form shows."""
+    HAS_FORM: ClassVar[bool] = True
+    """False for read-only steps (e.g. Test Configuration): they open on their checks."""
+
+    BINDINGS = [
+        Binding("r,ctrl+r", "review", "Review", id="review", key_display="r/^r",
+                tooltip="Check the answers and show what will change (ctrl+r works inside a text field)"),
+        Binding("a", "apply", "Apply", id="apply", tooltip="Make the planned changes"),
+        Binding("z", "toggle_az", "az commands", id="toggle-az", tooltip="Show or hide the az commands"),
+        Binding("k", "recheck", "Re-check", id="recheck", tooltip="Run the live checks again"),
+    ]  # fmt: skip
+
+    page: reactive[str] = reactive("form", bindings=True)
+    """Which page shows: "form", "review" or "result"."""
+
+    pages = getters.query_one("#pages", ContentSwitcher)
+    plan_view = getters.query_one(PlanView)
+    apply_button = getters.query_one("#apply", Button)
+    apply_bar = getters.query_one("#apply-bar", ProgressBar)
+    apply_log = getters.query_one("#apply-log", RichLog)
+    checks = getters.query_one(ChecksView)
+    checks_note = getters.query_one("#checks-note", ErrorNote)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: list[Change] = []
+        """The plan shown on the review page: exactly what Apply will do."""
+
+    # --- what a step supplies ------------------------------------------------------------
+
+    def compose_form(self) -> ComposeResult:
+        """The answers (under the title and purpose)."""
+        yield from ()
+
+    async def collect(self) -> WizardState | None:
+        """The state with the form's answers, or None after showing what is wrong (focus the first)."""
+        return self.app.state
+
+    def compose_result(self) -> ComposeResult:
+        """Extra widgets under the checks (recorded values to copy, next-step notes)."""
+        yield from ()
+
+    def summary(self, state: WizardState) -> str:
+        """One or more lines above the checks saying what this step set up."""
+        return ""
+
+    def refresh_result(self, state: WizardState) -> None:
+        """Update the result page's own widgets for a new state."""
+
+    # --- layout --------------------------------------------------------------------------
+
+    @property
+    def title_text(self) -> str:
+        return f"{step_number(self.STEP.STEP_ID)}{self.STEP.TITLE}"
+
+    def compose_body(self) -> ComposeResult:
+        with ContentSwitcher(initial="form-page" if self.HAS_FORM else "result-page", id="pages"):
+            with VerticalScroll(id="form-page"):
+                yield Static(self.title_text, classes="step-title")
+                yield Static(self.STEP.PURPOSE, classes="purpose")
+                yield from self.compose_form()
+            with VerticalScroll(id="review-page"):
+                yield Static("Planned changes", classes="step-title")
+                yield Static("Nothing has changed yet. Apply makes these changes, in this order.",
+                             classes="purpose")  # fmt: skip
+                yield Checkbox("Show az commands (z)", True, id="show-az", compact=True)
+                yield PlanView()
+                with Horizontal(classes="actions"):
+                    yield Button("Back (b)", id="to-form", compact=True)
+                    yield Button("Apply (a)", id="apply", variant="warning", compact=True)
+                with Vertical(id="apply-progress"):
+                    yield ProgressBar(total=1.0, show_eta=False, id="apply-bar")
+                    yield RichLog(id="apply-log", wrap=True, markup=False, highlight=False, min_width=20)
+            with VerticalScroll(id="result-page"):
+                yield Static(self.title_text if not self.HAS_FORM else "Checks", classes="step-title")
+                if not self.HAS_FORM:
+                    yield Static(self.STEP.PURPOSE, classes="purpose")
+                yield Static("", id="summary")
+                yield Static("", id="verdict")
+                yield ErrorNote(id="checks-note")
+                yield ChecksView()
+                yield from self.compose_result()
+                with Horizontal(classes="actions"):
+                    if self.HAS_FORM:
+                        yield Button("Edit answers (b)", id="edit", compact=True)
+                    yield Button("Re-run checks (k)", id="recheck", compact=True)
+                    yield Button("Next step (n)", id="next", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state", self._state_changed)
+        self.watch(self.app, "applying", lambda _: self.refresh_bindings())
+        record = self.app.state.step(self.STEP.STEP_ID)
+        if not self.HAS_FORM or record.applied:  # resume: show what was done and prove it again
+            self.page = "result"
+            self.run_checks()
+
+    def _state_changed(self, state: WizardState) -> None:
+        self.refresh_bindings()
+        self.query_one("#next", Button).disabled = not self.passed
+        self.query_one("#summary", Static).update(self.summary(state))
+        self.refresh_result(state)
+
+    def watch_page(self, page: str) -> None:
+        self.pages.current = f"{page}-page"
+        focus = {"form": self.FORM_FOCUS, "review": "#apply", "result": "#next" if self.passed else "#recheck"}
+        if focus[page]:
+            self.query_one(focus[page]).focus()
+
+    @property
+    def passed(self) -> bool:
+        record = self.app.state.step(self.STEP.STEP_ID)
+        return (record.applied or not self.HAS_FORM) and record.checked in ("pass", "warn")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        busy = self.app.applying
+        if action == "next":
+            return True if self.passed else None
+        if action == "back":
+            if not self.HAS_FORM:
+                return True
+            return None if busy or self.page == "form" else True
+        if action == "review":
+            return self.page == "form" and self.HAS_FORM
+        if action in ("apply", "toggle_az"):
+            return (None if busy else True) if self.page == "review" else False
+        if action == "recheck":
+            return self.page == "result"
+        return True
+
+    # --- review --------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#review")
+    def action_review(self) -> None:
+        self.review()
+
+    @work(exclusive=True, group="review", exit_on_error=False)
+    async def review(self) -> None:
+        """Validate the answers, record them, show the plan."""
+        candidate = await self.collect()
+        if candidate is None:
+            return
+        self.app.clear_notifications()  # earlier "fix this first" toasts no longer apply
+        self.app.set_state(candidate)
+        self.changes = self.STEP.plan(candidate)
+        await self.plan_view.show_changes(self.changes)
+        self.query_one("#apply-progress").display = False
+        self.page = "review"
+
+    def refuse(self, problems: list[tuple[str, str]]) -> None:
+        """Tell the operator what to fix first: (field, message) pairs, the first one as a toast."""
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.notify(problems[0][1] + more, title="Review: fix this first", severity="error")
+
+    @on(Checkbox.Changed, "#show-az")
+    def _az_toggled(self, event: Checkbox.Changed) -> None:
+        self.plan_view.show_az = event.value
+
+    def action_toggle_az(self) -> None:
+        box = self.query_one("#show-az", Checkbox)
+        box.value = not box.value
+
+    # --- apply ---------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        if self.app.applying:
+            return
+        risky = [c for c in self.changes if c.irreversible or c.destructive]
+        if not risky:
+            self._start_apply()
+            return
+        lines = [f"• {c.title}\n  {c.detail}" if c.detail else f"• {c.title}" for c in risky]
+        what = "irreversible" if any(c.irreversible for c in risky) else "restrictive"
+        body = "\n".join(lines) + "\n\nApply the planned changes?"
+        self.app.push_screen(ConfirmModal(f"This change is {what}", body, "Apply"), self._confirmed)
+
+    def _confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self._start_apply()
+        else:
+            self.notify("No changes were made.", title="Apply cancelled")
+
+    def _start_apply(self) -> None:
+        self.app.clear_notifications()
+        self.query_one("#apply-progress").display = True
+        self.apply_bar.update(progress=0)
+        self.apply_log.clear()
+        self.apply_button.disabled = True
+        self.app.start_apply(self.STEP, self.changes, self)
+        self.query_one("#apply-progress").scroll_visible(animate=False)
+
+    def on_apply_progress(self, message: ApplyProgress) -> None:
+        if message.fraction is not None:
+            self.apply_bar.update(progress=message.fraction)
+        self.apply_log.write(f"{message.stamp} {message.message}")
+
+    def on_apply_finished(self, message: ApplyFinished) -> None:
+        self.apply_button.disabled = False
+        if message.error is not None:
+            self.apply_button.label = "Retry (a)"
+            self.apply_log.write(f"✗ {message.error.title}")
+            self.app.push_screen(ErrorModal(message.error, context="Apply stopped"))
+            return
+        self.page = "result"
+        self.run_checks()
+
+    # --- checks --------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#recheck")
+    def action_recheck(self) -> None:
+        self.run_checks()
+
+    @work(exclusive=True, group="checks", exit_on_error=False)
+    async def run_checks(self) -> None:
+        """Live, read-only proof of this step."""
+        app = self.app
+        self.checks_note.show_error(None)
+        self._verdict("Running the live checks…", "")
+        self.checks.loading = True
+        try:
+            state, results = await runner.run_checks(self.STEP, app.state, app.conn, app.session)
+        except ByokError as exc:
+            self._verdict("✗ The checks could not run.", "fail")
+            self.checks_note.show_error(exc)
+            return
+        finally:
+            self.checks.loading = False
+        app.set_state(state, save=False)
+        self._verdict(*verdict(results, self.ready_text))
+        await self.checks.show_results(results, timings=app.show_timings)
+        self.query_one("#next" if self.passed else "#recheck").focus()
+
+    ready_text: ClassVar[str] = "this step is done"
+    """Ends the all-pass verdict: "✓ All 9 checks pass: <ready_text> (n: next step)."."""
+
+    def _verdict(self, text: str, status: str) -> None:
+        line = self.query_one("#verdict", Static)
+        line.set_classes(f"-{status}" if status else "")
+        line.update(text)
+
+    # --- navigation ----------------------------------------------------------------------
+
+    @on(Button.Pressed, "#to-form, #edit")
+    def action_back(self) -> None:
+        if not self.HAS_FORM or self.page == "form":
+            super().action_back()
+            return
+        if self.app.applying:
+            return
+        self.page = "form"
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self) -> None:
+        self.action_next()
+
+
+def verdict(results: list[CheckResult], ready: str) -> tuple[str, str]:
+    """One line above the results: how many passed, and what to do next."""
+    status = overall(results)
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
+    if status == "fail":
+        return f"✗ {counts['fail']} of {len(results)} checks fail: fix what they say, then re-run (k).", status
+    if status == "warn":
+        return f"! All checks pass, {counts['warn']} with a warning: read it, then go on (n).", status
+    return f"✓ All {len(results)} checks pass: {ready} (n: next step).", status
+
+
+__all__ = ["STEP_IDS", "FlowScreen", "step_number", "verdict"]

@@ -1,0 +1,35 @@
+"""Which screen shows which step. A step is "built" when its screen module exists.
+
+Screens are imported only when shown: a module per step, named here, so adding a step's screen
+never means editing the App.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+SCREENS: dict[str, tuple[str, str]] = {
+    "signin": ("byok_tui.screens.signin", "SigninScreen"),
+    "authorize": ("byok_tui.screens.authorize", "AuthorizeScreen"),
+    "vault": ("byok_tui.screens.vault", "VaultScreen"),
+    "access": ("byok_tui.screens.access", "AccessScreen"),
+    "share": ("byok_tui.screens.share", "ShareScreen"),
+    "network": ("byok_tui.screens.network", "NetworkScreen"),
+    "enterprise_key": ("byok_tui.screens.enterprise_key", "EnterpriseKeyScreen"),
+    "test": ("byok_tui.screens.test_configuration", "TestConfigurationScreen"),
+    "apps": ("byok_tui.screens.apps", "AppsScreen"),
+    "confirm": ("byok_tui.screens.confirm", "ConfirmScreen"),
+    "validate": ("byok_tui.screens.validation", "ValidationScreen"),
+}
+
+
+def built_steps() -> tuple[str, ...]:
+    """Step ids whose screen module is installed, in the guide's order."""
+    return tuple(step for step, (module, _) in SCREENS.items() if importlib.util.find_spec(module) is not None)
+
+
+def screen_for(step_id: str) -> Any:
+    module, name = SCREENS[step_id]
+    return getattr(importlib.import_module(module), name)()
