@@ -42,10 +42,12 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def make_app() -> Callable[..., Harness]:
-    """`make_app(scenario="default", state=None)` -> Harness(app, sandbox)."""
+    """`make_app(scenario="default", state=None, sandbox=None)` -> Harness(app, sandbox)."""
 
-    def make(scenario: str = "default", state: WizardState | None = None, **kwargs) -> Harness:
-        sb = Sandbox.create(scenario)
+    def make(
+        scenario: str = "default", state: WizardState | None = None, sandbox: Sandbox | None = None, **kwargs
+    ) -> Harness:
+        sb = sandbox or Sandbox.create(scenario)
         app = build_app(sb.connection(), None, state, clock=lambda: FROZEN, **kwargs)
         app.show_timings = False
         return Harness(app, sb)
