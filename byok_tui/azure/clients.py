@@ -33,6 +33,15 @@ def _kwargs(conn: Connection) -> dict[str, Any]:
     return {**RETRY, **conn.sdk_kwargs()}
 
 
+def credential(conn: Connection) -> Any:
+    """The connection's credential, retrying token requests that fail for a passing reason."""
+    from byok_tui.azure.resilience import ResilientCredential
+
+    if isinstance(conn.credential, ResilientCredential):
+        return conn.credential
+    return ResilientCredential(conn.credential)
+
+
 def _arm_kwargs(conn: Connection) -> dict[str, Any]:
     return {"base_url": conn.cloud.arm_endpoint, "credential_scopes": [conn.cloud.arm_scope], **_kwargs(conn)}
 
@@ -41,35 +50,35 @@ def keyvault_mgmt(conn: Connection, subscription_id: str):
     from azure.mgmt.keyvault.aio import KeyVaultManagementClient
 
     return KeyVaultManagementClient(
-        conn.credential, subscription_id, polling_interval=ARM_POLLING_INTERVAL, **_arm_kwargs(conn)
+        credential(conn), subscription_id, polling_interval=ARM_POLLING_INTERVAL, **_arm_kwargs(conn)
     )
 
 
 def resources(conn: Connection, subscription_id: str):
     from azure.mgmt.resource.resources.aio import ResourceManagementClient
 
-    return ResourceManagementClient(conn.credential, subscription_id, **_arm_kwargs(conn))
+    return ResourceManagementClient(credential(conn), subscription_id, **_arm_kwargs(conn))
 
 
 def subscriptions(conn: Connection):
     from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
-    return SubscriptionClient(conn.credential, **_arm_kwargs(conn))
+    return SubscriptionClient(credential(conn), **_arm_kwargs(conn))
 
 
 def authorization(conn: Connection, subscription_id: str):
     from azure.mgmt.authorization.aio import AuthorizationManagementClient
 
-    return AuthorizationManagementClient(conn.credential, subscription_id, **_arm_kwargs(conn))
+    return AuthorizationManagementClient(credential(conn), subscription_id, **_arm_kwargs(conn))
 
 
 def keys(conn: Connection, vault_uri: str):
     from azure.keyvault.keys.aio import KeyClient
 
-    return KeyClient(vault_uri.rstrip("/"), conn.credential, **_kwargs(conn))
+    return KeyClient(vault_uri.rstrip("/"), credential(conn), **_kwargs(conn))
 
 
 def crypto(conn: Connection, key_id: str):
     from azure.keyvault.keys.crypto.aio import CryptographyClient
 
-    return CryptographyClient(key_id, conn.credential, **_kwargs(conn))
+    return CryptographyClient(key_id, credential(conn), **_kwargs(conn))

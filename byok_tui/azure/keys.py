@@ -27,6 +27,35 @@ def _size(jwk: Any) -> int | None:
     return len(n.lstrip(b"\x00")) * 8 if isinstance(n, bytes) else None
 
 
+THROTTLE_ATTEMPTS = 4
+THROTTLE_FIRST_DELAY = 1.0
+
+
+async def retry_throttled(call: Any, *, pure: bool = False) -> Any:
+    """Retry a Key Vault POST that was throttled (429) or hit a passing 503.
+
+    Key Vault sends no Retry-After with its 429, and azure-core retries a POST only on 500/503/504,
+    so a throttled create, rotate, encrypt or decrypt would fail at once. The vault did not process a
+    throttled request, so sending it again cannot make anything twice. A `pure` operation (encrypt,
+    decrypt: no state changes) is also resent when the connection dropped before the answer came.
+    """
+    from azure.core.exceptions import HttpResponseError, ServiceResponseError
+
+    delay = THROTTLE_FIRST_DELAY
+    for attempt in range(THROTTLE_ATTEMPTS):
+        try:
+            return await call()
+        except HttpResponseError as exc:
+            if exc.status_code not in (429, 503) or attempt == THROTTLE_ATTEMPTS - 1:
+                raise
+        except ServiceResponseError:
+            if not pure or attempt == THROTTLE_ATTEMPTS - 1:
+                raise
+        await asyncio.sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
+
+
 def key_info(key: Any, request_id: str = "") -> KeyInfo:
     """A KeyInfo from the SDK's KeyVaultKey."""
     props = key.properties
@@ -83,14 +112,14 @@ async def create_rsa_key(
     evidence = evidence or Evidence()
     with azure_errors(f"create key {name}"):
         async with clients.keys(conn, vault_uri) as client:
-            key = await client.create_rsa_key(
+            key = await retry_throttled(lambda: client.create_rsa_key(
                 name,
                 size=size,
                 hardware_protected=hsm,
                 key_operations=list(BYOK_KEY_OPS),
                 tags={"purpose": "kore-byok", "created-by": "byok-tui"},
                 **evidence.kwargs(),
-            )
+            ))  # fmt: skip
     evidence.stop()
     return key_info(key, evidence.request_id)
 
@@ -114,12 +143,16 @@ async def probe(conn: Connection, vault_uri: str) -> tuple[int, str, str]:
     that proves DNS, TLS and the service without any permission.
     """
     from azure.core import AsyncPipelineClient
+    from azure.core.pipeline.policies import AsyncRetryPolicy, HeadersPolicy, UserAgentPolicy
     from azure.core.rest import HttpRequest
 
+    from byok_tui.azure.clients import RETRY
     from byok_tui.azure.evidence import request_id_of
 
+    retry = AsyncRetryPolicy(**{k: v for k, v in RETRY.items() if k.startswith("retry_")})
+    policies = [HeadersPolicy(), UserAgentPolicy(sdk_moniker="byok-tui"), retry]
     with azure_errors(f"reach {vault_uri}"):
-        async with AsyncPipelineClient(base_url=vault_uri, **_transport(conn)) as client:
+        async with AsyncPipelineClient(base_url=vault_uri, policies=policies, **_transport(conn)) as client:
             response = await client.send_request(
                 HttpRequest("GET", vault_uri.rstrip("/") + "/keys?api-version=7.5")
             )
@@ -146,11 +179,15 @@ async def encrypt_in_vault(conn: Connection, key_id: str, plaintext: bytes) -> t
     name, _, version = rest.partition("/")
     with azure_errors(f"encrypt with key {name} in the vault"):
         async with clients.keys(conn, vault_uri) as client:
-            response = await client.send_request(
-                HttpRequest("POST", f"/keys/{name}/{version}/encrypt",
-                            json={"alg": "RSA-OAEP-256", "value": _b64url(plaintext)})  # fmt: skip
-            )
-            response.raise_for_status()
+            async def post() -> Any:
+                response = await client.send_request(
+                    HttpRequest("POST", f"/keys/{name}/{version}/encrypt",
+                                json={"alg": "RSA-OAEP-256", "value": _b64url(plaintext)})  # fmt: skip
+                )
+                response.raise_for_status()
+                return response
+
+            response = await retry_throttled(post, pure=True)
             body = response.json()
     return _unb64url(body["value"]), body.get("kid", key_id), request_id_of(response)
 
@@ -162,7 +199,10 @@ async def decrypt_in_vault(conn: Connection, key_id: str, ciphertext: bytes) -> 
     evidence = Evidence()
     with azure_errors("decrypt with the key in the vault"):
         async with clients.crypto(conn, key_id) as client:
-            result = await client.decrypt(EncryptionAlgorithm.rsa_oaep_256, ciphertext, **evidence.kwargs())
+            result = await retry_throttled(
+                lambda: client.decrypt(EncryptionAlgorithm.rsa_oaep_256, ciphertext, **evidence.kwargs()),
+                pure=True,
+            )
     return result.plaintext, evidence.request_id
 
 
@@ -171,6 +211,6 @@ async def rotate_key(conn: Connection, vault_uri: str, name: str) -> KeyInfo:
     evidence = Evidence()
     with azure_errors(f"rotate key {name}"):
         async with clients.keys(conn, vault_uri) as client:
-            key = await client.rotate_key(name, **evidence.kwargs())
+            key = await retry_throttled(lambda: client.rotate_key(name, **evidence.kwargs()))
     evidence.stop()
     return key_info(key, evidence.request_id)
