@@ -86,8 +86,10 @@ def _logging(args: argparse.Namespace) -> None:
     if getattr(args, "log_file", None):
         logging.basicConfig(filename=args.log_file, level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
-        # azure-core's HTTP logging policy redacts headers at INFO but would log bodies at DEBUG.
-        logging.getLogger("azure").setLevel(logging.WARNING)
+        # azure-core's HTTP logging policy redacts headers at INFO but would log bodies at DEBUG, and
+        # httpx logs whole URLs with their queries: byok_tui.requests logs each request safely instead.
+        for noisy in ("azure", "httpx", "httpcore", "msal", "kiota_http"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,14 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from byok_tui import headless
 
-    if args.command is None:
-        print("The live wizard starts with the Sign-in step, which is not built yet.\n"
-              "Today you can: `byok-tui demo` (the sandbox), or `byok-tui run --answers FILE` "
-              "against live Azure after `az login`.", file=sys.stderr)  # fmt: skip
-        return 2
     if args.command == "sandbox":
         return headless.sandbox_init(args)
     args.session = _session_path(args) if args.command != "demo" or args.session else None
+    if args.command is None:
+        return _live(args)
     if args.command == "run":
         return headless.run_async(headless.run(args))
     if args.command == "verify":
@@ -143,6 +142,41 @@ def _demo(args: argparse.Namespace) -> int:
     from byok_tui.session import Session
 
     session = Session(args.session) if args.session else None
-    app = build_app(sb.connection(), session, session.load() if session else None)
+    profile = load_profile(args.profile) if args.profile else sb.profile()
+    app = build_app(sb.connection(), session, session.load() if session else None, profile=profile)
     app.run()
     return app.return_code or 0
+
+
+def _live(args: argparse.Namespace) -> int:
+    """The wizard against live Azure: it opens on Sign-in (no credential yet), resuming the session."""
+    import dataclasses
+
+    from byok_tui.app import build_app
+    from byok_tui.clouds import UnknownCloud, get_cloud
+    from byok_tui.connection import Connection
+    from byok_tui.errors import InputError
+    from byok_tui.session import Session, new_session_id
+    from byok_tui.state import StateError, WizardState
+
+    profile = load_profile(args.profile)
+    session = Session(args.session)
+    try:
+        state = session.load() or WizardState(session_id=new_session_id())
+    except StateError as e:
+        raise InputError("--session", f"{e}; move it aside to start a new session") from e
+    try:
+        cloud = get_cloud(args.cloud or (state.signin.cloud if state.signin.method else profile.cloud))
+    except UnknownCloud as e:
+        raise InputError("--cloud", str(e)) from e
+    if cloud.name != state.signin.cloud:
+        state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, cloud=cloud.name))
+    app = build_app(Connection(credential=None, cloud=cloud, label="Azure"), session, state, profile=profile)
+    app.run()
+    return app.return_code or 0
+
+
+def load_profile(path: str | None):
+    from byok_tui import profile
+
+    return profile.load(path)

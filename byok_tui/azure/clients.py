@@ -30,7 +30,9 @@ RETRY = {
 
 
 def _kwargs(conn: Connection) -> dict[str, Any]:
-    return {**RETRY, **conn.sdk_kwargs()}
+    from byok_tui.azure.requestlog import RequestLogPolicy
+
+    return {**RETRY, "per_retry_policies": [RequestLogPolicy()], **conn.sdk_kwargs()}
 
 
 def credential(conn: Connection) -> Any:
