@@ -185,6 +185,14 @@ async def run(args: Any) -> int:
                  "checks": [asdict(r) for r in results], "status": overall(results)}
             )  # fmt: skip
             worst = _worse(worst, overall(results))
+            if overall(results) == "fail" and not args.read_only:
+                # Later steps build on this one: going on would configure Kore around a broken key.
+                following = STEPS[STEPS.index(step) + 1 :]
+                if following:
+                    reason = f"{title} has failing checks; fix them and run again"
+                    print(f"== Stopped: {reason} ==", file=out)
+                    report["stopped_before"] = {"step": following[0].module.STEP_ID, "reason": reason}
+                break
         report.update(status=worst, vault_uri=state.vault.vault_uri, key_id=state.vault.key_id,
                       kore_sp_object_id=state.authorize.sp_object_id)  # fmt: skip
         if args.json:

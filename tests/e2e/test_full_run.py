@@ -183,3 +183,27 @@ def test_an_unknown_app_id_is_exit_2_and_changes_nothing(tmp_path, world, answer
     result = run_console(tmp_path, world, answers_file, '"st-not-a-bot"')
     assert result.returncode == 2 and "st-not-a-bot" in result.stderr
     assert world.read_text() == before
+
+
+def test_a_vault_without_purge_protection_stops_the_run_with_the_fix(tmp_path):
+    world = tmp_path / "legacy.json"
+    Sandbox.create("existing-vault").save(world)
+    sb = Sandbox.load(world)
+    text = FULL.replace("{export}", str(tmp_path / "h")).replace(
+        'resource_group = "rg-kore-byok"\ncreate_resource_group = true\nlocation = "eastus"\nname = "kv-full-byok"\n'
+        'key_name = "kore-cmk"\nkey_size = 4096',
+        'resource_group = "rg-shared-security"\nname = "kv-contoso-legacy"\ncreate_vault = false\n'
+        'key_name = "legacy-cmk"\ncreate_key = false',
+    )
+    assert "kv-contoso-legacy" in text
+    path = tmp_path / "a.toml"
+    path.write_text(text.format(tenant=sb.tenant_id, subscription=sb.subscription_id))
+    result = cli("run", "--answers", str(path), "--sandbox-state", str(world), "--session",
+                 str(tmp_path / "s.json"), "--yes", "--json")  # fmt: skip
+    assert result.returncode == 1
+    out = report(result)
+    assert out["stopped_before"] == {"step": "access", "reason": "Key Vault and key has failing checks; fix them and run again"}
+    failed = [c for s in out["steps"] for c in s["checks"] if c["status"] == "fail"]
+    assert [c["id"] for c in failed] == ["vault.purge_protection"]
+    assert "--enable-purge-protection true" in failed[0]["remedy"]
+    assert not Sandbox.load(world).world.vaults["kv-contoso-legacy"].properties.get("enablePurgeProtection")
