@@ -23,8 +23,9 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change
+from byok_tui.engine.model import Change, CheckResult
 from byok_tui.errors import ByokError
+from byok_tui.profile import Profile
 from byok_tui.state import STEP_IDS, WizardState
 
 if TYPE_CHECKING:
@@ -74,10 +75,16 @@ class ByokApp(App[None]):
         *,
         start_step: str,
         clock: Clock,
+        profile: Profile | None = None,
     ) -> None:
         super().__init__()
         self.conn = conn
-        """How the engine reaches Azure (or the sandbox)."""
+        """How the engine reaches Azure (or the sandbox). Live, it has no credential until the Sign-in
+        screen replaces it with a signed-in one."""
+        self.profile = profile or Profile()
+        """Kore's facts (client id, app name, IP ranges, default cloud and region)."""
+        self.preflight: list[CheckResult] = []
+        """The Sign-in screen's last pre-flight (what the operator may do); not saved, re-run on sign-in."""
         self.session = session
         """Saves the state and journals changes; None keeps everything in memory."""
         self.start_step = start_step
@@ -105,8 +112,15 @@ class ByokApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Static("Signing in…", id="splash")
 
+    @property
+    def signed_in(self) -> bool:
+        """True once the connection has a credential: the sandbox from the start, live after Sign-in."""
+        return self.conn.credential is not None
+
     def on_mount(self) -> None:
-        if self.state.signin.subscription_id:
+        if self.start_step == "signin" or not self.signed_in:
+            self.push_screen(self._screen_for("signin"))
+        elif self.state.signin.subscription_id:
             self.push_screen(self._screen_for(self.start_step))
             self.run_worker(
                 self._name_subscription(), name="subscription-name", group="signin", exit_on_error=False
@@ -116,9 +130,9 @@ class ByokApp(App[None]):
                             description="Reading the tenant and subscription")  # fmt: skip
 
     async def _sign_in(self) -> None:
-        """Fill `state.signin` from what the connection can tell (engine.signin.discover), then show
-        the first screen. Until the Sign-in step is built this serves the sandbox, already signed in."""
-        from byok_tui.engine import signin
+        """Fill `state.signin` from what the connection can tell (engine.signin.discover) and record the
+        pre-flight, then show the first screen: for the sandbox started past the Sign-in screen."""
+        from byok_tui.engine import runner, signin
         from byok_tui.screens.widgets.modals import ErrorModal
 
         try:
@@ -129,7 +143,11 @@ class ByokApp(App[None]):
             self.push_screen(ErrorModal(exc, context="Sign-in"))
             return
         self.subscription_name = names.get(found.subscription_id, "")
-        self.set_state(dataclasses.replace(self.state, signin=found))
+        state = dataclasses.replace(self.state, signin=found)
+        if found.subscription_id:  # the pre-flight the Sign-in screen would have shown, recorded
+            state, self.preflight = await runner.run_checks(signin, state, self.conn, self.session)
+            state = signin.signed_in(state, self.preflight)
+        self.set_state(state)
         self.push_screen(self._screen_for(self.start_step))
 
     async def _name_subscription(self) -> None:
@@ -159,6 +177,9 @@ class ByokApp(App[None]):
 
         current = getattr(self.screen, "STEP_ID", "")
         if step_id == current:
+            return
+        if step_id != "signin" and not (self.signed_in and self.state.signin.subscription_id):
+            self.notify("Sign in and choose a subscription first.", title="Not signed in", severity="warning")
             return
         if step_id not in self.built_steps:
             self.notify(
@@ -244,6 +265,26 @@ class ByokApp(App[None]):
             self.applying = False
         reporter.post_message(ApplyFinished(step_id, error))
 
+    def cancel_apply(self) -> bool:
+        """Stop the running apply (e.g. waiting for admin consent). True if one was running.
+
+        Only for waits that change nothing in Azure: the screen that asks says what was left undone.
+        """
+        running = [w for w in self.workers if w.group == "apply" and w.is_running]
+        for worker in running:
+            worker.cancel()
+        self.applying = False
+        return bool(running)
+
+    async def on_unmount(self) -> None:
+        """The credential lives as long as the App: close it (and the HTTP session it holds)."""
+        from byok_tui.engine import signin
+
+        try:
+            await signin.close(self.conn)
+        except Exception as exc:  # closing must never stop the exit
+            logger.warning("closing the credential failed: %s", exc)
+
     def action_quit(self) -> None:  # type: ignore[override]
         if self.applying and not self._quit_armed:
             self._quit_armed = True
@@ -264,6 +305,7 @@ def build_app(
     *,
     start_step: str | None = None,
     clock: Clock | None = None,
+    profile: Profile | None = None,
 ) -> ByokApp:
     """The one way to make the App (the CLI and the tests both use it).
 
@@ -271,6 +313,8 @@ def build_app(
     (default: where the session left off if that step is built, else the first built step). An empty
     `state.signin` is filled on start from the connection (`engine.signin.discover`): today that is the
     sandbox, which is signed in from the start. `clock` stamps the progress log (tests freeze it).
+    A live connection without a credential (`byok-tui` with no command) always starts on Sign-in.
+    `profile` holds Kore's facts (the client id Step 1 prefills); the sandbox supplies its own.
     """
     if state is None:
         from byok_tui.session import new_session_id
@@ -286,4 +330,6 @@ def build_app(
         # The next built step after where the session stands, else the first one there is.
         later = [s for s in STEP_IDS[STEP_IDS.index(step):] if s in built]
         step = (later or list(built))[0]
-    return ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now)
+    if conn.credential is None:
+        step = "signin"
+    return ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now, profile=profile)

@@ -199,6 +199,7 @@ class FlowScreen(StepScreen):
         self.changes = self.STEP.plan(candidate)
         await self.plan_view.show_changes(self.changes)
         self.query_one("#apply-progress").display = False
+        self.apply_button.label = "Apply (a)"  # a new plan: an earlier "Retry" no longer applies
         self.page = "review"
 
     def refuse(self, problems: list[tuple[str, str]]) -> None:
@@ -274,7 +275,8 @@ class FlowScreen(StepScreen):
         self._verdict("Running the live checks…", "")
         self.checks.loading = True
         try:
-            state, results = await runner.run_checks(self.STEP, app.state, app.conn, app.session)
+            state, results = await runner.run_checks(self.STEP, app.state, app.conn, app.session,
+                                                     today=app.clock().date())  # fmt: skip
         except ByokError as exc:
             self._verdict("✗ The checks could not run.", "fail")
             self.checks_note.show_error(exc)
@@ -284,7 +286,9 @@ class FlowScreen(StepScreen):
         app.set_state(state, save=False)
         self._verdict(*verdict(results, self.ready_text))
         await self.checks.show_results(results, timings=app.show_timings)
-        self.query_one("#next" if self.passed else "#recheck").focus()
+        # Focus after the results are laid out, or a long page at 80x24 stops scrolled mid-way.
+        target = self.query_one("#next" if self.passed else "#recheck")
+        self.call_after_refresh(target.focus)
 
     ready_text: ClassVar[str] = "this step is done"
     """Ends the all-pass verdict: "✓ All 9 checks pass: <ready_text> (n: next step)."."""

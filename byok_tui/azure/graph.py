@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from byok_tui.azure import clients
 from byok_tui.azure.errors import azure_errors
 from byok_tui.connection import Connection
 from byok_tui.models import OrganizationInfo, ServicePrincipalInfo
@@ -28,7 +29,7 @@ async def _client(conn: Connection) -> AsyncIterator[Any]:
     transport = conn.graph_transport_factory() if conn.graph_transport_factory else None
     http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=httpx.Timeout(30.0))
     http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
-    auth = AzureIdentityAuthenticationProvider(conn.credential, scopes=[conn.cloud.graph_scope])
+    auth = AzureIdentityAuthenticationProvider(clients.credential(conn), scopes=[conn.cloud.graph_scope])
     adapter = GraphRequestAdapter(auth, client=http)
     # httpx adds a trailing slash to base_url, which kiota turns into "/v1.0//servicePrincipals".
     adapter.base_url = base_url
@@ -48,6 +49,23 @@ def _sp(sp: Any) -> ServicePrincipalInfo:
     )
 
 
+async def read_again_if_dropped(read, attempts: int = 3):
+    """A Graph read, sent again when the connection dropped before the answer (kiota retries only on
+    429/503/504 answers). Only for reads: a resent write could act twice."""
+    import asyncio
+
+    import httpx
+
+    for attempt in range(attempts):
+        try:
+            return await read()
+        except httpx.TransportError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 async def find_service_principal(conn: Connection, app_id: str) -> ServicePrincipalInfo | None:
     """The service principal of application `app_id` in this tenant, or None when there is none."""
     from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -61,7 +79,7 @@ async def find_service_principal(conn: Connection, app_id: str) -> ServicePrinci
     config = RequestConfiguration(query_parameters=query)
     with azure_errors("look up the Kore service principal"):
         async with _client(conn) as graph:
-            page = await graph.service_principals.get(request_configuration=config)
+            page = await read_again_if_dropped(lambda: graph.service_principals.get(request_configuration=config))
     found = [_sp(sp) for sp in (page.value if page else None) or []]
     return found[0] if found else None
 
@@ -101,3 +119,36 @@ async def me(conn: Connection) -> dict[str, str]:
         "account": user.user_principal_name or "",
         "display_name": user.display_name or "",
     }
+
+
+SP_CREATOR_ROLES: dict[str, str] = {
+    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+}
+"""Entra built-in directory roles (role template id -> name) whose members may create service principals."""
+
+
+async def directory_roles(conn: Connection) -> list[tuple[str, str]]:
+    """(role template id, display name) of the signed-in user's active directory roles, including those
+    held through role-assignable groups (`/me/transitiveMemberOf`, directory roles kept, groups dropped).
+
+    Eligible (PIM) roles that are not activated do not appear. A service-principal sign-in has no /me:
+    Graph answers 400 ("only valid with delegated authentication flow"), raised as an AzureError.
+    """
+    from msgraph.generated.models.directory_role import DirectoryRole
+
+    found: list[tuple[str, str]] = []
+    with azure_errors("read your directory roles"):
+        async with _client(conn) as graph:
+            members = graph.me.transitive_member_of
+            page = await members.get()
+            for _ in range(50):  # paged at 100; nobody is in 5,000 groups, but never loop forever
+                for item in (page.value if page else None) or []:
+                    if isinstance(item, DirectoryRole):
+                        found.append(((item.role_template_id or "").lower(), item.display_name or ""))
+                link = page.odata_next_link if page else None
+                if not link:
+                    break
+                page = await members.with_url(link).get()
+    return found

@@ -155,3 +155,58 @@ async def _list_at(client: Any, scope: str, principal_id: str) -> list[RoleAssig
         _assignment(a)
         async for a in client.role_assignments.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
     ]
+
+
+async def role_actions(conn: Connection, subscription_id: str, role_definition_id: str) -> tuple[list, list]:
+    """(actions, notActions) of a role definition, across its permission blocks (control plane)."""
+    with azure_errors("read a role definition"):
+        async with clients.authorization(conn, subscription_id) as client:
+            definition = await client.role_definitions.get_by_id(role_definition_id)
+    allowed: list[str] = []
+    denied: list[str] = []
+    for perm in definition.permissions or []:
+        allowed += perm.actions or []
+        denied += perm.not_actions or []
+    return allowed, denied
+
+
+async def assigned_to(
+    conn: Connection, subscription_id: str, scope: str, principal_id: str, *, evidence: Evidence | None = None
+) -> list[RoleAssignmentInfo]:
+    """Assignments that apply to `principal_id` around `scope`, including those it holds through groups
+    (`$filter=assignedTo('…')`), at, above or below the scope."""
+    evidence = evidence or Evidence()
+    with azure_errors("list your role assignments"):
+        async with clients.authorization(conn, subscription_id) as client:
+            found = [
+                _assignment(a)
+                async for a in client.role_assignments.list_for_scope(
+                    scope, filter=f"assignedTo('{principal_id}')", **evidence.kwargs()
+                )
+            ]
+    evidence.stop()
+    return found
+
+
+async def has_action(
+    conn: Connection,
+    subscription_id: str,
+    scope: str,
+    principal_id: str,
+    action: str,
+    *,
+    evidence: Evidence | None = None,
+) -> RoleAssignmentInfo | None:
+    """The assignment that gives `principal_id` the control-plane `action` at `scope` (e.g.
+    `Microsoft.Authorization/roleAssignments/write`), if any does. Wildcards as Azure evaluates them;
+    deny assignments and conditions are not considered. `evidence` gets the listing's request id."""
+    seen: dict[str, tuple[list, list]] = {}
+    for assignment in await assigned_to(conn, subscription_id, scope, principal_id, evidence=evidence):
+        if not applies_to(assignment.scope, scope):
+            continue
+        key = assignment.role_definition_id.lower()
+        if key not in seen:
+            seen[key] = await role_actions(conn, subscription_id, assignment.role_definition_id)
+        if grants(action, *seen[key]):
+            return assignment
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from dataclasses import dataclass
 
 from byok_tui.azure.rbac import KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, KEY_VAULT_CRYPTO_USER
 from byok_tui.connection import Connection
@@ -26,6 +27,45 @@ CRYPTO_USER = KEY_VAULT_CRYPTO_USER
 NARROW_ROLES = frozenset({KEY_VAULT_CRYPTO_USER, KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER})
 VISIBLE_POLL_SECONDS = 3.0
 VISIBLE_TIMEOUT_SECONDS = 120.0
+sleep = asyncio.sleep
+"""How the propagation waits sleep (tests replace it to move the sandbox's clock instead)."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What Step 3 gives to whom, in words for the screen (pure: read from the state)."""
+
+    principal: str
+    """Kore's service principal as the operator sees it in Entra: display name, else object id."""
+    principal_id: str
+    """Its object id; "" before Step 1."""
+    vault: str
+    """The vault's name; "" before Step 2."""
+    scope: str
+    """The vault's resource id: the scope of the grant."""
+    model: str
+    """"Azure RBAC" or "access policies": how the vault decides who may use its keys."""
+    what: str
+    """The grant itself: "Key Vault Crypto User at vault scope", or the five key permissions."""
+    allows: str
+    """What Kore can do with it."""
+    denies: str
+    """What it cannot do: the least-privilege promise."""
+
+
+def grant(state: WizardState) -> Grant:
+    """Who gets what on which vault, for the operator to read before anything changes."""
+    v, a = state.vault, state.authorize
+    if v.rbac_authorization:
+        model, what = "Azure RBAC", "Key Vault Crypto User, at the scope of this vault only"
+    else:
+        model, what = "access policies", "an access policy with key permissions " + ", ".join(KORE_KEY_PERMISSIONS)
+    return Grant(
+        principal=a.sp_display_name or a.sp_object_id, principal_id=a.sp_object_id, vault=v.name,
+        scope=v.vault_id, model=model, what=what,
+        allows="read the key and encrypt, decrypt, wrap and unwrap with it",
+        denies="create, delete, rotate or export keys; read secrets or certificates; change the vault",
+    )  # fmt: skip
 
 
 def problems(state: WizardState) -> list[InputError]:
@@ -96,8 +136,41 @@ async def _ensure_role(state: WizardState, conn: Connection, progress: Progress)
         lambda: _role_visible(conn, sub, v.vault_id, sp),
         progress, "the role assignment to show on the vault",
     )  # fmt: skip
+    await _until_kore_can_read(state, conn, progress)
     progress("Kore's role is in place on the vault.", 1.0)
     return _record(state, mode="rbac", scope=v.vault_id, assignment_id=assignment.id)
+
+
+async def _until_kore_can_read(state: WizardState, conn: Connection, progress: Progress) -> None:
+    """Where the connection can act as Kore (the sandbox), wait until the key answers Kore.
+
+    A new role assignment shows on ARM at once but reaches the Key Vault data plane only after a while
+    (Azure documents up to 10 minutes). Live Azure gives no way to ask as Kore; the sandbox does, so the
+    demo shows the same wait Kore would see.
+    """
+    from byok_tui.azure import keys
+
+    v, sp = state.vault, state.authorize.sp_object_id
+    if conn.impersonate is None or not v.key_name or not v.vault_uri:
+        return
+    as_kore = dataclasses.replace(conn, credential=conn.impersonate(sp))
+    progress("Checking that Kore can read the key…", 0.7)
+    try:
+        await retry_while_propagating(
+            lambda: keys.get_key(as_kore, v.vault_uri, v.key_name), progress,
+            "Kore's new role", codes=frozenset({"ForbiddenByRbac"}), sleep=sleep,
+        )  # fmt: skip
+    except ByokError as exc:
+        if exc.code == "ForbiddenByRbac":
+            raise ByokError(
+                "Kore's role has not reached the vault's data plane yet", detail=exc.detail or exc.title,
+                remedy="Azure can take up to 10 minutes. Apply this step again later: the assignment exists "
+                "and is adopted, never made twice.", request_id=exc.request_id, code=exc.code,
+            ) from exc  # fmt: skip
+        # Another refusal (e.g. the vault firewall) is Step 5's business, not a propagation wait.
+        progress(f"Could not read the key as Kore ({exc.code or exc.title}); Step 5 covers network access.", None)
+        return
+    progress("Kore can read the key.", 0.9)
 
 
 async def _role_visible(conn: Connection, sub: str, scope: str, sp: str) -> bool:
@@ -143,7 +216,7 @@ async def _until(read, progress: Progress, what: str) -> None:
                 remedy="Azure is slow to propagate the change; wait a few minutes and apply this step again.",
             )
         progress(f"Waiting for {what} ({int(waited)} s)…", None)
-        await asyncio.sleep(VISIBLE_POLL_SECONDS)
+        await sleep(VISIBLE_POLL_SECONDS)
 
 
 async def check(state: WizardState, conn: Connection) -> list[CheckResult]:

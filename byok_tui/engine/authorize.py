@@ -22,6 +22,8 @@ PURPOSE = "Register Kore.ai's application in your tenant, so that it can be give
 METHODS = ("service-principal", "consent-url")
 CONSENT_POLL_SECONDS = 5.0
 CONSENT_TIMEOUT_SECONDS = 15 * 60.0
+CONSENT_REPORT_EVERY = 12
+"""Polls between two "still waiting" lines in the progress log (a minute at the default interval)."""
 
 
 def consent_url(state: WizardState) -> str:
@@ -91,14 +93,32 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
     raise ByokError(f"Unknown change {change.id!r} for the authorize step")
 
 
+def default_method(can_create: bool | None) -> str:
+    """Option 2 (create the service principal) when the pre-flight says the operator may; else option 1."""
+    return "service-principal" if can_create else "consent-url"
+
+
 async def _await_consent(conn: Connection, app: str, progress: Progress) -> ServicePrincipalInfo:
+    """Poll Graph every CONSENT_POLL_SECONDS until consent created the service principal.
+
+    A transient refusal (throttling, 5xx, a dropped connection) is reported and polled through; anything
+    else (a token refused, no permission to read) stops the wait with its remedy.
+    """
     from byok_tui.azure import graph
 
     start = time.monotonic()
     checks = 0
+    progress(f"Waiting for admin consent: checking Entra ID every {CONSENT_POLL_SECONDS:g} s for the "
+             f"service principal of {app}.", 0.0)  # fmt: skip
     while True:
         checks += 1
-        sp = await graph.find_service_principal(conn, app)
+        try:
+            sp = await graph.find_service_principal(conn, app)
+        except ByokError as exc:
+            if not _transient(exc):
+                raise
+            sp = None
+            progress(f"Check {checks} did not get an answer ({exc.title}); trying again.", None)
         if sp is not None:
             progress(f"Consent granted: found {sp.display_name} ({sp.object_id}).", 1.0)
             return sp
@@ -109,9 +129,19 @@ async def _await_consent(conn: Connection, app: str, progress: Progress) -> Serv
                 detail=f"No service principal for {app} after {int(waited)} s ({checks} checks).",
                 remedy="Open the admin-consent URL as a Global Administrator and accept, then apply again.",
             )
-        progress(f"Waiting for admin consent… checked {checks} time(s), {int(waited)} s so far.",
-                 min(waited / CONSENT_TIMEOUT_SECONDS, 0.99))  # fmt: skip
+        if checks % CONSENT_REPORT_EVERY == 0:  # one line a minute, not one per poll
+            progress(f"Still waiting for admin consent: {checks} checks, {_clock(waited)} so far.",
+                     min(waited / CONSENT_TIMEOUT_SECONDS, 0.99))  # fmt: skip
         await asyncio.sleep(CONSENT_POLL_SECONDS)
+
+
+def _transient(exc: ByokError) -> bool:
+    return exc.status in (408, 429) or (exc.status or 0) >= 500 or "could not be reached" in exc.title
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
@@ -122,6 +152,8 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     try:
         sp = await graph.find_service_principal(conn, app)
     except ByokError as exc:
+        if _transient(exc):  # Graph did not answer: the check could not run, which is not a failed check
+            raise
         return [CheckResult("authorize.exists", "Kore service principal exists", "fail", detail=exc.detail or
                             exc.title, remedy=exc.remedy, request_id=exc.request_id)]  # fmt: skip
     ms = round((time.perf_counter() - start) * 1000, 1)

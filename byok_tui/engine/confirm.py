@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from byok_tui.connection import Connection
@@ -25,7 +25,13 @@ NEXT_STEPS = (
 )
 
 
+def clock() -> datetime:
+    """The time Proceed is recorded at (UTC). Tests replace it to freeze the record."""
+    return datetime.now(UTC)
+
+
 def summary(state: WizardState) -> list[tuple[str, str]]:
+    """What Kore's console will hold after Proceed, as (label, value) rows in the console's order."""
     from byok_tui.engine import apps
 
     chosen, total = apps.counts(state)
@@ -37,6 +43,32 @@ def summary(state: WizardState) -> list[tuple[str, str]]:
         ("Enforcement date", ek.enforcement_date),
         ("Apps and bots", f"{chosen} of {total} encrypted with your key"),
         ("Stay on Kore's default key", str(total - chosen)),
+    ]
+
+
+def timeline(state: WizardState, today: date) -> list[str]:
+    """When things happen, in words: from now to the enforcement date, then after it."""
+    from byok_tui import validate
+
+    when = state.enterprise_key.enforcement_date or "the enforcement date"
+    enforced = validate.parse_date(state.enterprise_key.enforcement_date)
+    days = (enforced - today).days if enforced else None
+    if days is None:
+        until = "Choose the enforcement date on the Enterprise key screen first."
+    elif days > 1:
+        until = f"Now until {when} (in {days:,} days): every value can still change and be re-tested."
+    elif days == 1:
+        until = f"Now until {when} (tomorrow): every value can still change and be re-tested."
+    elif days == 0:
+        until = f"Today, {when}: the last day every value can still change."
+    else:
+        until = f"{when} has passed ({-days:,} days ago)."
+    return [
+        f"Proceed: this wizard writes the final record and the hand-off bundle to "
+        f"{state.share.export_dir or 'the folder chosen in Step 4'}.",
+        until,
+        f"From {when}: Kore encrypts the selected apps and bots with your key.",
+        "After that: only a key rotation or a change to the app/bot selection is allowed.",
     ]
 
 
@@ -64,6 +96,32 @@ def problems(state: WizardState) -> list[InputError]:
     return found
 
 
+def _key_names(identifier: str) -> tuple[str, str] | None:
+    """(vault name, key name) of a key identifier, lower-cased; None when it does not parse."""
+    from byok_tui import validate
+
+    parsed = validate.parse_key_identifier(identifier)
+    return (parsed.vault_name, parsed.key_name.lower()) if parsed else None
+
+
+def lock_problems(state: WizardState, written: dict, today: date) -> list[str]:
+    """After the enforcement date: what changed that only a rotation or the selection may change."""
+    from byok_tui.engine import enterprise_key
+
+    if not enterprise_key.locked(state, today):
+        return []
+    was = written.get("enterprise_key") if isinstance(written.get("enterprise_key"), dict) else {}
+    now = state.enterprise_key
+    found = []
+    if str(was.get("tenant_id", "")).lower() != now.tenant_id.lower():
+        found.append(f"the tenant ID (was {was.get('tenant_id')!r})")
+    if str(was.get("enforcement_date", "")) != now.enforcement_date:
+        found.append(f"the enforcement date (was {was.get('enforcement_date')!r})")
+    if _key_names(str(was.get("key_identifier", ""))) != _key_names(now.key_identifier):
+        found.append(f"the key (was {was.get('key_identifier')!r}; a rotation keeps the same vault and key name)")
+    return found
+
+
 def plan(state: WizardState) -> list[Change]:
     folder = state.share.export_dir or "~"
     return [
@@ -82,7 +140,7 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
 
     if change.id != "confirm.proceed":
         raise ByokError(f"Unknown change {change.id!r} for the confirm step")
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = clock().isoformat(timespec="seconds")
     state = dataclasses.replace(state, confirm=dataclasses.replace(state.confirm, confirmed_at=now))
     folder = Path(state.share.export_dir).expanduser()
     try:
@@ -97,7 +155,9 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
     return dataclasses.replace(state, confirm=dataclasses.replace(state.confirm, record_path=str(path)))
 
 
-async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
+async def check(state: WizardState, conn: Connection, *, today: date | None = None) -> list[CheckResult]:
+    from byok_tui.engine import enterprise_key
+
     path = Path(state.confirm.record_path) if state.confirm.record_path else None
     if not path or not path.exists():
         return [CheckResult("confirm.record", "Final record written", "fail", detail="Not written yet.",
@@ -106,11 +166,24 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
         written = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         return [CheckResult("confirm.record", "Final record written", "fail", detail=str(e), remedy="Proceed again.")]
+    if not isinstance(written, dict):
+        return [CheckResult("confirm.record", "Final record written", "fail", detail=f"{path} is not a record.",
+                            remedy="Proceed again.")]  # fmt: skip
     same = written == record(state)
-    return [
+    results = [
         CheckResult(
             "confirm.record", "Final record matches the session", "pass" if same else "warn",
             detail=str(path) if same else "The selection or key changed since the record was written.",
             remedy="" if same else "Proceed again to rewrite it.",
         )
     ]  # fmt: skip
+    today = today or enterprise_key.today_utc()
+    if enterprise_key.locked(state, today):
+        changed = lock_problems(state, written, today)
+        results.append(CheckResult(
+            "confirm.lock", "Only rotation or selection changed after enforcement", "fail" if changed else "pass",
+            detail=("Changed since enforcement: " + "; ".join(changed) + ".") if changed
+            else f"Enforcement started on {state.enterprise_key.enforcement_date}; the key and tenant are unchanged.",
+            remedy="Put the recorded values back, or contact Kore.ai support to re-key." if changed else "",
+        ))  # fmt: skip
+    return results

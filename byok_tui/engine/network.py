@@ -14,7 +14,7 @@ import time
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
 from byok_tui.errors import ByokError, InputError
-from byok_tui.models import EndpointConnectionInfo
+from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import WizardState
 
 STEP_ID = "network"
@@ -59,7 +59,27 @@ def problems(state: WizardState) -> list[InputError]:
             found.append(InputError("network.operator_ip", "is unknown: look it up, or decline adding it"))
         if not rules(state) and not state.network.allow_trusted_services:
             found.append(InputError("network.ip_rules", "would block everyone, Kore included: add Kore's ranges"))
+        elif not state.network.ip_rules:
+            found.append(InputError("network.ip_rules", "holds none of Kore's ranges, so it would block Kore: "
+                                    "add the ranges from the Kore profile or Kore.ai support"))  # fmt: skip
     return found
+
+
+def parse_ip_rules(text: str, field: str = "IP rules") -> tuple[list[str], str | None]:
+    """A comma-separated list of IPv4 addresses or CIDR ranges typed by the operator.
+
+    Returns the rules (blanks dropped, order kept) and the first problem, which names the field, the item
+    and the rule it breaks ("Extra IP rules, item 2: Firewall IP rule 10.0.0.1 is a private …").
+    """
+    from byok_tui import validate
+
+    items = [item.strip() for item in text.replace("\n", ",").split(",")]
+    items = [item for item in items if item]
+    for number, item in enumerate(items, start=1):
+        if problem := validate.ip_rule(item):
+            where = f"{field}, item {number}" if len(items) > 1 else field
+            return items, f"{where}: {problem}"
+    return items, None
 
 
 def plan(state: WizardState) -> list[Change]:
@@ -90,10 +110,61 @@ def plan(state: WizardState) -> list[Change]:
             target=v.vault_id,
             az="\n".join(commands),
             destructive=True,
-            detail="Callers not listed lose access to the vault's data plane."
-            + ("" if n.allow_operator_ip else " " + LOCKOUT_WARNING),
+            detail=who_loses_access(state),
         )
     ]
+
+
+def who_loses_access(state: WizardState) -> str:
+    """The firewall's cost in plain words: who can no longer use the vault's keys once it is on."""
+    n = state.network
+    losers = "everyone calling from an address not listed (other apps, scripts and admins)"
+    if not n.allow_trusted_services:
+        losers += ", trusted Microsoft services (Azure Backup, Disk Encryption and the like)"
+    if not n.allow_operator_ip:
+        losers += f", and this machine{f' ({n.operator_ip})' if n.operator_ip else ''}"
+    keepers = ", ".join(rules(state)) or "no address"
+    if n.allow_trusted_services:
+        keepers += ", and trusted Microsoft services"
+    lines = [
+        f"Loses access to the keys: {losers}.",
+        f"Keeps access: {keepers}.",
+        "Rules the vault has now that are not listed are removed.",
+    ]
+    if not n.allow_operator_ip:
+        lines.append(LOCKOUT_WARNING)
+    return "\n".join(lines)
+
+
+def broad_rules(rules: list[str] | tuple[str, ...], widest: int = 8) -> list[str]:
+    """Rules so wide (prefix /0 to /`widest`) that the firewall hardly keeps anyone out."""
+    out = []
+    for rule in rules:
+        try:
+            if ipaddress.ip_network(rule, strict=False).prefixlen <= widest:
+                out.append(rule)
+        except ValueError:
+            continue
+    return out
+
+
+def no_pending_remedy(state: WizardState, then: str = "apply this step again to approve it") -> str:
+    """What to do when no private-endpoint connection from Kore waits for approval yet."""
+    v = state.vault
+    return (
+        f"Ask Kore.ai support to create their private endpoint to your vault (resource id {v.vault_id}). "
+        f"It then shows here as Pending: {then}."
+    )
+
+
+def endpoint_name(connection: EndpointConnectionInfo) -> str:
+    """The private endpoint's own name and resource group, e.g. "pe-kore (rg-kore-privatelink)"."""
+    parts = connection.private_endpoint_id.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    name = parts[-1] if parts and parts[-1] else connection.name
+    if "resourcegroups" in lowered and lowered.index("resourcegroups") + 1 < len(parts):
+        return f"{name} ({parts[lowered.index('resourcegroups') + 1]})"
+    return name
 
 
 async def apply(state: WizardState, conn: Connection, change: Change, progress: Progress) -> WizardState:
@@ -133,8 +204,7 @@ async def _approve(state: WizardState, conn: Connection, progress: Progress) -> 
             "No private-endpoint connection from Kore is waiting for approval yet",
             detail=f"Vault {v.name} has no pending connection" + (
                 f" named {state.network.connection_name}" if state.network.connection_name else "") + ".",
-            remedy=f"Ask Kore.ai support to create their private endpoint to your vault (resource id "
-            f"{v.vault_id}). It then shows here as Pending: apply this step again to approve it.",
+            remedy=no_pending_remedy(state),
         )  # fmt: skip
     if found.status == "Approved":
         progress(f"Connection {found.name} is already approved.", 1.0)
@@ -177,6 +247,14 @@ async def lookup_operator_ip(state: WizardState, conn: Connection) -> str:
     from byok_tui.azure import network
 
     return await network.caller_ip(conn, state.vault.vault_uri)
+
+
+async def current_firewall(state: WizardState, conn: Connection) -> VaultInfo | None:
+    """The vault as it is now (default action, IP rules), so the form can show what the firewall replaces."""
+    from byok_tui.azure import vaults
+
+    v = state.vault
+    return await vaults.get_vault(conn, state.signin.subscription_id, v.resource_group, v.name)
 
 
 async def list_connections(state: WizardState, conn: Connection) -> list[EndpointConnectionInfo]:

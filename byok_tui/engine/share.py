@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
@@ -33,6 +34,39 @@ def handoff(state: WizardState) -> dict[str, str]:
     }
 
 
+MISSING_FROM = {"tenant_id": "signin", "key_vault_uri": "vault", "key_name": "vault", "key_identifier": "vault",
+                "kore_sp_object_id": "authorize"}  # fmt: skip
+"""Which earlier step records each hand-off value."""
+
+
+def missing_steps(state: WizardState) -> list[str]:
+    """The earlier steps (ids, in order) whose values the hand-off still lacks."""
+    values = handoff(state)
+    wanted = {step for field, step in MISSING_FROM.items() if not values[field]}
+    return [step for step in ("signin", "authorize", "vault") if step in wanted]
+
+
+def folder_problem(text: str) -> str | None:
+    """Why `text` cannot hold the hand-off bundle, or None. Reads the file system (exists? a file?)."""
+    folder = text.strip()
+    if not folder:
+        return "Folder: choose a folder for the hand-off bundle (it is created if missing)."
+    if "\0" in folder:
+        return "Folder: must not contain a NUL character."
+    path = Path(folder).expanduser()
+    try:
+        if path.exists() and not path.is_dir():
+            return f"Folder: {path} is a file, not a folder; choose a folder (it is created if missing)."
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    return f"Folder: {parent} is a file, so no folder can be made inside it."
+                break
+    except OSError as e:  # e.g. a name too long for the file system
+        return f"Folder: cannot be used ({e.strerror or e})."
+    return None
+
+
 def problems(state: WizardState) -> list[InputError]:
     values = handoff(state)
     found = [
@@ -42,6 +76,8 @@ def problems(state: WizardState) -> list[InputError]:
     ]
     if not state.share.export_dir.strip():
         found.append(InputError("share.export_dir", "Choose a folder for the hand-off bundle."))
+    elif problem := folder_problem(state.share.export_dir):
+        found.append(InputError("share.export_dir", problem))
     return found
 
 
@@ -80,12 +116,17 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     from byok_tui.azure import graph, keys, vaults
 
     values = handoff(state)
+    labels = (("tenant_id", "Tenant ID"), ("key_vault_uri", "Key Vault URI"), ("key_name", "Key Name"))
+    missing = [label for key, label in labels if not values[key]]
     results = [
-        CheckResult(f"share.{k}", f"{label} is recorded", "pass" if values[k] else "fail",
-                    detail=values[k] or "Not recorded.", remedy="" if values[k] else "Finish the earlier steps.")
-        for k, label in (("tenant_id", "Tenant ID"), ("key_vault_uri", "Key Vault URI"), ("key_name", "Key name"))
+        CheckResult(
+            "share.recorded", "Tenant ID, Key Vault URI and Key Name are recorded", "fail" if missing else "pass",
+            detail=f"Not recorded: {', '.join(missing)}." if missing
+            else f"{values['tenant_id']} · {values['key_vault_uri']} · {values['key_name']}",
+            remedy="Finish the earlier steps (Sign in, Steps 1 and 2)." if missing else "",
+        )
     ]  # fmt: skip
-    if not all(values[k] for k in ("tenant_id", "key_vault_uri", "key_name")):
+    if missing:
         return results
     v, sub = state.vault, state.signin.subscription_id
     start = time.perf_counter()
@@ -118,6 +159,28 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
         )
     )  # fmt: skip
     if state.share.exported:
-        results.append(CheckResult("share.exported", "Hand-off bundle written", "pass",
-                                   detail=", ".join(state.share.exported)))  # fmt: skip
+        results.append(_check_bundle(state))
     return results
+
+
+def _check_bundle(state: WizardState) -> CheckResult:
+    """The bundle on disk still holds today's values (a rotated key or a new vault makes it stale)."""
+    import json
+
+    title = "Hand-off bundle is written and current"
+    json_path = next((p for p in state.share.exported if p.endswith(".json")), "")
+    missing = [p for p in state.share.exported if not Path(p).is_file()]
+    if missing or not json_path:
+        return CheckResult("share.exported", title, "fail", detail=f"Missing: {', '.join(missing) or 'the JSON file'}.",
+                           remedy="Apply this step again to write it.")  # fmt: skip
+    try:
+        written = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return CheckResult("share.exported", title, "fail", detail=f"{json_path} cannot be read ({e}).",
+                           remedy="Apply this step again to rewrite it.")  # fmt: skip
+    now = handoff(state)
+    stale = [k for k, v in now.items() if v and written.get(k) != v]
+    if stale:
+        return CheckResult("share.exported", title, "warn", detail=f"{json_path} holds an older {', '.join(stale)}.",
+                           remedy="Apply this step again to rewrite the bundle before sending it.")  # fmt: skip
+    return CheckResult("share.exported", title, "pass", detail=" and ".join(state.share.exported) + ".")

@@ -22,6 +22,28 @@ TITLE = "Test configuration"
 PURPOSE = "Prove the key works end to end: reach the vault, authenticate, encrypt and decrypt in the vault."
 
 
+SECTIONS = {
+    "test": "From here, as you",
+    "kore": "Kore's readiness, as far as it shows from here",
+    "kore.test": "As Kore's service principal (sandbox only)",
+}
+"""Result id prefix -> the heading it shows under (see `section_of`)."""
+
+
+def section_of(result: CheckResult) -> str:
+    """Which group a result belongs to: your four tests, Kore's readiness, or the four tests as Kore."""
+    if result.id.startswith("kore.test."):
+        return SECTIONS["kore.test"]
+    if result.id.startswith("kore."):
+        return SECTIONS["kore"]
+    return SECTIONS["test"]
+
+
+def passed(results: list[CheckResult]) -> bool:
+    """The console's rule: every test ran and passed (a warning is fine); a skipped test proves nothing."""
+    return bool(results) and all(r.status in ("pass", "warn") for r in results)
+
+
 def plan(state: WizardState) -> list[Change]:
     return []  # read-only: nothing to change
 
@@ -52,7 +74,7 @@ async def four_tests(conn: Connection, key_id: str, cloud_resource: str, who: st
     from byok_tui.validate import parse_key_identifier
 
     parsed = parse_key_identifier(key_id)
-    suffix = f" ({who})" if who else ""
+    suffix = f" (as {who})" if who else ""
     prefix = f"{who.split()[0].lower()}." if who else ""
     if parsed is None:
         return [CheckResult(f"{prefix}test.connectivity", "Connectivity" + suffix, "fail",
@@ -71,7 +93,8 @@ async def four_tests(conn: Connection, key_id: str, cloud_resource: str, who: st
         key = await keys.get_key(conn, parsed.vault_uri, parsed.key_name, parsed.version or None)
         if key is None:
             raise ByokError(f"Key {parsed.key_name} was not found", remedy="Check the key identifier.")
-        return f"Token accepted; read key {key.name} version {key.version}.", key.request_id
+        disabled = " It is disabled: the vault will refuse to use it." if not key.enabled else ""
+        return f"Token accepted; read key {key.name} version {key.version}.{disabled}", key.request_id
 
     sample = os.urandom(32)
     sealed: dict[str, bytes | str] = {}
@@ -83,7 +106,8 @@ async def four_tests(conn: Connection, key_id: str, cloud_resource: str, who: st
 
     async def decryption() -> tuple[str, str]:
         if "ciphertext" not in sealed:
-            raise ByokError("Nothing to decrypt", remedy="Fix the encryption test first.")
+            raise ByokError("Not run: encryption failed, so there is nothing to decrypt",
+                            remedy="Make the encryption test pass; decryption runs after it.")
         plaintext, request_id = await keys.decrypt_in_vault(conn, str(sealed["kid"]), bytes(sealed["ciphertext"]))
         if plaintext != sample:
             raise ByokError("The round trip returned different bytes", remedy="Contact Azure support.")
@@ -105,12 +129,30 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     key_id = _key_id(state)
     results = await four_tests(conn, key_id, conn.cloud.vault_resource)
     # What Kore needs on its side that is visible from here: its role, and a way through the network.
-    results += [dataclasses.replace(r, id=f"kore.{r.id}", title=f"Kore: {r.title}")
+    results += [as_kore_side(r)
                 for r in await access.check(state, conn) if r.id == "access.granted"]  # fmt: skip
     if state.network.mode:
-        results += [dataclasses.replace(r, id=f"kore.{r.id}", title=f"Kore: {r.title}")
+        results += [as_kore_side(r)
                     for r in await network.check(state, conn) if r.id == "network.configured"]  # fmt: skip
     if conn.impersonate and state.authorize.sp_object_id:
         as_kore = dataclasses.replace(conn, credential=conn.impersonate(state.authorize.sp_object_id))
-        results += await four_tests(as_kore, key_id, conn.cloud.vault_resource, who="Kore (sandbox)")
-    return results
+        results += await four_tests(as_kore, key_id, conn.cloud.vault_resource, who="Kore")
+    return _nothing_skipped(results)
+
+
+def as_kore_side(result: CheckResult) -> CheckResult:
+    """An earlier step's check, shown among Kore's readiness (its title names Kore once)."""
+    title = result.title if result.title.startswith("Kore") else f"Kore: {result.title}"
+    return dataclasses.replace(result, id=f"kore.{result.id}", title=title)
+
+
+def _nothing_skipped(results: list[CheckResult]) -> list[CheckResult]:
+    """A test that did not run is not a pass: skips become failures, so the step's status (the worst
+    result) is "pass" or "warn" only when `passed` holds."""
+    if not results:
+        return [CheckResult("test.none", "Tests", "fail", detail="No test ran.", remedy="Finish Steps 1-5 first.")]
+    return [
+        dataclasses.replace(r, status="fail", remedy=r.remedy or "This test could not run: fix what it names.")
+        if r.status == "skip" else r
+        for r in results
+    ]  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -58,12 +60,35 @@ class CheckView(Vertical):
 
 
 class ChecksView(Vertical):
-    """The list of results; `timings=False` leaves latencies out (snapshot tests)."""
+    """The list of results; `timings=False` leaves latencies out (snapshot tests).
+
+    Set `section_of` (result -> heading) to group the results under headings, in the order they come,
+    and `row` to draw each result with a CheckView subclass of the screen's own.
+    """
 
     DEFAULT_CSS = """
-    ChecksView { height: auto; }
+    ChecksView {
+        height: auto;
+        .checks-section { text-style: bold; color: $text-accent; margin-bottom: 1; }
+    }
     """
+
+    def __init__(self, *, section_of: Callable[[CheckResult], str] | None = None,
+                 row: type[CheckView] = CheckView, **kwargs) -> None:  # fmt: skip
+        super().__init__(**kwargs)
+        self.section_of = section_of
+        """Heading for a result ("" for none); None shows one flat list."""
+        self.row = row
+        """The widget that draws one result."""
 
     async def show_results(self, results: list[CheckResult], timings: bool = True) -> None:
         await self.remove_children()
-        await self.mount_all(CheckView(result, timings) for result in results)
+        widgets: list[Static | CheckView] = []
+        heading = ""
+        for result in results:
+            section = self.section_of(result) if self.section_of else ""
+            if section and section != heading:
+                widgets.append(Static(Content(section), classes="checks-section"))
+            heading = section
+            widgets.append(self.row(result, timings))
+        await self.mount_all(widgets)

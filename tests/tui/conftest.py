@@ -48,6 +48,7 @@ def make_app() -> Callable[..., Harness]:
         scenario: str = "default", state: WizardState | None = None, sandbox: Sandbox | None = None, **kwargs
     ) -> Harness:
         sb = sandbox or Sandbox.create(scenario)
+        kwargs.setdefault("profile", sb.profile())  # Kore's app of this world, as `byok-tui demo` passes it
         app = build_app(sb.connection(), None, state, clock=lambda: FROZEN, **kwargs)
         app.show_timings = False
         return Harness(app, sb)

@@ -1,13 +1,14 @@
 """States with the earlier steps already done, made through the engine (not the UI), for screen tests.
 
-`await done_through(sb, "access")` returns the state after sign-in, authorize, vault and access on `sb`.
+`await done_through(sb, "access")` returns the state after sign-in, authorize, vault and access on `sb`
+(sign-in included: its pre-flight is recorded, so the App resumes past the Sign-in screen).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from byok_tui.engine import access, apps, authorize, enterprise_key, network, runner, share
+from byok_tui.engine import access, apps, authorize, enterprise_key, network, runner, share, signin
 from byok_tui.engine import test_configuration as test_step
 from byok_tui.engine import vault as vault_step
 from byok_tui.sandbox import Sandbox
@@ -49,6 +50,10 @@ async def done_through(sb: Sandbox, last: str, state: WizardState | None = None)
     """Apply and check every step up to and including `last`, in order."""
     state = state or answers(sb)
     conn = sb.connection()
+    state, preflight = await runner.run_checks(signin, state, conn, None)
+    state = signin.signed_in(state, preflight)
+    if last == "signin":
+        return state
     for step_id in ORDER[: ORDER.index(last) + 1]:
         module = STEPS[step_id]
         if step_id == "network":

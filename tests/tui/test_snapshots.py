@@ -44,13 +44,13 @@ async def _applied(pilot: Pilot) -> None:
 
 class TestVaultStep:
     def test_form_initial(self, snap_compare, make_app, size):
-        assert snap_compare(make_app().app, terminal_size=size, run_before=settle)
+        assert snap_compare(make_app(start_step="vault").app, terminal_size=size, run_before=settle)
 
     def test_form_validation_error(self, snap_compare, make_app, size):
-        assert snap_compare(make_app().app, terminal_size=size, run_before=_bad_name)
+        assert snap_compare(make_app(start_step="vault").app, terminal_size=size, run_before=_bad_name)
 
     def test_review_planned_changes(self, snap_compare, make_app, size):
-        assert snap_compare(make_app().app, terminal_size=size, run_before=_reviewed)
+        assert snap_compare(make_app(start_step="vault").app, terminal_size=size, run_before=_reviewed)
 
     def test_checks_after_apply(self, snap_compare, make_app, size):
-        assert snap_compare(make_app().app, terminal_size=size, run_before=_applied)
+        assert snap_compare(make_app(start_step="vault").app, terminal_size=size, run_before=_applied)
