@@ -149,6 +149,8 @@ class AppsScreen(FlowScreen):
     @on(Button.Pressed, "#load")
     @on(Input.Submitted, "#client-id, #secret, #file-path")
     def action_load(self) -> None:
+        if any(w.node is self and w.group == "load" and w.is_running for w in self.workers):
+            return  # one load at a time (the button is off meanwhile; l and Enter are ignored)
         taken = self.source_pane.take_answers()
         if taken is not None:
             answers, secret = taken

@@ -21,6 +21,8 @@ from textual.strip import Strip
 
 from byok_tui.state import AppRef
 
+from .literal import visible
+
 ON, OFF = "[x]", "[ ]"
 """The checkbox column: plain ASCII, so it reads the same in any terminal font, over SSH and in tmux."""
 
@@ -280,7 +282,9 @@ class AppGrid(ScrollView, can_focus=True):
         on = app.id not in self.off
         kind = ("" if on else "off") + ("-cursor" if row == self.cursor else "")
         style = styles[kind.lstrip("-") or "base"] + Style.from_meta({"row": row})
-        text = columns.line(ON if on else OFF, app.name, app.purpose, app.status, app.id)
+        # Names come from Kore: control characters must not reach the terminal (literal.visible).
+        text = columns.line(ON if on else OFF, visible(app.name), visible(app.purpose), visible(app.status),
+                            visible(app.id))  # fmt: skip
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
 

@@ -8,6 +8,8 @@ from textual.widgets import Label
 
 from byok_tui.state import WizardState
 
+from .literal import literal
+
 
 class AppHeader(Horizontal):
     """`byok-tui │ Sandbox │ tenant … │ subscription …`. The label comes from the Connection
@@ -53,5 +55,6 @@ class AppHeader(Horizontal):
         elif signin.subscription_id:
             long.append(f"subscription {signin.subscription_id}")
             short.append(f"sub {signin.subscription_id[:8]}…")
-        self.query_one("#where-long", Label).update("  ".join(long) or "not signed in")
-        self.query_one("#where-short", Label).update("  ".join(short) or "not signed in")
+        # The subscription's display name is someone else's text: show it verbatim (literal()).
+        self.query_one("#where-long", Label).update(literal("  ".join(long) or "not signed in"))
+        self.query_one("#where-short", Label).update(literal("  ".join(short) or "not signed in"))
