@@ -320,9 +320,12 @@ def verdict(results: list[CheckResult], ready: str) -> tuple[str, str]:
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
     if status == "fail":
         return f"✗ {counts['fail']} of {len(results)} checks fail: fix what they say, then re-run (k).", status
+    if status == "skip":
+        return "– Nothing could be checked yet: finish the steps this one depends on.", ""
+    passed = "The check passes" if len(results) == 1 else f"All {len(results)} checks pass"
     if status == "warn":
-        return f"! All checks pass, {counts['warn']} with a warning: read it, then go on (n).", status
-    return f"✓ All {len(results)} checks pass: {ready} (n: next step).", status
+        return f"! {passed}, {counts['warn']} with a warning: read it, then go on (n).", status
+    return f"✓ {passed}: {ready} (n: next step).", status
 
 
 __all__ = ["STEP_IDS", "FlowScreen", "step_number", "verdict"]
