@@ -245,7 +245,9 @@ class ByokApp(App[None]):
 
         error: ByokError | None = None
         try:
-            state = await runner.apply_plan(step, self.state, self.conn, self.session, progress, changes)
+            state = await runner.apply_plan(
+                step, self.state, self.conn, self.session, progress, changes, today=self.clock().date()
+            )
         except ByokError as exc:
             error = exc
             saved = getattr(exc, "state", None)
