@@ -322,9 +322,9 @@ def verdict(results: list[CheckResult], ready: str) -> tuple[str, str]:
         return f"✗ {counts['fail']} of {len(results)} checks fail: fix what they say, then re-run (k).", status
     if status == "skip":
         return "– Nothing could be checked yet: finish the steps this one depends on.", ""
-    passed = "The check passes" if len(results) == 1 else f"All {len(results)} checks pass"
     if status == "warn":
-        return f"! {passed}, {counts['warn']} with a warning: read it, then go on (n).", status
+        return f"! All checks pass, {counts['warn']} with a warning: read it, then go on (n).", status
+    passed = "The check passes" if len(results) == 1 else f"All {len(results)} checks pass"
     return f"✓ {passed}: {ready} (n: next step).", status
 
 
