@@ -286,9 +286,10 @@ class FlowScreen(StepScreen):
         app.set_state(state, save=False)
         self._verdict(*verdict(results, self.ready_text))
         await self.checks.show_results(results, timings=app.show_timings)
-        # Focus after the results are laid out, or a long page at 80x24 stops scrolled mid-way.
-        target = self.query_one("#next" if self.passed else "#recheck")
-        self.call_after_refresh(target.focus)
+        # Always open the results at their top (the verdict first), whatever their length: focusing a
+        # button below would scroll to wherever it happens to be laid out.
+        self.query_one("#result-page", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#next" if self.passed else "#recheck").focus(scroll_visible=False)
 
     ready_text: ClassVar[str] = "this step is done"
     """Ends the all-pass verdict: "✓ All 9 checks pass: <ready_text> (n: next step)."."""
