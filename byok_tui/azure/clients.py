@@ -80,7 +80,3 @@ def keys(conn: Connection, vault_uri: str):
     return KeyClient(vault_uri.rstrip("/"), credential(conn), **_kwargs(conn))
 
 
-def crypto(conn: Connection, key_id: str):
-    from azure.keyvault.keys.crypto.aio import CryptographyClient
-
-    return CryptographyClient(key_id, credential(conn), **_kwargs(conn))

@@ -148,9 +148,10 @@ async def probe(conn: Connection, vault_uri: str) -> tuple[int, str, str]:
 
     from byok_tui.azure.clients import RETRY
     from byok_tui.azure.evidence import request_id_of
+    from byok_tui.azure.requestlog import RequestLogPolicy
 
     retry = AsyncRetryPolicy(**{k: v for k, v in RETRY.items() if k.startswith("retry_")})
-    policies = [HeadersPolicy(), UserAgentPolicy(sdk_moniker="byok-tui"), retry]
+    policies = [HeadersPolicy(), UserAgentPolicy(sdk_moniker="byok-tui"), retry, RequestLogPolicy()]
     with azure_errors(f"reach {vault_uri}"):
         async with AsyncPipelineClient(base_url=vault_uri, policies=policies, **_transport(conn)) as client:
             response = await client.send_request(
@@ -170,40 +171,41 @@ async def encrypt_in_vault(conn: Connection, key_id: str, plaintext: bytes) -> t
     CryptographyClient would encrypt locally with the public key, which proves nothing about the
     vault or the caller's permissions; so the operation is posted explicitly.
     """
+    body, request_id = await _key_operation(conn, key_id, "encrypt", plaintext, "encrypt with key {name} in the vault")
+    return _unb64url(body["value"]), body.get("kid", key_id), request_id
+
+
+async def decrypt_in_vault(conn: Connection, key_id: str, ciphertext: bytes) -> tuple[bytes, str]:
+    """RSA-OAEP-256 decryption in the vault (the private key never leaves it): (plaintext, request id).
+
+    Posted like encryption: CryptographyClient would first GET the key to decide where to run, a
+    round trip that proves nothing the authentication test has not already proved.
+    """
+    body, request_id = await _key_operation(conn, key_id, "decrypt", ciphertext, "decrypt with the key in the vault")
+    return _unb64url(body["value"]), request_id
+
+
+async def _key_operation(conn: Connection, key_id: str, operation: str, value: bytes, doing: str) -> tuple[dict, str]:
+    """POST {key}/{version}/{operation} with RSA-OAEP-256, retried when throttled: (body, request id)."""
     from azure.core.rest import HttpRequest
 
     from byok_tui.azure.evidence import request_id_of
 
-    parts = key_id.rstrip("/").split("/keys/", 1)
-    vault_uri, rest = parts[0], parts[1]
+    vault_uri, rest = key_id.rstrip("/").split("/keys/", 1)
     name, _, version = rest.partition("/")
-    with azure_errors(f"encrypt with key {name} in the vault"):
+    with azure_errors(doing.format(name=name)):
         async with clients.keys(conn, vault_uri) as client:
             async def post() -> Any:
                 response = await client.send_request(
-                    HttpRequest("POST", f"/keys/{name}/{version}/encrypt",
-                                json={"alg": "RSA-OAEP-256", "value": _b64url(plaintext)})  # fmt: skip
+                    HttpRequest("POST", f"/keys/{name}/{version}/{operation}",
+                                json={"alg": "RSA-OAEP-256", "value": _b64url(value)})  # fmt: skip
                 )
                 response.raise_for_status()
                 return response
 
             response = await retry_throttled(post, pure=True)
             body = response.json()
-    return _unb64url(body["value"]), body.get("kid", key_id), request_id_of(response)
-
-
-async def decrypt_in_vault(conn: Connection, key_id: str, ciphertext: bytes) -> tuple[bytes, str]:
-    """RSA-OAEP-256 decryption, which always runs in the vault (the private key never leaves it)."""
-    from azure.keyvault.keys.crypto import EncryptionAlgorithm
-
-    evidence = Evidence()
-    with azure_errors("decrypt with the key in the vault"):
-        async with clients.crypto(conn, key_id) as client:
-            result = await retry_throttled(
-                lambda: client.decrypt(EncryptionAlgorithm.rsa_oaep_256, ciphertext, **evidence.kwargs()),
-                pure=True,
-            )
-    return result.plaintext, evidence.request_id
+    return body, request_id_of(response)
 
 
 async def rotate_key(conn: Connection, vault_uri: str, name: str) -> KeyInfo:

@@ -193,8 +193,11 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
     if parsed is None:
         return results
     try:
-        key = await keys.get_key(conn, parsed.vault_uri, parsed.key_name, parsed.version or None)
-        latest = await keys.get_key(conn, parsed.vault_uri, parsed.key_name) if key and parsed.version else key
+        # The latest version first: when the pin names it (the usual case) one read proves both facts.
+        latest = await keys.get_key(conn, parsed.vault_uri, parsed.key_name)
+        key = latest
+        if latest is not None and parsed.version and latest.version != parsed.version:
+            key = await keys.get_key(conn, parsed.vault_uri, parsed.key_name, parsed.version)
     except ByokError as exc:
         return [*results, CheckResult("enterprise_key.key", "The identified key exists", "fail",
                                       detail=exc.detail or exc.title, remedy=exc.remedy, request_id=exc.request_id)]

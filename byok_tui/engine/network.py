@@ -266,14 +266,30 @@ async def list_connections(state: WizardState, conn: Connection) -> list[Endpoin
 
 async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     try:
-        if state.network.mode == "private-endpoint":
-            results = await _check_connection(state, conn)
-        else:
-            results = await _check_firewall(state, conn)
+        results = await _configured(state, conn)
     except ByokError as exc:
-        return [CheckResult("network.configured", "Network access as intended", "fail",
-                            detail=exc.detail or exc.title, remedy=exc.remedy, request_id=exc.request_id)]
+        return [_unreadable(exc)]
     return [*results, await _check_reachable(state, conn)]
+
+
+async def check_configured(state: WizardState, conn: Connection) -> list[CheckResult]:
+    """Whether the vault's network is set as intended, without reaching the key from here (Test
+    Configuration reaches the key itself, so it asks only this)."""
+    try:
+        return await _configured(state, conn)
+    except ByokError as exc:
+        return [_unreadable(exc)]
+
+
+async def _configured(state: WizardState, conn: Connection) -> list[CheckResult]:
+    if state.network.mode == "private-endpoint":
+        return await _check_connection(state, conn)
+    return await _check_firewall(state, conn)
+
+
+def _unreadable(exc: ByokError) -> CheckResult:
+    return CheckResult("network.configured", "Network access as intended", "fail",
+                       detail=exc.detail or exc.title, remedy=exc.remedy, request_id=exc.request_id)  # fmt: skip
 
 
 async def _check_connection(state: WizardState, conn: Connection) -> list[CheckResult]:

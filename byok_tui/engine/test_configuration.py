@@ -133,7 +133,7 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
                 for r in await access.check(state, conn) if r.id == "access.granted"]  # fmt: skip
     if state.network.mode:
         results += [as_kore_side(r)
-                    for r in await network.check(state, conn) if r.id == "network.configured"]  # fmt: skip
+                    for r in await network.check_configured(state, conn) if r.id == "network.configured"]  # fmt: skip
     if conn.impersonate and state.authorize.sp_object_id:
         as_kore = dataclasses.replace(conn, credential=conn.impersonate(state.authorize.sp_object_id))
         results += await four_tests(as_kore, key_id, conn.cloud.vault_resource, who="Kore")
