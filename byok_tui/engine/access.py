@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import time
 from dataclasses import dataclass
+from shlex import quote as q
 
 from byok_tui.azure.rbac import KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, KEY_VAULT_CRYPTO_USER
 from byok_tui.connection import Connection
@@ -89,8 +90,8 @@ def plan(state: WizardState) -> list[Change]:
                 id="access.role",
                 title=f"Assign Key Vault Crypto User to {_sp_label(state)} on {v.name}",
                 target=v.vault_id,
-                az=f'az role assignment create --role "Key Vault Crypto User" --assignee-object-id {sp} '
-                f"--assignee-principal-type ServicePrincipal --scope {v.vault_id}",
+                az=f'az role assignment create --role "Key Vault Crypto User" --assignee-object-id {q(sp)} '
+                f"--assignee-principal-type ServicePrincipal --scope {q(v.vault_id)}",
                 detail="Lets Kore read the key and encrypt, decrypt, wrap and unwrap with it; it cannot "
                 "create, delete or export keys.",
             )
@@ -100,7 +101,7 @@ def plan(state: WizardState) -> list[Change]:
             id="access.policy",
             title=f"Add an access policy for {_sp_label(state)} on {v.name}: {', '.join(KORE_KEY_PERMISSIONS)}",
             target=v.vault_id,
-            az=f"az keyvault set-policy --name {v.name} --object-id {sp} "
+            az=f"az keyvault set-policy --name {q(v.name)} --object-id {q(sp)} "
             f"--key-permissions {' '.join(KORE_KEY_PERMISSIONS)}",
         )
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import time
+from shlex import quote as q
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
@@ -92,15 +93,15 @@ def plan(state: WizardState) -> list[Change]:
                 title=f"Approve Kore's private-endpoint connection {name} on {v.name}",
                 target=f"{v.vault_id}/privateEndpointConnections/{n.connection_name}" if n.connection_name
                 else v.vault_id,
-                az=f'az keyvault private-endpoint-connection approve --vault-name {v.name} '
-                f'--resource-group {v.resource_group} --name {name} --description "{APPROVAL_NOTE}"',
+                az=f'az keyvault private-endpoint-connection approve --vault-name {q(v.name)} '
+                f'--resource-group {q(v.resource_group)} --name {q(name)} --description "{APPROVAL_NOTE}"',
             )
         ]  # fmt: skip
     allowed = rules(state)
     commands = [
-        f"az keyvault update --name {v.name} --resource-group {v.resource_group} --default-action Deny "
+        f"az keyvault update --name {q(v.name)} --resource-group {q(v.resource_group)} --default-action Deny "
         f"--bypass {'AzureServices' if n.allow_trusted_services else 'None'}"
-    ] + [f"az keyvault network-rule add --name {v.name} --ip-address {rule}" for rule in allowed]
+    ] + [f"az keyvault network-rule add --name {q(v.name)} --ip-address {q(rule)}" for rule in allowed]
     who = ", ".join(allowed) or "no address"
     return [
         Change(

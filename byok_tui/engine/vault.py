@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
+from shlex import quote as q
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
@@ -94,7 +95,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.resource_group",
                 title=f"Create resource group {v.resource_group} in {v.location}",
                 target=rg_id,
-                az=f"az group create --name {v.resource_group} --location {v.location} --subscription {sub}",
+                az=f"az group create --name {q(v.resource_group)} --location {q(v.location)} --subscription {q(sub)}",
             )
         )
     if v.create_vault:
@@ -104,8 +105,8 @@ def plan(state: WizardState) -> list[Change]:
                 title=f"Create key vault {v.name} ({v.sku.title()}, {v.location}) with purge protection",
                 target=vault_id,
                 az=(
-                    f"az keyvault create --name {v.name} --resource-group {v.resource_group} "
-                    f"--location {v.location} --sku {v.sku} --enable-rbac-authorization true "
+                    f"az keyvault create --name {q(v.name)} --resource-group {q(v.resource_group)} "
+                    f"--location {q(v.location)} --sku {q(v.sku)} --enable-rbac-authorization true "
                     f"--enable-purge-protection true --retention-days 90"
                 ),
                 irreversible=True,
@@ -121,7 +122,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.purge_protection",
                 title=f"Turn on purge protection for {v.name}",
                 target=vault_id,
-                az=f"az keyvault update --name {v.name} --resource-group {v.resource_group} "
+                az=f"az keyvault update --name {q(v.name)} --resource-group {q(v.resource_group)} "
                 f"--enable-purge-protection true",
                 irreversible=True,
                 detail="Purge protection cannot be turned off again. Kore requires it for a BYOK key.",
@@ -136,7 +137,7 @@ def plan(state: WizardState) -> list[Change]:
                     f"already create keys",
                     target=vault_id,
                     az=f'az role assignment create --role "Key Vault Crypto Officer" '
-                    f"--assignee-object-id {_operator(state) or '<your object id>'} --scope {vault_id}",
+                    f"--assignee-object-id {q(_operator(state) or '<your object id>')} --scope {q(vault_id)}",
                     detail="Owner and Contributor manage the vault but cannot create keys in it.",
                 )
             )
@@ -146,7 +147,7 @@ def plan(state: WizardState) -> list[Change]:
                     id="vault.operator_access",
                     title=f"Add an access policy letting you create keys in {v.name}, unless you can already",
                     target=vault_id,
-                    az=f"az keyvault set-policy --name {v.name} --object-id {_operator(state) or '<you>'} "
+                    az=f"az keyvault set-policy --name {q(v.name)} --object-id {q(_operator(state) or '<you>')} "
                     f"--key-permissions {' '.join(OPERATOR_KEY_PERMISSIONS)}",
                 )
             )
@@ -156,7 +157,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.key",
                 title=f"Generate {kty} {v.key_size} key {v.key_name} in {v.name}",
                 target=f"{_vault_uri(state)}keys/{v.key_name}",
-                az=f"az keyvault key create --vault-name {v.name} --name {v.key_name} --kty {kty} "
+                az=f"az keyvault key create --vault-name {q(v.name)} --name {q(v.key_name)} --kty {kty} "
                 f"--size {v.key_size} --ops {' '.join(REQUIRED_KEY_OPS)}",
             )
         )
@@ -166,7 +167,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.key",
                 title=f"Use the existing key {v.key_name} (no change in Azure)",
                 target=f"{_vault_uri(state)}keys/{v.key_name}",
-                az=f"az keyvault key show --vault-name {v.name} --name {v.key_name}",
+                az=f"az keyvault key show --vault-name {q(v.name)} --name {q(v.key_name)}",
             )
         )
     return changes

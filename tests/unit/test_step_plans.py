@@ -131,3 +131,32 @@ def test_private_endpoint_plan():
 def test_unused_access_state_defaults_round_trip():
     s = state(access=AccessState(mode="rbac", scope=VAULT_ID, assignment_id="x"))
     assert WizardState.from_json(s.to_json()) == s
+
+
+def test_az_commands_survive_a_shell_with_a_legal_but_awkward_resource_group():
+    """Resource group names may hold parentheses and periods: the az lines must still parse as one
+    argument each, so a copied command does what the plan says."""
+    import shlex
+
+    from byok_tui.engine import vault
+
+    rg = "rg(prod).kore"
+    vault_id = VAULT_ID.replace("/resourceGroups/rg/", f"/resourceGroups/{rg}/")
+    s = state(
+        vault=dataclasses.replace(state().vault, resource_group=rg, vault_id=vault_id, create_resource_group=True,
+                                  create_vault=True, create_key=True, location="eastus"),
+        network=NetworkState(mode="firewall", ip_rules=("203.0.113.7/32",)),
+    )  # fmt: skip
+    lines = [line for module in (vault, access, network) for change in module.plan(s)
+             for line in change.az.splitlines() if not line.startswith("#")]  # fmt: skip
+    assert lines
+    for line in lines:
+        # punctuation_chars splits on ( ) ; < > as bash would, unless they are quoted.
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        argv = list(lexer)
+        if "--resource-group" in argv:
+            assert argv[argv.index("--resource-group") + 1] == rg
+        if "--scope" in argv:
+            assert argv[argv.index("--scope") + 1] == vault_id
+        assert not any(token in argv for token in ("(", ")", "<", ">", ";"))
