@@ -273,9 +273,9 @@ def _progress_printer() -> Callable[[str, float | None], None]:
 
 
 async def _close(conn: Connection) -> None:
-    close = getattr(conn.credential, "close", None)
-    if close:
-        await close()
+    from byok_tui.azure import auth
+
+    await auth.close_connection(conn)
 
 
 async def verify(args: Any) -> int:

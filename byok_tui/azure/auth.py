@@ -111,7 +111,22 @@ def credential_for(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any =
 
 
 def live_connection(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any = print_device_code) -> Connection:
-    return Connection(credential=credential_for(method, tenant_id, cloud, prompt), cloud=cloud, label="Azure")
+    from byok_tui.azure.clients import RETRY
+    from byok_tui.azure.pool import SharedSession
+
+    timeouts = {k: v for k, v in RETRY.items() if k.endswith("_timeout")}
+    return Connection(credential=credential_for(method, tenant_id, cloud, prompt), cloud=cloud, label="Azure",
+                      transport_factory=SharedSession(**timeouts))  # fmt: skip
+
+
+async def close_connection(conn: Connection) -> None:
+    """Close what a connection holds open: its credential and its shared HTTP session."""
+    from byok_tui.azure import pool
+
+    try:
+        await close_credential(conn.credential)
+    finally:
+        await pool.close(conn.transport_factory)
 
 
 async def close_credential(credential: Any) -> None:

@@ -108,12 +108,13 @@ def connect(method: str, tenant_id: str, cloud_name: str, prompt: DevicePrompt |
 
 
 async def close(conn: Connection | None) -> None:
-    """Close the connection's credential (its HTTP session, its device-code thread's cache)."""
+    """Close the connection's credential (its HTTP session, its device-code thread's cache) and its
+    shared connection pool."""
     if conn is None or conn.credential is None:
         return
     from byok_tui.azure import auth
 
-    await auth.close_credential(conn.credential)
+    await auth.close_connection(conn)
 
 
 # --- who, where ----------------------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""One HTTP connection pool per live session, shared by every azure-core client.
+
+Each adapter call builds a fresh SDK client for `async with` (so cancellation always closes it). Left to
+itself each client would open its own aiohttp session, which means a new TCP and TLS handshake to ARM
+or the vault for every call: 50-150 ms each from a jump host far from the region. Here the clients get
+transports over one shared session that they do not own, so closing a client leaves the pool open and
+the next call reuses a warm connection. The session is closed once, with the Connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SharedSession:
+    """A `Connection.transport_factory`: each call returns a transport over the same aiohttp session.
+
+    The session is created on first use, inside the running event loop that owns it (aiohttp binds a
+    session to its loop), with the settings azure-core gives its own sessions.
+    """
+
+    def __init__(self, **connection_config: Any) -> None:
+        self._config = connection_config
+        self._session: Any = None
+
+    def __call__(self) -> Any:
+        import aiohttp
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        if self._session is None or self._session.closed:
+            # The same settings as azure-core's own session: proxies from the environment, no cookies,
+            # and bodies left compressed for the SDK's decoder.
+            self._session = aiohttp.ClientSession(
+                trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+            )
+        return AioHttpTransport(session=self._session, session_owner=False, **self._config)
+
+    @property
+    def is_open(self) -> bool:
+        return self._session is not None and not self._session.closed
+
+    async def aclose(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+
+async def close(factory: Any) -> None:
+    """Close a transport factory's shared session, if it has one (the sandbox's factories do not)."""
+    aclose = getattr(factory, "aclose", None)
+    if aclose is not None:
+        await aclose()
