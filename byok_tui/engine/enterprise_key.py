@@ -208,7 +208,7 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
     if not key.enabled:
         results.append(CheckResult("enterprise_key.key", "The identified key exists and is enabled", "fail",
                                    detail=f"{key.kid} is disabled: Kore could neither wrap nor unwrap with it.",
-                                   remedy="Enable the key (az keyvault key set-attributes --enabled true) "
+                                   remedy=f"Enable the key (az keyvault key set-attributes --id {key.kid} --enabled true) "
                                           "or rotate to a new version.", request_id=key.request_id))  # fmt: skip
     else:
         results.append(CheckResult("enterprise_key.key", "The identified key exists and is enabled", "pass",

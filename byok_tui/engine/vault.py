@@ -321,8 +321,9 @@ async def _ensure_key(state: WizardState, conn: Connection, progress: Progress) 
     async def lookup() -> KeyInfo | None:
         return await keys.get_key(conn, v.vault_uri, v.key_name)
 
-    # A data role assigned a moment ago may not have reached the vault yet.
-    key = await retry_while_propagating(lookup, progress, "your Key Vault role")
+    # A data role assigned a moment ago (when the plan generates a key) may not have reached the vault
+    # yet. Adopting a key assigns no role, so a refusal then is final: say so now, not in 10 minutes.
+    key = await (retry_while_propagating(lookup, progress, "your Key Vault role") if v.create_key else lookup())
     if key is not None:
         progress(f"Key {v.key_name} exists: adopted version {key.version}.", 1.0)
         return _record(state, key_id=key.kid)
@@ -426,7 +427,7 @@ def key_checks(key: KeyInfo, now: datetime, ms: float | None = None) -> list[Che
             "key.enabled", f"Key {key.name} is enabled",
             "pass" if key.enabled else "fail",
             detail=f"Version {key.version}." if key.enabled else "The key is disabled.",
-            remedy="" if key.enabled else "Enable it: az keyvault key set-attributes --enabled true",
+            remedy="" if key.enabled else f"Enable it: az keyvault key set-attributes --id {q(key.kid)} --enabled true",
             request_id=key.request_id, ms=ms,
         ),
         CheckResult(

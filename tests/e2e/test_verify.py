@@ -41,7 +41,7 @@ def test_a_disabled_key(done, world):
     result = verify(done, world)
     assert result.returncode == 1
     assert "key.enabled" in failing(result)
-    assert "set-attributes --enabled true" in failing(result)["key.enabled"]["remedy"]
+    assert "set-attributes --id https://kv-full-byok.vault.azure.net/keys/kore-cmk/" in failing(result)["key.enabled"]["remedy"]
 
 
 def test_a_removed_role_assignment(done, world):

@@ -68,7 +68,7 @@ async def test_enterprise_key_check_fails_on_a_disabled_key(sb):
     state = await ready(sb)
     key_version(sb).enabled = False
     key = by_id(await enterprise_key.check(state, sb.connection(), today=TODAY))["enterprise_key.key"]
-    assert key.status == "fail" and "disabled" in key.detail and "set-attributes --enabled true" in key.remedy
+    assert key.status == "fail" and "disabled" in key.detail and f"set-attributes --id {key.detail.split()[0]} --enabled true" in key.remedy
 
 
 async def test_a_pinned_older_version_warns_and_a_versionless_one_does_not(sb):

@@ -110,3 +110,21 @@ async def test_form_lookups():
     ]  # fmt: skip
     assert (await step.check_vault_name(conn, sb.subscription_id, "kv-free-name")).available
     assert "westeurope" in await step.list_locations(conn, sb.subscription_id)
+
+
+async def test_adopting_a_key_without_a_data_role_fails_at_once_with_the_remedy():
+    """No role is assigned when a key is adopted, so ForbiddenByRbac is no propagation delay to wait out."""
+    import asyncio
+
+    sb = Sandbox.create("private-endpoint")
+    conn = sb.connection()
+    for name, assignment in list(sb.world.role_assignments.items()):
+        if assignment.principal_id == sb.operator_object_id and "vaults/" in assignment.scope:
+            del sb.world.role_assignments[name]
+    (found,) = await step.list_vaults(conn, sb.subscription_id, "rg-contoso-prod")
+    state = step.adopt_vault(state_for(sb), found)
+    state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, key_name="kore-cmk", create_key=False))
+    with pytest.raises(AzureError) as info:
+        await asyncio.wait_for(runner.apply_plan(step, state, conn, None, quiet), timeout=10)
+    assert info.value.code == "ForbiddenByRbac"
+    assert info.value.remedy and info.value.request_id
