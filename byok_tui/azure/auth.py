@@ -92,12 +92,14 @@ def azure_cli_problem() -> str | None:
 
 
 def credential_for(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any = print_device_code) -> Any:
+    from byok_tui.azure.requestlog import identity_hooks
+
     if method == "device-code":
         from azure.identity import DeviceCodeCredential
 
         return SyncCredentialAdapter(
             DeviceCodeCredential(tenant_id=tenant_id or None, authority=cloud.authority_host,
-                                 prompt_callback=prompt, timeout=DEVICE_CODE_TIMEOUT)  # fmt: skip
+                                 prompt_callback=prompt, timeout=DEVICE_CODE_TIMEOUT, **identity_hooks())  # fmt: skip
         )
     if method == "azure-cli":
         from azure.identity.aio import AzureCliCredential
@@ -106,7 +108,7 @@ def credential_for(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any =
     if method == "environment":
         from azure.identity.aio import EnvironmentCredential
 
-        return EnvironmentCredential(authority=cloud.authority_host)
+        return EnvironmentCredential(authority=cloud.authority_host, **identity_hooks())
     raise AuthError(f"Unknown sign-in method {method!r}", remedy=f"Use one of: {', '.join(METHODS)}.")
 
 

@@ -16,19 +16,29 @@ SP_FIELDS = ["id", "appId", "displayName", "accountEnabled", "appOwnerOrganizati
 
 @contextlib.asynccontextmanager
 async def _client(conn: Connection) -> AsyncIterator[Any]:
-    """A GraphServiceClient with the SDK's default middleware (retries, redirects, the /me rewrite)."""
+    """A GraphServiceClient with the SDK's default middleware (retries, redirects, the /me rewrite) and the
+    request log."""
     import httpx
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
+    from kiota_http.kiota_client_factory import KiotaClientFactory
     from msgraph import GraphServiceClient
     from msgraph.graph_request_adapter import GraphRequestAdapter, options
     from msgraph_core import GraphClientFactory
+    from msgraph_core.middleware import GraphTelemetryHandler
+    from msgraph_core.middleware.options import GraphTelemetryHandlerOption
+
+    from byok_tui.azure.requestlog import graph_middleware
 
     base_url = conn.cloud.graph_endpoint + "/v1.0"
     transport = conn.graph_transport_factory() if conn.graph_transport_factory else None
     http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=httpx.Timeout(30.0))
-    http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
+    # The SDK's default chain (as create_with_default_middleware builds it), then the request log last, so
+    # it sees every attempt the retry handler makes.
+    telemetry = GraphTelemetryHandler(options=options[GraphTelemetryHandlerOption.get_key()])
+    middleware = [*KiotaClientFactory.get_default_middleware(options), telemetry, graph_middleware()]
+    http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
     auth = AzureIdentityAuthenticationProvider(clients.credential(conn), scopes=[conn.cloud.graph_scope])
     adapter = GraphRequestAdapter(auth, client=http)
     # httpx adds a trailing slash to base_url, which kiota turns into "/v1.0//servicePrincipals".

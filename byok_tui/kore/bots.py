@@ -72,9 +72,12 @@ async def list_from_api(
     """Every app and bot of the account, page by page to the end."""
     import httpx
 
+    from byok_tui.azure.requestlog import HTTPX_HOOKS
+
     transport = conn.kore_transport_factory() if conn.kore_transport_factory else None
     apps: list[AppRef] = []
-    async with httpx.AsyncClient(base_url=f"https://{host}", transport=transport, timeout=30.0) as http:
+    async with httpx.AsyncClient(base_url=f"https://{host}", transport=transport, timeout=30.0,
+                                 event_hooks=HTTPX_HOOKS) as http:  # fmt: skip
         page = 0
         while True:
             payload = await _get_page(http, page, client_id, secret)

@@ -1,0 +1,137 @@
+"""Where the diagnostic log goes and what reaches it.
+
+Every command logs to a file: `--log-file FILE`, else $BYOK_TUI_LOG, else `byok-tui.log` in the user's log
+directory (platformdirs: ~/.local/state/byok-tui/log on Linux). The file is private (0600) and rotated, so a
+forgotten jump host does not fill up. It holds one line per Azure and Kore request
+(byok_tui.azure.requestlog) and the wizard's own warnings and errors; never a body, header, token or
+secret. Third-party loggers stay at WARNING: azure-core logs bodies at DEBUG, httpx logs whole URLs.
+
+A TUI owns the terminal: there, logging never writes to stdout or stderr, even when the file cannot be
+opened or a write fails. Headless commands with --verbose also echo each request line to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "byok-tui"
+LOG_NAME = "byok-tui.log"
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 3
+FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+QUIET = ("azure", "httpx", "httpcore", "msal", "kiota_http", "kiota_abstractions", "msgraph", "msgraph_core",
+         "urllib3", "hpack", "aiohttp", "asyncio", "textual-serve")  # fmt: skip
+"""Libraries kept at WARNING, whatever --verbose says."""
+
+REQUESTS_LOGGER = "byok_tui.requests"
+
+_current: Path | None = None
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A RotatingFileHandler whose files (the first and every one after a rollover) are mode 0600."""
+
+    def _open(self):  # type: ignore[override]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            # A file left by an older version or another tool may be readable by others.
+            if os.path.isfile(self.baseFilename):
+                os.fchmod(fd, 0o600)
+        except OSError:
+            pass
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115 (the handler owns it)
+
+
+def platform_log_path() -> Path:
+    """byok-tui.log in the user's log directory for byok-tui (honours XDG_STATE_HOME on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)) / LOG_NAME
+
+
+def default_log_path() -> Path:
+    """$BYOK_TUI_LOG if set (as $BYOK_TUI_SESSION for the session), else platform_log_path()."""
+    explicit = os.environ.get("BYOK_TUI_LOG", "").strip()
+    return Path(explicit).expanduser() if explicit else platform_log_path()
+
+
+def default_log_text() -> str:
+    """The default log's place as help text shows it, with the home directory as ~."""
+    path, home = platform_log_path(), Path.home()
+    shown = f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+    return f"$BYOK_TUI_LOG or {shown}"
+
+
+def current_path() -> Path | None:
+    """The file this process logs to, or None when it could not be opened."""
+    return _current
+
+
+def _tagged(handler: logging.Handler) -> logging.Handler:
+    handler._byok_tui = True  # type: ignore[attr-defined]
+    return handler
+
+
+def _remove_ours(logger: logging.Logger) -> None:
+    # main() can run more than once in a process (tests): replace what an earlier call installed, and
+    # leave alone handlers others own (pytest's capture, for one).
+    for handler in [h for h in logger.handlers if getattr(h, "_byok_tui", False)]:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def _file_handler(path: Path) -> logging.Handler:
+    if path.parent != Path(""):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(FORMAT))
+    return handler
+
+
+def setup(log_file: str | os.PathLike | None = None, *, verbose: bool = False, tui: bool = False,
+          command: str = "") -> Path | None:  # fmt: skip
+    """Configure logging for this process; returns the log file's path (None if it cannot be opened).
+
+    `tui`: the process draws on the terminal, so nothing may be written to stdout or stderr.
+    `verbose`: byok_tui at DEBUG, and for a headless command each request line echoed to stderr.
+    """
+    global _current
+    root = logging.getLogger()
+    ours = logging.getLogger("byok_tui")
+    requests = logging.getLogger(REQUESTS_LOGGER)
+    for logger in (root, ours, requests):
+        _remove_ours(logger)
+
+    path = Path(log_file).expanduser() if log_file else default_log_path()
+    try:
+        handler = _file_handler(path)
+        _current = path.resolve()
+    except OSError as e:
+        # The log is a help, never a reason not to run: carry on without it.
+        handler, _current = logging.NullHandler(), None
+        if not tui:
+            print(f"byok-tui: cannot write the log {path}: {e.strerror or e}", file=sys.stderr)
+    # Even when the file failed, root keeps a handler: with none, logging's last resort prints to stderr.
+    root.addHandler(_tagged(handler))
+    root.setLevel(logging.INFO)
+    ours.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Python warnings would print on stderr, in the middle of a TUI's screen; the log is their place.
+    logging.captureWarnings(True)
+    if tui:
+        # A failed write (disk full) must not print a traceback over the screen.
+        logging.raiseExceptions = False
+    elif verbose:
+        echo = logging.StreamHandler(sys.stderr)
+        echo.setFormatter(logging.Formatter("%(message)s"))
+        echo.setLevel(logging.INFO)
+        requests.addHandler(_tagged(echo))
+    from byok_tui import __version__
+
+    logging.getLogger("byok_tui").info("byok-tui %s %s started", __version__, command or "wizard")
+    return _current
