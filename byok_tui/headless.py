@@ -12,11 +12,11 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
 from byok_tui import answers as answers_mod
+from byok_tui import glyphs
 from byok_tui import profile as profile_mod
 from byok_tui.connection import Connection
 from byok_tui.engine import access as access_step
@@ -33,8 +33,6 @@ from byok_tui.engine.model import Change, CheckResult, overall
 from byok_tui.errors import ByokError, InputError
 from byok_tui.session import Session, new_session_id
 from byok_tui.state import WizardState
-
-GLYPH = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "–"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,22 +91,9 @@ def sandbox_for(state_file: str | None, scenario: str = "default", faults: str |
 
     A bad scenario name or fault SPEC is bad input (exit 2), named by its option.
     """
-    from byok_tui.sandbox import Sandbox, parse_faults
+    from byok_tui.sandbox.deferred import open_sandbox  # the demo builds its sandbox the same way
 
-    try:
-        parsed = parse_faults(faults) if faults else None
-    except ValueError as e:
-        raise InputError("--faults", str(e)) from e
-    if state_file and Path(state_file).exists():
-        return Sandbox.load(state_file, parsed, realtime=realtime)
-    try:
-        sb = Sandbox.create(scenario, parsed, realtime=realtime)
-    except ValueError as e:
-        raise InputError("--scenario", str(e)) from e
-    if state_file:
-        sb.save(state_file)
-        sb = Sandbox.load(state_file, parsed, realtime=realtime)
-    return sb
+    return open_sandbox(state_file, scenario, faults, realtime=realtime)
 
 
 def print_plan(changes: list[Change], out: TextIO) -> None:
@@ -124,7 +109,7 @@ def print_plan(changes: list[Change], out: TextIO) -> None:
 
 def print_checks(results: list[CheckResult], out: TextIO) -> None:
     for r in results:
-        print(f"{GLYPH[r.status]} {r.title}: {r.detail}", file=out)
+        print(f"{glyphs.status(r.status)} {r.title}: {r.detail}", file=out)
         if r.remedy and r.status in ("warn", "fail"):
             print(f"    fix: {r.remedy}", file=out)
         if r.request_id:
@@ -314,32 +299,45 @@ def export(args: Any) -> int:
     state = Session(args.session).load()
     if state is None:
         raise InputError("--session", f"no session at {args.session}")
+    print(export_text(state, args.format), end="")
+    return 0
+
+
+EXPORT_FORMATS = ("json", "md", "az")
+
+
+def export_text(state: WizardState, fmt: str) -> str:
+    """What `byok-tui export --format FMT` prints (the TUI's palette writes the same text to a file)."""
     v, s = state.vault, state.signin
-    if args.format == "json":
-        print(json.dumps({
+    if fmt == "json":
+        return json.dumps({
             "tenant_id": s.tenant_id, "subscription_id": s.subscription_id, "cloud": s.cloud,
             "key_vault_uri": v.vault_uri, "key_name": v.key_name, "key_identifier": v.key_id,
             "vault_resource_id": v.vault_id,
-        }, indent=2))  # fmt: skip
-    elif args.format == "md":
-        print("# Kore.ai BYOK hand-off\n")
+        }, indent=2) + "\n"  # fmt: skip
+    lines: list[str] = []
+    if fmt == "md":
+        lines.append("# Kore.ai BYOK hand-off\n")
         for label, value in (("Tenant ID", s.tenant_id), ("Key Vault URI", v.vault_uri),
                              ("Key Name", v.key_name), ("Key identifier", v.key_id)):  # fmt: skip
-            print(f"- **{label}**: `{value or '(not recorded yet)'}`")
+            lines.append(f"- **{label}**: `{value or '(not recorded yet)'}`")
     else:
-        print("# az commands equivalent to this session's plan")
+        lines.append("# az commands equivalent to this session's plan")
         for step in (s.module for s in STEPS):
             if not state.step(step.STEP_ID).applied_changes:
                 continue
             for change in step.plan(state):
-                print(f"# {change.title}\n{change.az}")
-    return 0
+                lines.append(f"# {change.title}\n{change.az}")
+    return "\n".join(lines) + "\n"
 
 
 def sandbox_init(args: Any) -> int:
     from byok_tui.sandbox import Sandbox
 
-    sb = Sandbox.create(args.scenario)
+    try:
+        sb = Sandbox.create(args.scenario)
+    except ValueError as e:  # an unknown scenario: bad input, not a crash
+        raise InputError("--scenario", str(e)) from e
     sb.save(args.state)
     print(f"Sandbox world ({args.scenario}) written to {args.state}")
     print(f"  tenant_id       = {sb.tenant_id}")

@@ -11,6 +11,7 @@ from textual import getters
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
+from byok_tui import glyphs
 from byok_tui.engine import access as access_step
 from byok_tui.state import WizardState
 
@@ -91,7 +92,7 @@ class AccessScreen(FlowScreen):
         self.query_one("#apply-progress").scroll_visible(animate=False)  # at 80x24 the plan pushes it down
 
     def on_apply_finished(self, message: ApplyFinished) -> None:
-        self.elapsed.stop("✗ Stopped" if message.error else "✓ Done")
+        self.elapsed.stop(f"{glyphs.FAIL} Stopped" if message.error else f"{glyphs.PASS} Done")
 
     # --- result ---------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
+from byok_tui import glyphs
 from byok_tui.engine import apps as apps_step
 from byok_tui.engine import confirm as confirm_step
 from byok_tui.state import WizardState
@@ -38,7 +39,7 @@ def blocker(field: str, rule: str) -> str:
 def bullets(lines: tuple[str, ...] | list[str], numbered: bool = False) -> list[Horizontal]:
     """One row per line, the mark in its own column so wrapped text hangs under the text, not the mark."""
     return [
-        Horizontal(Label(f"{n}." if numbered else "•", classes="bullet-mark"),
+        Horizontal(Label(f"{n}." if numbered else glyphs.BULLET, classes="bullet-mark"),
                    Static(Content(line), classes="bullet-text"), classes="bullet")
         for n, line in enumerate(lines, 1)
     ]  # fmt: skip
@@ -113,7 +114,7 @@ class ConfirmScreen(FlowScreen):
         blockers = self.query_one("#blockers", Static)
         blockers.set_class(bool(found), "-shown")
         if found:
-            text = "Before you can proceed:\n" + "\n".join(f"✗ {blocker(p.field, p.rule)}" for p in found)
+            text = "Before you can proceed:\n" + "\n".join(f"{glyphs.FAIL} {blocker(p.field, p.rule)}" for p in found)
             blockers.update(Content(text))
         self.query_one("#proceed", Button).disabled = False
 
@@ -159,7 +160,7 @@ class ConfirmScreen(FlowScreen):
         body = (
             f"Kore.ai will encrypt {chosen:,} of {total:,} apps and bots with your key from "
             f"{candidate.enterprise_key.enforcement_date}; {total - chosen:,} stay on Kore's default key.\n\n"
-            + "\n".join(f"• {c.title}" for c in changes)
+            + "\n".join(f"{glyphs.BULLET} {c.title}" for c in changes)
             + "\n\nAfter the enforcement date only a key rotation or a change to the app/bot selection is "
             "allowed. Proceed?"
         )

@@ -21,6 +21,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, RadioSet, Static
 
+from byok_tui import glyphs
 from byok_tui.engine import network as network_step
 from byok_tui.errors import ByokError
 from byok_tui.models import EndpointConnectionInfo, VaultInfo
@@ -125,8 +126,8 @@ class NetworkScreen(FlowScreen):
         yield MissingSteps(_missing(state), id="net-missing")
         with Vertical(id="net-form", classes=f"-{'pe' if mode == PE else 'fw'}"):
             yield Row("How", RadioSet(
-                RadioButton("A · Private endpoint (recommended)", value=mode == PE, id="net-pe", compact=True),
-                RadioButton("B · Firewall", value=mode == FW, id="net-fw", compact=True),
+                RadioButton(f"A {glyphs.SEP} Private endpoint (recommended)", value=mode == PE, id="net-pe", compact=True),
+                RadioButton(f"B {glyphs.SEP} Firewall", value=mode == FW, id="net-fw", compact=True),
                 id="net-mode", compact=True))  # fmt: skip
             yield FieldMessage(id="net-mode-msg")
             yield Static("Kore reaches the vault over Azure Private Link from its own network, never over the internet; "
@@ -151,7 +152,7 @@ class NetworkScreen(FlowScreen):
                 yield Checkbox(_mine_label(self.operator_ip, looking=True), n.allow_operator_ip, id="net-mine",
                                compact=True)  # fmt: skip
                 yield FieldMessage(id="net-mine-msg")
-                yield Static(Content("⚠ " + network_step.LOCKOUT_WARNING), id="net-lockout")
+                yield Static(Content(f"{glyphs.WARNING} " + network_step.LOCKOUT_WARNING), id="net-lockout")
                 yield ErrorNote(id="net-ip-note")
                 yield Fact("Now", "reading the vault's network rules…", id="net-now")
                 yield FieldMessage(id="net-now-msg")
@@ -243,7 +244,7 @@ class NetworkScreen(FlowScreen):
         several = f" {len(pending)} are pending: pick Kore's (Kore.ai support names its endpoint)." \
             if len(pending) > 1 else ""  # fmt: skip
         if chosen.status == "Pending":
-            self.pe_message.show(f"✓ Review approves {chosen.name}.{several}", "ok")
+            self.pe_message.show(f"{glyphs.PASS} Review approves {chosen.name}.{several}", "ok")
         elif chosen.status == "Approved":
             self.pe_message.show(f"{chosen.name} is already approved: Apply records it and changes nothing."
                                  + several, "info")  # fmt: skip
@@ -300,7 +301,7 @@ class NetworkScreen(FlowScreen):
         message.show(None if result is None or result.is_valid else result.failure_descriptions[0])
         wide = network_step.broad_rules(network_step.parse_ip_rules(event.value)[0])
         if not message.text and wide:
-            message.show(f"⚠ {EXTRA_FIELD}: {', '.join(wide)} lets in a large part of the internet; the firewall "
+            message.show(f"{glyphs.WARNING} {EXTRA_FIELD}: {', '.join(wide)} lets in a large part of the internet; the firewall "
                          "then keeps almost no one out.", "info")  # fmt: skip
         if message.text:
             message.scroll_visible(animate=False)
@@ -420,8 +421,8 @@ def _mine_label(ip: str, *, looking: bool) -> str:
 
 
 def _status(status: str) -> str:
-    return {"Pending": "◌ Pending", "Approved": "✓ Approved", "Rejected": "✗ Rejected",
-            "Disconnected": "✗ Disconnected"}.get(status, status)  # fmt: skip
+    mark = {"Pending": glyphs.PENDING, "Approved": glyphs.PASS, "Rejected": glyphs.FAIL, "Disconnected": glyphs.FAIL}
+    return f"{mark[status]} {status}" if status in mark else status
 
 
 __all__ = ["NetworkScreen"]

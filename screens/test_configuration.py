@@ -18,12 +18,12 @@ from textual.content import Content
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
-from byok_tui import validate
+from byok_tui import glyphs, validate
 from byok_tui.engine import test_configuration as test_step
 from byok_tui.state import WizardState
 
 from .flow import FlowScreen
-from .widgets.checks import GLYPHS, CheckView
+from .widgets.checks import CheckView
 
 
 class TestRow(CheckView):
@@ -35,7 +35,7 @@ class TestRow(CheckView):
     def compose(self) -> ComposeResult:
         result = self.result
         with Horizontal(classes="test-head"):
-            yield Static(Content(f"{GLYPHS.get(result.status, '?')} {result.title}"), classes="check-title")
+            yield Static(Content(f"{glyphs.status(result.status)} {result.title}"), classes="check-title")
             if self.timings and result.ms is not None:
                 yield Static(f"{result.ms:.0f} ms", classes="test-ms")
         if result.detail:

@@ -14,7 +14,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from byok_tui import validate
+from byok_tui import glyphs, validate
 from byok_tui.engine import vault as vault_step
 from byok_tui.errors import ByokError
 from byok_tui.models import KeyInfo, NameCheck, ResourceGroupInfo, VaultInfo
@@ -27,8 +27,8 @@ from .widgets.section import Section
 DEFAULT_KEY_NAME = "kore-byok-cmk"
 NAME_CHECK_DELAY = 0.4
 """Seconds of quiet typing before the vault name's availability is asked (debounce)."""
-AVAILABLE = "✓ available"
-TAKEN = "✗ taken (soft-deleted vaults keep their name)"
+AVAILABLE = "available"
+TAKEN = "taken (soft-deleted vaults keep their name)"
 
 
 def _options(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -223,7 +223,7 @@ class VaultSection(Section):
     async def name_check(self, name: str) -> NameCheck | None:
         """The availability of `name` (cached), shown beside the field; None when it could not be asked."""
         if name.lower() == self.recorded_vault:
-            self._show_availability("✓ created by this session", "ok")
+            self._show_availability(f"{glyphs.PASS} created by this session", "ok")
             return NameCheck(available=True)
         cached = self.names.get(name.lower())
         if cached is None:
@@ -231,18 +231,18 @@ class VaultSection(Section):
             try:
                 cached = await vault_step.check_vault_name(self.app.conn, self.subscription(), name)  # type: ignore[attr-defined]
             except ByokError as exc:
-                self._show_availability("! could not check", "warn")
+                self._show_availability(f"{glyphs.WARN} could not check", "warn")
                 self.query_one("#vault-name-note", ErrorNote).show_error(exc)
                 return None
             self.names[name.lower()] = cached
         if name != self.name_input.value:
             return cached  # the operator typed on; the next check draws its own answer
         if cached.available:
-            self._show_availability(AVAILABLE, "ok")
+            self._show_availability(f"{glyphs.PASS} {AVAILABLE}", "ok")
         elif cached.reason == "AlreadyExists":
-            self._show_availability(TAKEN, "error")
+            self._show_availability(f"{glyphs.FAIL} {TAKEN}", "error")
         else:  # Azure's own words are long: they go under the field
-            self._show_availability("✗ not available", "error")
+            self._show_availability(f"{glyphs.FAIL} not available", "error")
             self.message_for(self.name_input).show(f"Key vault name: {cached.message or cached.reason}")
         return cached
 
@@ -370,8 +370,8 @@ def _facts(vault: VaultInfo) -> str:
     model = "Azure RBAC" if vault.rbac_authorization else "access policies"
     soft = "on" if vault.soft_delete else "OFF"
     return (
-        f"{vault.location} · {vault.sku.title()} · soft delete {soft}\n"
-        f"purge protection {purge} · permissions by {model}"
+        f"{vault.location} {glyphs.SEP} {vault.sku.title()} {glyphs.SEP} soft delete {soft}\n"
+        f"purge protection {purge} {glyphs.SEP} permissions by {model}"
     )
 
 

@@ -9,9 +9,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from byok_tui import glyphs
 from byok_tui.engine.model import CheckResult
-
-GLYPHS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "–"}
 
 
 def evidence(result: CheckResult, timings: bool = True) -> str:
@@ -21,7 +20,7 @@ def evidence(result: CheckResult, timings: bool = True) -> str:
         parts.append(f"request {result.request_id}")
     if timings and result.ms is not None:
         parts.append(f"{result.ms:.0f} ms")
-    return " · ".join(parts)
+    return f" {glyphs.SEP} ".join(parts)
 
 
 class CheckView(Vertical):
@@ -49,7 +48,7 @@ class CheckView(Vertical):
 
     def compose(self) -> ComposeResult:
         result = self.result
-        yield Static(Content(f"{GLYPHS.get(result.status, '?')} {result.title}"), classes="check-title")
+        yield Static(Content(f"{glyphs.status(result.status)} {result.title}"), classes="check-title")
         if result.detail:
             yield Static(Content(result.detail), classes="check-detail")
         if result.remedy and result.status in ("warn", "fail"):

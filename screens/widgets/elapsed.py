@@ -13,7 +13,8 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
-FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+from byok_tui import glyphs
+
 _STALE_COUNT = re.compile(r"\s*\(\d+ s\b[^)]*\)")
 """A count in a progress line, e.g. "(6 s of up to 600 s)": the live counter replaces it."""
 
@@ -67,5 +68,6 @@ class Elapsed(Static):
         self.update(Content(f"{message} after {self.seconds} s."))
 
     def _tick(self) -> None:
-        self._frame = (self._frame + 1) % len(FRAMES)
-        self.update(Content(f"{FRAMES[self._frame]} {self._message}  · {self.seconds} s so far"))
+        frames = glyphs.SPINNER
+        self._frame = (self._frame + 1) % len(frames)
+        self.update(Content(f"{frames[self._frame]} {self._message}  {glyphs.SEP} {self.seconds} s so far"))

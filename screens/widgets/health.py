@@ -14,10 +14,11 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import ProgressBar, Static
 
+from byok_tui import glyphs
 from byok_tui.engine import health
 from byok_tui.engine.model import CheckResult, overall
 
-from .checks import GLYPHS, CheckView
+from .checks import CheckView
 
 
 class StepHealth(Vertical):
@@ -50,7 +51,7 @@ class StepHealth(Vertical):
             tally = f"{passed} of {len(counted)} pass"
         else:
             tally = results[0].title.lower() if results else "nothing to check"
-        line = f"{GLYPHS.get(self.status, '?')} {health.title(self.step_id)}: {tally}"
+        line = f"{glyphs.status(self.status)} {health.title(self.step_id)}: {tally}"
         yield Static(Content(line), classes="health-step")
         for result in results:
             if result.status in ("warn", "fail"):
@@ -110,10 +111,10 @@ class HealthView(Vertical):
         checked = [o for o in outcomes if any(r.status != "skip" for r in o[1])]
         failing = sum(overall(r) == "fail" for _, r in checked)
         text = {
-            "fail": f"✗ {failing} of {len(checked)} steps have a failing check: fix what they say, then re-run.",
+            "fail": f"{glyphs.FAIL} {failing} of {len(checked)} steps have a failing check: fix what they say, then re-run.",
             "warn": f"! All {len(checked)} steps pass, some with a warning: read them.",
-            "pass": f"✓ Every live check of all {len(checked)} steps passes.",
-        }.get(status, "– Nothing was set up in this session yet, so nothing could be checked.")
+            "pass": f"{glyphs.PASS} Every live check of all {len(checked)} steps passes.",
+        }.get(status, f"{glyphs.SKIP} Nothing was set up in this session yet, so nothing could be checked.")
         verdict = self.query_one("#health-verdict", Static)
         verdict.set_classes(f"-{status}")
         verdict.update(text)

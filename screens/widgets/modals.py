@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from byok_tui import glyphs
 from byok_tui.errors import ByokError
 
 
@@ -96,7 +97,7 @@ class ErrorModal(ModalScreen[None]):
         error = self.error
         title = f"{self.context}: {error.title}" if self.context else error.title
         with Vertical():
-            yield Static(f"✗ {title}", id="error-title", markup=False)
+            yield Static(f"{glyphs.FAIL} {title}", id="error-title", markup=False)
             if error.detail:
                 yield Static(f"Cause: {error.detail}", classes="error-line", markup=False)
             if error.remedy:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from byok_tui import glyphs
 from byok_tui.errors import ByokError
 
 
 def describe(error: ByokError) -> Content:
     """The error as a few lines of content: title, cause, fix, then the request id dimmed."""
-    parts = [Content.from_markup("[b]✗ $title[/b]", title=error.title)]
+    parts = [Content.from_markup("[b]$mark $title[/b]", mark=glyphs.FAIL, title=error.title)]
     if error.detail:
         parts.append(Content.from_markup("Cause: $detail", detail=error.detail))
     if error.remedy:

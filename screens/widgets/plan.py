@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from byok_tui import glyphs
 from byok_tui.engine.model import Change
 
 
@@ -38,9 +39,9 @@ class ChangeView(Horizontal):
         with Vertical(classes="change-body"):
             yield Static(Content(change.title), classes="change-title")
             if change.irreversible:
-                yield Static("⚠ irreversible: cannot be undone", classes="change-flag")
+                yield Static(f"{glyphs.WARNING} irreversible: cannot be undone", classes="change-flag")
             if change.destructive:
-                yield Static("⚠ replaces or removes something that exists", classes="change-flag")
+                yield Static(f"{glyphs.WARNING} replaces or removes something that exists", classes="change-flag")
             if change.detail:
                 yield Static(Content(change.detail), classes="change-detail")
             yield Static(Content(change.target), classes="change-target")

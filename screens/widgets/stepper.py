@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from byok_tui import glyphs
 from byok_tui.state import STEP_IDS, StepRecord, WizardState
 
 STEP_LABELS: dict[str, str] = {
@@ -34,7 +35,9 @@ STEP_LABELS: dict[str, str] = {
 
 def glyph(record: StepRecord) -> str:
     """✓ passed, ! warned, ✗ failed, ● applied but not checked, ○ not started."""
-    return {"pass": "✓", "warn": "!", "fail": "✗"}.get(record.checked, "●" if record.applied else "○")
+    if record.checked in ("pass", "warn", "fail"):
+        return glyphs.status(record.checked)
+    return glyphs.APPLIED if record.applied else glyphs.NOT_STARTED
 
 
 class Stepper(OptionList):
@@ -79,7 +82,7 @@ class Stepper(OptionList):
         if step_id not in self.built:
             return Content.from_markup("[dim]$label\n  [i]not built yet[/i][/dim]", label=label)
         if step_id == self.current:
-            return Content.from_markup("[b $accent]$label ◂[/]", label=label)
+            return Content.from_markup("[b $accent]$label $mark[/]", label=label, mark=glyphs.CURRENT)
         return Content(label)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
