@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from byok_tui.profile import Profile
 from byok_tui.state import STEP_IDS, WizardState
 
 if TYPE_CHECKING:
+    from textual.command import Provider
     from textual.screen import Screen
 
     from byok_tui.engine.runner import SessionLike
@@ -46,6 +48,21 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _wizard_commands() -> type[Provider]:
+    """The wizard's command-palette commands, imported when the palette first opens."""
+    from byok_tui.screens.commands import WizardCommands
+
+    return WizardCommands
+
+
+def _first_screen_css() -> Path:
+    """The Sign-in screen's stylesheet, read with the App's own: a screen that brings a stylesheet the
+    App has not read makes Textual parse every stylesheet again, before the first frame (issue #7)."""
+    from byok_tui import screens
+
+    return (Path(screens.__file__).parent / "signin.tcss").resolve()
+
+
 class ByokApp(App[None]):
     """The wizard. Build it with `build_app`.
 
@@ -53,12 +70,19 @@ class ByokApp(App[None]):
     | :- | :- |
     | ctrl+q | Quit (asks again while changes are being applied) |
     | ctrl+p | Command palette |
+    | ?, F1 | Help: the keys of this screen |
     """
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", _first_screen_css()]
     TITLE = "byok-tui"
     SUB_TITLE = "Kore.ai BYOK with Azure Key Vault"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave the wizard", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave the wizard", priority=True),
+        # Two bindings, so the footer still shows one (F1) while a text field swallows "?".
+        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key of this screen"),
+        Binding("f1", "help", "Help", id="help-f1", key_display="F1", tooltip="Every key of this screen"),
+    ]
+    COMMANDS = App.COMMANDS | {_wizard_commands}
 
     state: reactive[WizardState] = reactive(WizardState, init=False)
     """The single source of truth. Replaced whole (`set_state`), never mutated."""
@@ -76,8 +100,13 @@ class ByokApp(App[None]):
         start_step: str,
         clock: Clock,
         profile: Profile | None = None,
+        ascii: bool = False,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
+        from byok_tui.screens import terminal_modes
+
+        terminal_modes.setup(self, ascii=ascii, theme=theme)
         self.conn = conn
         """How the engine reaches Azure (or the sandbox). Live, it has no credential until the Sign-in
         screen replaces it with a signed-in one."""
@@ -118,6 +147,12 @@ class ByokApp(App[None]):
         return self.conn.credential is not None
 
     def on_mount(self) -> None:
+        # Textual draws nothing while the App starts (its start-up batch), yet a screen pushed then is laid
+        # out and counted as drawn: its first frame would hold only what changed since, and its refresh
+        # callbacks would run before any frame. The App's own messages wait until it has started.
+        self.call_later(self._show_first_screen)
+
+    def _show_first_screen(self) -> None:
         if self.start_step == "signin" or not self.signed_in:
             self.push_screen(self._screen_for("signin"))
         elif self.state.signin.subscription_id:
@@ -128,6 +163,8 @@ class ByokApp(App[None]):
         else:
             self.run_worker(self._sign_in(), name="signin", group="signin", exit_on_error=False,
                             description="Reading the tenant and subscription")  # fmt: skip
+        if self.conn.prepare is not None:  # the demo's sandbox: built once the first screen is drawn
+            self.screen.call_after_refresh(self.conn.prepare)
 
     async def _sign_in(self) -> None:
         """Fill `state.signin` from what the connection can tell (engine.signin.discover) and record the
@@ -171,26 +208,34 @@ class ByokApp(App[None]):
     def on_stepper_selected(self, event: Any) -> None:
         self.action_goto_step(event.step_id)
 
-    def action_goto_step(self, step_id: str) -> None:
-        """Show a step's screen; for a step that is not built yet, say so (never a fake screen)."""
+    def goto_refusal(self, step_id: str) -> tuple[str, str] | None:
+        """(title, why) when the App will not show that step now; None when it will."""
         from byok_tui.screens.widgets.stepper import STEP_LABELS
 
-        current = getattr(self.screen, "STEP_ID", "")
-        if step_id == current:
-            return
         if step_id != "signin" and not (self.signed_in and self.state.signin.subscription_id):
-            self.notify("Sign in and choose a subscription first.", title="Not signed in", severity="warning")
-            return
+            return "Not signed in", "Sign in and choose a subscription first."
         if step_id not in self.built_steps:
-            self.notify(
-                f"“{STEP_LABELS[step_id]}” is not built yet: it is coming in a later release.",
-                title="Not built yet",
-            )
-            return
+            return "Not built yet", f"“{STEP_LABELS[step_id]}” is not built yet: it is coming in a later release."
         if self.applying:
-            self.notify("Wait until the changes being applied are done.", severity="warning")
+            return "Still applying", "Wait until the changes being applied are done."
+        return None
+
+    def action_goto_step(self, step_id: str) -> None:
+        """Show a step's screen; for a step that is not built yet, say so (never a fake screen)."""
+        if step_id == getattr(self.screen, "STEP_ID", ""):
+            return
+        if refusal := self.goto_refusal(step_id):
+            title, why = refusal
+            self.notify(why, title=title, severity="information" if title == "Not built yet" else "warning")
             return
         self.switch_screen(self._screen_for(step_id))
+
+    def action_help(self) -> None:
+        """Show every key of the current screen (screens/help.py), built from its live bindings."""
+        from byok_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Last resort for any worker that failed: say what broke instead of failing silently.
@@ -308,6 +353,8 @@ def build_app(
     start_step: str | None = None,
     clock: Clock | None = None,
     profile: Profile | None = None,
+    ascii: bool = False,
+    theme: str | None = None,
 ) -> ByokApp:
     """The one way to make the App (the CLI and the tests both use it).
 
@@ -317,6 +364,8 @@ def build_app(
     sandbox, which is signed in from the start. `clock` stamps the progress log (tests freeze it).
     A live connection without a credential (`byok-tui` with no command) always starts on Sign-in.
     `profile` holds Kore's facts (the client id Step 1 prefills); the sandbox supplies its own.
+    `ascii` draws in plain ASCII (glyphs, borders, every line); `theme` names one of Textual's themes
+    (an unknown name raises InputError("--theme")). Both belong to the terminal, not the session.
     """
     if state is None:
         from byok_tui.session import new_session_id
@@ -334,4 +383,5 @@ def build_app(
         step = (later or list(built))[0]
     if conn.credential is None:
         step = "signin"
-    return ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now, profile=profile)
+    return ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now, profile=profile,
+                   ascii=ascii, theme=theme)  # fmt: skip

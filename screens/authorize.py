@@ -71,6 +71,7 @@ class AuthorizeScreen(FlowScreen):
     | Key | Page | Action |
     | :- | :- | :- |
     | c | any | Copy: the consent URL (form, review), the focused value or the object id (checks) |
+    | q | form, review | Show the consent URL as a QR code (option 1) |
     | x | review | Stop waiting for admin consent (nothing changes in Azure) |
     | u | review | After "insufficient privileges": switch to the admin-consent URL |
     """
@@ -78,11 +79,13 @@ class AuthorizeScreen(FlowScreen):
     STEP = authorize_step
     STEP_ID = authorize_step.STEP_ID
     CSS_PATH = "authorize.tcss"
-    AUTO_FOCUS = "#kore-client-id"
-    FORM_FOCUS = "#kore-client-id"
+    # The option first, not the prefilled client id: typed keys (r, b) must not replace it.
+    AUTO_FOCUS = "#authorize-method"
+    FORM_FOCUS = "#authorize-method"
     ready_text = "Kore's app is registered in your tenant"
     BINDINGS = [
         Binding("c", "copy", "Copy", id="copy", tooltip="Copy the consent URL or the service principal's id"),
+        Binding("q", "show_qr", "QR code", id="show-qr", tooltip="Show the admin-consent URL as a QR code"),
         Binding("x", "stop_waiting", "Stop waiting", id="stop-waiting", tooltip="Stop waiting for admin consent"),
         Binding("u", "use_consent", "Use consent URL", id="use-consent",
                 tooltip="Send the admin-consent URL to an administrator instead"),
@@ -155,7 +158,7 @@ class AuthorizeScreen(FlowScreen):
         )  # fmt: skip
         yield FieldMessage(id="authorize-method-msg")
         with Vertical(id="consent-box"):
-            yield Static("Admin-consent URL (c copies it)", classes="field-label")
+            yield Static("Admin-consent URL (c copies it, q shows a QR code)", classes="field-label")
             yield Static("", id="consent-url")
             yield Static("", id="consent-who", classes="field-note")
         yield Button("Review changes (r)", id="review", variant="primary", compact=True)
@@ -206,6 +209,7 @@ class AuthorizeScreen(FlowScreen):
             kind = "error" if found.status != "pass" and self.method == "service-principal" else "info"
             self.query_one("#authorize-method-msg", FieldMessage).show(note, kind)
         self._sync_consent()
+        self.refresh_bindings()  # q (QR code) is for option 1 only
 
     @on(Input.Changed, "#kore-client-id")
     def _client_id_typed(self, event: Input.Changed) -> None:
@@ -270,6 +274,8 @@ class AuthorizeScreen(FlowScreen):
         waiting = self.app.applying and self.app.state.authorize.method == "consent-url"
         if action == "copy":
             return True
+        if action == "show_qr":
+            return self.page in ("form", "review") and self.method == "consent-url"
         if action == "stop_waiting":
             return self.page == "review" and waiting
         if action == "use_consent":
@@ -351,6 +357,15 @@ class AuthorizeScreen(FlowScreen):
             self.notify("Copied the admin-consent URL")
         elif self.method != "consent-url":
             self.notify("Nothing to copy here: the consent URL is for option 1.", severity="warning")
+        else:
+            self.notify("Enter a valid Kore client id first.", severity="warning")
+
+    def action_show_qr(self) -> None:
+        from .widgets.qr import QRModal
+
+        url = self._consent_url(self.client_id_input.value.strip())
+        if url:
+            self.app.push_screen(QRModal(url, "Admin-consent URL: for a Global or Application Administrator"))
         else:
             self.notify("Enter a valid Kore client id first.", severity="warning")
 

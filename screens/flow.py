@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, RichLog, Static
 
+from byok_tui import glyphs
 from byok_tui.engine import runner
 from byok_tui.engine.model import Change, CheckResult, overall
 from byok_tui.errors import ByokError
@@ -34,7 +35,7 @@ from .widgets.plan import PlanView
 def step_number(step_id: str) -> str:
     """"Step 2 · " for the guide's five steps, "" for sign-in and the console screens."""
     numbered = ("authorize", "vault", "access", "share", "network")
-    return f"Step {numbered.index(step_id) + 1} · " if step_id in numbered else ""
+    return f"Step {numbered.index(step_id) + 1} {glyphs.SEP} " if step_id in numbered else ""
 
 
 class FlowScreen(StepScreen):
@@ -47,6 +48,7 @@ class FlowScreen(StepScreen):
     | z | review | Show or hide the az commands |
     | k | checks | Run the checks again |
     | b | review, checks | Back to the answers (disabled while applying) |
+    | b, ctrl+left | form | Back to the previous step (a text field keeps these keys while it has the focus) |
     | n | any | Next step, once the checks pass |
     """
 
@@ -173,7 +175,7 @@ class FlowScreen(StepScreen):
         if action == "back":
             if not self.HAS_FORM:
                 return True
-            return None if busy or self.page == "form" else True
+            return None if busy else True  # on the form: the previous step (the stepper is hidden at 80x24)
         if action == "review":
             return self.page == "form" and self.HAS_FORM
         if action in ("apply", "toggle_az"):
@@ -226,7 +228,7 @@ class FlowScreen(StepScreen):
         if not risky:
             self._start_apply()
             return
-        lines = [f"• {c.title}\n  {c.detail}" if c.detail else f"• {c.title}" for c in risky]
+        lines = [f"{glyphs.BULLET} {c.title}" + (f"\n  {c.detail}" if c.detail else "") for c in risky]
         what = "irreversible" if any(c.irreversible for c in risky) else "restrictive"
         body = "\n".join(lines) + "\n\nApply the planned changes?"
         self.app.push_screen(ConfirmModal(f"This change is {what}", body, "Apply"), self._confirmed)
@@ -255,7 +257,7 @@ class FlowScreen(StepScreen):
         self.apply_button.disabled = False
         if message.error is not None:
             self.apply_button.label = "Retry (a)"
-            self.apply_log.write(f"✗ {message.error.title}")
+            self.apply_log.write(f"{glyphs.FAIL} {message.error.title}")
             self.app.push_screen(ErrorModal(message.error, context="Apply stopped"))
             return
         self.page = "result"
@@ -278,12 +280,16 @@ class FlowScreen(StepScreen):
             state, results = await runner.run_checks(self.STEP, app.state, app.conn, app.session,
                                                      today=app.clock().date())  # fmt: skip
         except ByokError as exc:
-            self._verdict("✗ The checks could not run.", "fail")
+            self._verdict(f"{glyphs.FAIL} The checks could not run.", "fail")
             self.checks_note.show_error(exc)
             return
         finally:
             self.checks.loading = False
-        app.set_state(state, save=False)
+        # The checks ran on the state as it was when they started; while Azure answered, the operator may
+        # have changed it (a selection written on leaving the previous screen). Keep that: add only the
+        # checks' record, and save again if the runner saved an older state.
+        current = app.state.with_step(self.STEP.STEP_ID, state.step(self.STEP.STEP_ID))
+        app.set_state(current, save=current != state)
         self._verdict(*verdict(results, self.ready_text))
         await self.checks.show_results(results, timings=app.show_timings)
         # Always open the results at their top (the verdict first), whatever their length: focusing a
@@ -320,13 +326,13 @@ def verdict(results: list[CheckResult], ready: str) -> tuple[str, str]:
     status = overall(results)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
     if status == "fail":
-        return f"✗ {counts['fail']} of {len(results)} checks fail: fix what they say, then re-run (k).", status
+        return f"{glyphs.FAIL} {counts['fail']} of {len(results)} checks fail: fix what they say, then re-run (k).", status
     if status == "skip":
-        return "– Nothing could be checked yet: finish the steps this one depends on.", ""
+        return f"{glyphs.SKIP} Nothing could be checked yet: finish the steps this one depends on.", ""
     if status == "warn":
-        return f"! All checks pass, {counts['warn']} with a warning: read it, then go on (n).", status
+        return f"{glyphs.WARN} All checks pass, {counts['warn']} with a warning: read it, then go on (n).", status
     passed = "The check passes" if len(results) == 1 else f"All {len(results)} checks pass"
-    return f"✓ {passed}: {ready} (n: next step).", status
+    return f"{glyphs.PASS} {passed}: {ready} (n: next step).", status
 
 
 __all__ = ["STEP_IDS", "FlowScreen", "step_number", "verdict"]

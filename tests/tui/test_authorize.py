@@ -70,7 +70,7 @@ async def test_create_the_service_principal(make_app):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         screen = authorize_screen(app)
-        assert screen.page == "form" and app.focused is screen.client_id_input
+        assert screen.page == "form" and app.focused is screen.method_set  # not the prefilled client id
         assert screen.client_id_input.value == sb.kore_client_id  # from the profile
         assert screen.method == "service-principal"  # the pre-flight says the operator may create it
         assert "Application Administrator" in message(app, "authorize-method")
