@@ -27,14 +27,27 @@ def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     p.add_argument("--cloud", metavar="NAME", default=default,
                    help="AzureCloud, AzureUSGovernment or AzureChinaCloud")  # fmt: skip
     p.add_argument("--log-file", metavar="FILE", default=default,
-                   help="write a diagnostic log here (never secrets)")  # fmt: skip
+                   help=f"write the diagnostic log here (default: {_log_path_text()}); never secrets")  # fmt: skip
+    p.add_argument("-v", "--verbose", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="log in more detail; headless commands also print each request on stderr")  # fmt: skip
+    p.add_argument("--ascii", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="draw with plain ASCII (also: BYOK_TUI_ASCII=1, or a locale that is not UTF-8)")  # fmt: skip
+    p.add_argument("--theme", metavar="NAME", default=default,
+                   help="colour theme, e.g. textual-light (ctrl+p > Theme lists them all)")  # fmt: skip
+
+
+def _log_path_text() -> str:
+    from byok_tui.logs import default_log_text
+
+    return default_log_text().replace("%", "%%")  # argparse %-formats help strings
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="byok-tui",
         description="Set up and prove Kore.ai Bring Your Own Key encryption with Azure Key Vault.",
-        epilog=EPILOG,
+        epilog=f"{EPILOG}. Every command logs each Azure request (never a secret) to "
+        f"{_log_path_text()} unless --log-file says elsewhere.",
     )
     parser.add_argument("--version", action="version", version=f"byok-tui {__version__}")
     _common(parser, top=True)
@@ -68,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(export)
     export.add_argument("--format", choices=("json", "md", "az"), default="json")
 
+    serve = sub.add_parser("serve", help="the demo (or, with --live, the wizard) in a browser tab, on localhost",
+                           epilog=EPILOG)  # fmt: skip
+    _common(serve)
+    _serve_options(serve)
+
     sandbox = sub.add_parser("sandbox", help="manage sandbox worlds")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     init = sandbox_sub.add_parser("init", help="write a fresh sandbox world to a file")
@@ -76,20 +94,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _serve_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--public", action="store_true",
+                       help="allow a --host other than this machine's loopback (anyone who reaches it gets the app)")  # fmt: skip
+    serve.add_argument("--public-url", metavar="URL", help="the address browsers use, when behind a proxy")
+    serve.add_argument("--live", action="store_true", help="serve the wizard on live Azure instead of the demo")
+    # Demo options, forwarded to each browser session's `byok-tui demo`; no defaults here, so only what
+    # was given is forwarded and the demo's own defaults apply.
+    serve.add_argument("--scenario", help="sandbox scenario (default: default)")
+    serve.add_argument("--faults", metavar="SPEC", help="inject sandbox faults (see docs/sandbox.md)")
+    serve.add_argument("--sandbox-state", metavar="FILE", help="keep the sandbox world in this file")
+
+
 def _session_path(args: argparse.Namespace) -> str:
     from byok_tui.session import default_session_path
 
     return str(args.session) if args.session else str(default_session_path())
 
 
+TUI_COMMANDS = (None, "demo")
+"""Commands that draw on the terminal: logging must never write to it."""
+HEADLESS_COMMANDS = ("run", "verify")
+"""Commands that talk to Azure without a screen: on failure they end by naming the log."""
+
+
 def _logging(args: argparse.Namespace) -> None:
-    if getattr(args, "log_file", None):
-        logging.basicConfig(filename=args.log_file, level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
-        # azure-core's HTTP logging policy redacts headers at INFO but would log bodies at DEBUG, and
-        # httpx logs whole URLs with their queries: byok_tui.requests logs each request safely instead.
-        for noisy in ("azure", "httpx", "httpcore", "msal", "kiota_http"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    from byok_tui import logs
+
+    logs.setup(getattr(args, "log_file", None), verbose=bool(getattr(args, "verbose", False)),
+               tui=args.command in TUI_COMMANDS, command=args.command or "")  # fmt: skip
+
+
+def _point_at_log(args: argparse.Namespace, code: int) -> int:
+    from byok_tui import logs
+
+    if code not in (0, 130) and args.command in HEADLESS_COMMANDS and logs.current_path():
+        print(f"details: {logs.current_path()}", file=sys.stderr)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,21 +143,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0)
     _logging(args)
     try:
-        return _dispatch(parser, args)
+        return _point_at_log(args, _dispatch(parser, args))
     except ByokError as exc:
+        logging.getLogger("byok_tui.cli").warning("%s failed: %s", args.command, exc.describe())
         print(exc.describe(), file=sys.stderr)
-        return exc.exit_code
+        return _point_at_log(args, exc.exit_code)
     except KeyboardInterrupt:
         print("Interrupted. The session was saved after the last completed change; run again to resume.",
               file=sys.stderr)  # fmt: skip
         return 130
+    except Exception:
+        logging.getLogger("byok_tui.cli").exception("%s stopped on an unexpected error", args.command)
+        _point_at_log(args, 1)
+        raise
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from byok_tui import headless
+    if args.command in ("sandbox", "run", "verify", "export"):  # not the wizard: it would only slow its start
+        from byok_tui import headless
 
     if args.command == "sandbox":
         return headless.sandbox_init(args)
+    if args.command == "serve":
+        from byok_tui import serve
+
+        return serve.serve(args)
     args.session = _session_path(args) if args.command != "demo" or args.session else None
     if args.command is None:
         return _live(args)
@@ -135,16 +188,33 @@ DEMO_LATENCY = "latency:login=250ms,latency:arm=300ms,latency:keyvault=90ms,late
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from byok_tui.headless import sandbox_for
+    """The wizard on the sandbox. Its first frame is drawn before the heavy work: the sandbox (and the
+    azure-core, httpx and cryptography it imports) is built in a thread once that frame is on screen, and
+    the garbage collector waits until then too (start-up allocates much and frees little)."""
+    import gc
 
-    sb = sandbox_for(args.sandbox_state, args.scenario, args.faults or DEMO_LATENCY, realtime=True)
-    from byok_tui.app import build_app
-    from byok_tui.session import Session
+    gc.disable()
+    try:
+        from byok_tui.sandbox.deferred import DeferredSandbox
 
-    session = Session(args.session) if args.session else None
-    profile = load_profile(args.profile) if args.profile else sb.profile()
-    app = build_app(sb.connection(), session, session.load() if session else None, profile=profile)
-    app.run()
+        sb = DeferredSandbox(args.sandbox_state, args.scenario, args.faults or DEMO_LATENCY, realtime=True)
+
+        def after_first_frame() -> None:
+            gc.enable()
+            gc.freeze()  # what start-up made lives as long as the App: later collections need not scan it
+            sb.start()
+
+        from byok_tui import glyphs
+        from byok_tui.app import build_app
+        from byok_tui.session import Session
+
+        session = Session(args.session) if args.session else None
+        profile = load_profile(args.profile) if args.profile else sb.profile()
+        app = build_app(sb.connection(prepare=after_first_frame), session, session.load() if session else None,
+                        profile=profile, ascii=glyphs.wants_ascii(args.ascii), theme=args.theme)  # fmt: skip
+        app.run()
+    finally:
+        gc.enable()
     return app.return_code or 0
 
 
@@ -152,6 +222,7 @@ def _live(args: argparse.Namespace) -> int:
     """The wizard against live Azure: it opens on Sign-in (no credential yet), resuming the session."""
     import dataclasses
 
+    from byok_tui import glyphs
     from byok_tui.app import build_app
     from byok_tui.clouds import UnknownCloud, get_cloud
     from byok_tui.connection import Connection
@@ -171,7 +242,8 @@ def _live(args: argparse.Namespace) -> int:
         raise InputError("--cloud", str(e)) from e
     if cloud.name != state.signin.cloud:
         state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, cloud=cloud.name))
-    app = build_app(Connection(credential=None, cloud=cloud, label="Azure"), session, state, profile=profile)
+    app = build_app(Connection(credential=None, cloud=cloud, label="Azure"), session, state, profile=profile,
+                    ascii=glyphs.wants_ascii(args.ascii), theme=args.theme)  # fmt: skip
     app.run()
     return app.return_code or 0
 
@@ -180,3 +252,7 @@ def load_profile(path: str | None):
     from byok_tui import profile
 
     return profile.load(path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -33,6 +33,10 @@ class Connection:
     """Sandbox only: (client id, Secret) of a Kore admin app for the bots API."""
     label: str = "Azure"
     """Shown in the header: "Azure" for live, "Sandbox" for the emulator."""
+    prepare: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+    """Starts, in the background, what the connection needs before its first request (the demo's sandbox
+    builds its world). The App calls it once its first frame is drawn; a request that comes sooner waits
+    for it all the same. None: nothing to prepare."""
     extras: dict[str, Any] = field(default_factory=dict, compare=False)
     """Per-connection odds and ends the adapters may share (e.g. a client cache)."""
 
