@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from byok_tui.connection import Connection
+from byok_tui.engine import warmup
 from byok_tui.engine.model import Change, CheckResult, Progress, overall
 from byok_tui.errors import AuthError, ByokError, InputError
 from byok_tui.models import OrganizationInfo, SubscriptionInfo
@@ -193,6 +194,7 @@ async def discover(conn: Connection, current: SigninState | None = None) -> Sign
     Keeps any tenant or subscription already chosen, as long as the signed-in identity can see it.
     """
     current = current or SigninState()
+    await warmup.sdk_imports()
     subs = await subscriptions(conn)
     if not subs:
         raise no_subscription()
@@ -259,6 +261,7 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     assigning the role), which its remedy names. Only a refused token or a missing subscription fails.
     """
     signin = state.signin
+    await warmup.sdk_imports()
     signed = await _signed_in(signin, conn)
     if signed.status == "fail":
         return [signed]

@@ -7,6 +7,11 @@ one client closing its transport never breaks another.
 
 Network failures are raised as the exceptions each stack raises for real: a name that does not resolve is
 `ServiceRequestError` / `httpx.ConnectError`, a connection reset is `ServiceResponseError` / `httpx.ReadError`.
+
+The sandbox stands for a remote service, so it answers on its own thread (`RemoteLoop`), as a server
+would: the caller's event loop only waits for the reply, and the sandbox's CPU work (RSA key generation,
+signing, JSON of 5,000 bots, saving its world) never freezes the UI that called it. Requests reach that
+thread in the order they are sent, so injected faults stay deterministic.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -47,13 +53,43 @@ class ConnectionDropped(Exception):
         self.host = host
 
 
-async def _call(
+class RemoteLoop:
+    """The sandbox's side of the wire: one daemon thread running its own event loop, shared by every
+    transport in the process. Injected latency sleeps there; handlers run there, one step at a time."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _guard = threading.Lock()
+
+    @classmethod
+    def get(cls) -> asyncio.AbstractEventLoop:
+        with cls._guard:
+            if cls._loop is None or cls._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="sandbox-remote", daemon=True)
+                thread.start()
+                cls._loop = loop
+            return cls._loop
+
+
+async def _answer(
     dispatch: Dispatch, method: str, url: str, headers: list[tuple[str, str]], body: bytes
 ) -> Wire:
     result = dispatch(method, url, headers, body)
     if inspect.isawaitable(result):
         result = await result
     return result  # type: ignore[return-value]
+
+
+async def _call(
+    dispatch: Dispatch, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+) -> Wire:
+    """Send the request to the remote loop and wait for its reply without blocking the caller's loop.
+    Cancelling the caller cancels the request there too (like closing the connection)."""
+    remote = RemoteLoop.get()
+    answer = _answer(dispatch, method, url, headers, body)
+    if asyncio.get_running_loop() is remote:  # already on the server side (a handler calling out)
+        return await answer
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(answer, remote))
 
 
 _REASONS = {
