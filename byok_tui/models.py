@@ -2,21 +2,39 @@
 
 Neutral on purpose: adapters (below the engine) return these, the engine reasons about them, and
 screens render them, so none of those layers has to see an SDK model.
+
+Each class becomes a frozen dataclass when it is first imported (the module's `__getattr__`): making one
+takes about half a millisecond, and starting the wizard needs two of them (issue #7). Nothing else differs.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T", bound=type)
+
+_NOT_YET_MADE: dict[str, type] = {}
+"""The classes below, by name, until their first import makes each a frozen dataclass."""
+_MAKING = threading.Lock()
+"""The sandbox is built in a thread: two threads may ask for the same class at once."""
 
 
-@dataclass(frozen=True)
+def frozen_on_first_use(cls: T) -> T:
+    """What `@dataclass(frozen=True)` does, when the class is first imported rather than now."""
+    _NOT_YET_MADE[cls.__name__] = cls
+    return cls
+
+
+@frozen_on_first_use
 class ResourceGroupInfo:
     name: str
     location: str
     id: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class SubscriptionInfo:
     subscription_id: str
     tenant_id: str
@@ -24,7 +42,7 @@ class SubscriptionInfo:
     state: str
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class VaultInfo:
     name: str
     id: str
@@ -48,7 +66,7 @@ class VaultInfo:
     request_id: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class KeyInfo:
     name: str
     kid: str
@@ -71,7 +89,7 @@ class KeyInfo:
         return self.kid.rstrip("/").rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class NameCheck:
     available: bool
     reason: str = ""
@@ -79,7 +97,7 @@ class NameCheck:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class RoleAssignmentInfo:
     id: str
     scope: str
@@ -92,7 +110,7 @@ class RoleAssignmentInfo:
         return self.role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class ServicePrincipalInfo:
     object_id: str
     """The principal's object id in this tenant: what role assignments and access policies name."""
@@ -104,14 +122,14 @@ class ServicePrincipalInfo:
     request_id: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class OrganizationInfo:
     tenant_id: str
     display_name: str
     default_domain: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_on_first_use
 class EndpointConnectionInfo:
     """A private-endpoint connection on a vault (someone's private endpoint asking to reach it)."""
 
@@ -123,3 +141,17 @@ class EndpointConnectionInfo:
     """Resource id of the private endpoint, in the requester's subscription."""
     description: str = ""
     etag: str = ""
+
+
+for _name in _NOT_YET_MADE:  # from here on the module's __getattr__ hands them out, made
+    del globals()[_name]
+
+
+def __getattr__(name: str) -> type:
+    with _MAKING:
+        made = globals().get(name)
+        if made is None:
+            if name not in _NOT_YET_MADE:
+                raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+            made = globals()[name] = dataclass(frozen=True)(_NOT_YET_MADE.pop(name))
+    return made

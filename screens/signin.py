@@ -8,10 +8,11 @@ operator may do, and who to ask for each gap. On the sandbox all of that happens
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -19,9 +20,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 
-from byok_tui import validate
+from byok_tui import glyphs
 from byok_tui.clouds import CLOUDS
 from byok_tui.connection import Connection
 from byok_tui.engine import runner
@@ -32,16 +35,21 @@ from byok_tui.models import OrganizationInfo, SubscriptionInfo
 from byok_tui.state import STEP_IDS, SigninState
 
 from .base import StepScreen
-from .widgets.checks import ChecksView
-from .widgets.devicecode import DeviceCodePanel
 from .widgets.field import FieldMessage, Row
-from .widgets.notes import ErrorNote
-from .widgets.reveal import Reveal
 from .widgets.rules import Rule
+
+if TYPE_CHECKING:  # imported where used: the sandbox's first frame shows none of them
+    from .widgets.checks import ChecksView
+    from .widgets.devicecode import DeviceCodePanel
+    from .widgets.notes import ErrorNote
+
+SANDBOX_STATUS = "The sandbox signs you in as its operator: no account is needed."
 
 
 def _tenant_rule(text: str) -> str | None:
     """Blank (your home tenant) or a tenant id."""
+    from byok_tui import validate  # not before the first frame: it is only needed once someone types
+
     return validate.tenant_id(text.strip()) if text.strip() else None
 
 
@@ -50,11 +58,11 @@ def preflight_verdict(results: list[CheckResult]) -> tuple[str, str]:
     status = overall(results)
     gaps = sum(r.status == "warn" for r in results)
     if status == "fail":
-        return "✗ Fix what fails below, then re-check (k).", status
+        return f"{glyphs.FAIL} Fix what fails below, then re-check (k).", status
     if status == "warn":
         plural = "gap" if gaps == 1 else "gaps"
-        return f"! {gaps} {plural}: go on (n), and ask for what each one says when its step comes.", status
-    return "✓ This account can do every step itself (n: Step 1).", status
+        return f"{glyphs.WARN} {gaps} {plural}: go on (n), and ask for what each one says when its step comes.", status
+    return f"{glyphs.PASS} This account can do every step itself (n: Step 1).", status
 
 
 class SigninScreen(StepScreen):
@@ -65,6 +73,7 @@ class SigninScreen(StepScreen):
     | s | Sign in with the chosen cloud, method and tenant |
     | escape | Cancel a sign-in that waits (device code) |
     | c / u | Copy the device code / its address |
+    | q | Show the device-login address as a QR code (a phone opens it) |
     | k | Run the pre-flight again |
     | n | Next: Step 1 (or where the session left off) |
     """
@@ -76,10 +85,11 @@ class SigninScreen(StepScreen):
         Binding("escape", "cancel", "Cancel", id="cancel-signin", tooltip="Stop waiting for this sign-in"),
         Binding("c", "copy_code", "Copy code", id="copy-code", tooltip="Copy the device code"),
         Binding("u", "copy_url", "Copy address", id="copy-url", tooltip="Copy the device-login address"),
+        Binding("q", "show_qr", "QR code", id="show-qr", tooltip="Show the device-login address as a QR code"),
         Binding("k", "recheck", "Re-check", id="recheck", tooltip="Run the pre-flight again"),
     ]
 
-    busy: reactive[bool] = reactive(False, bindings=True)
+    busy: reactive[bool] = reactive(False, bindings=True, init=False)
     """A sign-in is running (the form is locked, escape cancels)."""
     device_shown: reactive[bool] = reactive(False, bindings=True)
     """A device code is on screen (c and u copy it)."""
@@ -89,10 +99,7 @@ class SigninScreen(StepScreen):
     tenant_input = getters.query_one("#tenant", Input)
     tenant_select = getters.query_one("#tenant-select", Select)
     subscription_select = getters.query_one("#subscription", Select)
-    device = getters.query_one(DeviceCodePanel)
     status_line = getters.query_one("#signin-status", Static)
-    error_note = getters.query_one("#signin-error", ErrorNote)
-    checks = getters.query_one(ChecksView)
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,6 +110,31 @@ class SigninScreen(StepScreen):
         """The tenant the current credential's tokens are for."""
         self._attempt = 0
         """Numbers sign-in attempts, so a cancelled attempt's late device code is ignored."""
+        self._qr: Screen[None] | None = None
+        """The device-login QR code, while it is shown."""
+        self._mounted = asyncio.Event()
+        """Set once the widgets left out of the first frame are mounted: sign-ins wait for it."""
+        # Auto-focus would land on the page, which restyles it and all it holds before the first frame;
+        # `_mount_the_rest` focuses it after that frame instead.
+        self.AUTO_FOCUS = ""
+
+    @property
+    def device(self) -> DeviceCodePanel:
+        from .widgets.devicecode import DeviceCodePanel
+
+        return self.query_one(DeviceCodePanel)
+
+    @property
+    def error_note(self) -> ErrorNote:
+        from .widgets.notes import ErrorNote
+
+        return self.query_one("#signin-error", ErrorNote)
+
+    @property
+    def checks(self) -> ChecksView:
+        from .widgets.checks import ChecksView
+
+        return self.query_one(ChecksView)
 
     # --- layout --------------------------------------------------------------------------
 
@@ -111,10 +143,17 @@ class SigninScreen(StepScreen):
         return self.app.conn.is_sandbox
 
     def compose_body(self) -> ComposeResult:
+        # Only what the first frame shows is composed here; what no one sees before a sign-in is mounted
+        # once that frame is drawn (`_mount_the_rest`), for a quicker start (issue #7). After that the
+        # page holds the same widgets, in the same order, either way.
         signin = self.app.state.signin
         sandbox = self.sandbox
         methods = ["sandbox"] if sandbox else list(signin_step.LIVE_METHODS)
-        method = signin.method if signin.method in methods else signin_step.default_method(sandbox=sandbox)
+        # On the sandbox, its only method: `default_method` would import the Azure sign-in module first.
+        if sandbox:
+            method = "sandbox"
+        else:
+            method = signin.method if signin.method in methods else signin_step.default_method()
         cloud = self.app.conn.cloud.name
         with VerticalScroll(id="signin-page"):
             yield Static("Sign in", classes="step-title")
@@ -125,44 +164,90 @@ class SigninScreen(StepScreen):
             yield Row("Method", Select([(signin_step.METHOD_LABELS[m], m) for m in methods], value=method,
                                        allow_blank=False, compact=True, id="method", disabled=sandbox))  # fmt: skip
             yield FieldMessage(id="method-msg")
-            with Vertical(id="live-only"):
-                yield Row("Tenant", Input(signin.tenant_id, placeholder="optional: tenant id (GUID)", id="tenant",
-                                          compact=True, validate_on=["changed", "blur", "submitted"],
-                                          validators=[Rule("Tenant", _tenant_rule)]))  # fmt: skip
-                yield FieldMessage(id="tenant-msg")
-                with Horizontal(classes="actions"):
-                    yield Button("Sign in (s)", id="sign-in", variant="primary", compact=True)
-                    yield Button("Cancel (esc)", id="cancel", compact=True)
-            yield Static("", id="signin-status")
-            yield DeviceCodePanel()
-            yield ErrorNote(id="signin-error")
-            with Vertical(id="where"):
-                yield Static("Directory and subscription", classes="section")
-                yield Row("Account", Static("", id="account"))
-                yield Row("Tenant", Select([], prompt="Sign in first", compact=True, id="tenant-select"))
-                yield Row("Subscription", Select([], prompt="Sign in first", compact=True, id="subscription"))
-                yield FieldMessage(id="subscription-msg")
-            with Reveal(id="preflight"):
-                yield Static("Pre-flight: what this account may do", classes="section")
-                yield Static("", id="verdict")
-                yield ChecksView()
-                with Horizontal(classes="actions"):
-                    yield Button("Re-check (k)", id="recheck", compact=True)
-                    yield Button("Next: Step 1 (n)", id="next", variant="primary", compact=True)
+            if sandbox:  # nothing to type: the form comes later, hidden
+                yield Static(SANDBOX_STATUS, id="signin-status")
+            else:
+                yield self._live_form()
+                yield Static("", id="signin-status")
+                yield self._device_panel()
+
+    def _live_form(self) -> Vertical:
+        """The tenant field and the Sign in / Cancel buttons (hidden on the sandbox)."""
+        tenant = Input(self.app.state.signin.tenant_id, placeholder="optional: tenant id (GUID)", id="tenant",
+                       compact=True, validate_on=["changed", "blur", "submitted"],
+                       validators=[Rule("Tenant", _tenant_rule)])  # fmt: skip
+        cancel = Button("Cancel (esc)", id="cancel", compact=True)
+        cancel.display = False
+        form = Vertical(
+            Row("Tenant", tenant),
+            FieldMessage(id="tenant-msg"),
+            Horizontal(
+                Button("Sign in (s)", id="sign-in", variant="primary", compact=True),
+                cancel,
+                classes="actions",
+            ),
+            id="live-only",
+        )
+        form.display = not self.sandbox
+        return form
+
+    @staticmethod
+    def _device_panel() -> DeviceCodePanel:
+        from .widgets.devicecode import DeviceCodePanel
+
+        return DeviceCodePanel()
+
+    def _after_a_sign_in(self) -> list[Widget]:
+        """What only a sign-in shows: its error, the directory and subscription, the pre-flight."""
+        from .widgets.checks import ChecksView
+        from .widgets.notes import ErrorNote
+        from .widgets.reveal import Reveal
+
+        where = Vertical(
+            Static("Directory and subscription", classes="section"),
+            Row("Account", Static("", id="account")),
+            Row("Tenant", Select([], prompt="Sign in first", compact=True, id="tenant-select")),
+            Row("Subscription", Select([], prompt="Sign in first", compact=True, id="subscription")),
+            FieldMessage(id="subscription-msg"),
+            id="where",
+        )
+        preflight = Reveal(
+            Static("Pre-flight: what this account may do", classes="section"),
+            Static("", id="verdict"),
+            ChecksView(),
+            Horizontal(
+                Button("Re-check (k)", id="recheck", compact=True),
+                Button("Next: Step 1 (n)", id="next", variant="primary", compact=True),
+                classes="actions",
+            ),
+            id="preflight",
+        )
+        where.display = preflight.display = False
+        return [ErrorNote(id="signin-error"), where, preflight]
 
     def on_mount(self) -> None:
-        self.query_one("#live-only").display = not self.sandbox
-        self.query_one("#where").display = False
-        self.query_one("#preflight").display = False
-        self.query_one("#cancel", Button).display = False
         self._method_changed()
+        if not (self.sandbox or self.app.signed_in):
+            self.method_select.focus()
+        self.call_after_refresh(self._mount_the_rest)
+
+    async def _mount_the_rest(self) -> None:
+        """After the first frame: the widgets `compose_body` left out, then (sandbox, or back from a later
+        step) the sign-in."""
+        page = self.query_one("#signin-page", VerticalScroll)
         if self.sandbox:
-            self.status_line.update("The sandbox signs you in as its operator: no account is needed.")
+            await page.mount(self._live_form(), before="#signin-status")
+            await page.mount_all([self._device_panel(), *self._after_a_sign_in()])
+        else:
+            await page.mount_all(self._after_a_sign_in())
+        self._mounted.set()
+        del self.AUTO_FOCUS  # the class's again (the App's "*"), e.g. for a return from a modal screen
+        if self.focused is None:  # what auto-focus chooses: the first focusable widget
+            page.focus()
+        if self.sandbox:
             self.sign_in()
         elif self.app.signed_in:  # back from a later step: show where we are, prove it again
             self.sign_in(reuse=True)
-        else:
-            self.method_select.focus()
 
     # --- actions and their availability --------------------------------------------------
 
@@ -171,7 +256,7 @@ class SigninScreen(StepScreen):
             return False if self.sandbox else (None if self.busy else True)
         if action == "cancel":
             return self.busy and not self.sandbox
-        if action in ("copy_code", "copy_url"):
+        if action in ("copy_code", "copy_url", "show_qr"):
             return self.device_shown
         if action == "recheck":
             return bool(self.app.state.signin.subscription_id) and self.app.signed_in and not self.busy
@@ -205,6 +290,8 @@ class SigninScreen(StepScreen):
     @on(Select.Changed, "#method")
     def _method_changed(self) -> None:
         """Say at once when the chosen method cannot work here (no az, no AZURE_* variables)."""
+        if self.sandbox:  # its one method always works, and there is nothing to say about it
+            return
         message = self.query_one("#method-msg", FieldMessage)
         method = str(self.method_select.value)
         problem = signin_step.method_problem(method, sandbox=self.sandbox)
@@ -259,6 +346,13 @@ class SigninScreen(StepScreen):
     def action_copy_url(self) -> None:
         self._copy(self.device.uri, "sign-in address")
 
+    def action_show_qr(self) -> None:
+        from .widgets.qr import QRModal
+
+        if self.device.uri:
+            self._qr = QRModal(self.device.uri, f"Open this address, then enter the code {self.device.code}")
+            self.app.push_screen(self._qr)
+
     def _copy(self, value: str, what: str) -> None:
         if value:
             self.app.copy_to_clipboard(value)
@@ -286,11 +380,15 @@ class SigninScreen(StepScreen):
     def _hide_device(self) -> None:
         self.device.hide()
         self.device_shown = False
+        if self._qr is not None and self._qr.is_active:  # signed in (or cancelled): the code is spent
+            self._qr.dismiss(None)
+        self._qr = None
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self, tenant: str = "", *, reuse: bool = False) -> None:
         """Sign in (or, with `reuse` and on the sandbox, prove the current connection), then list the
         tenants and subscriptions, pick the obvious ones, and run the pre-flight."""
+        await self._mounted.wait()
         app = self.app
         self._attempt += 1
         attempt = self._attempt
@@ -336,7 +434,7 @@ class SigninScreen(StepScreen):
             state = state.with_step(self.STEP_ID, dataclasses.replace(state.step(self.STEP_ID), checked=""))
         app.set_state(state)
         self._fill_pickers(chosen)
-        self.status_line.update(f"✓ Signed in ({signin_step.METHOD_LABELS[method].split(' (')[0].lower()}).")
+        self.status_line.update(f"{glyphs.PASS} Signed in ({signin_step.METHOD_LABELS[method].split(' (')[0].lower()}).")
         if chosen.subscription_id:
             self.run_preflight()
         else:
@@ -416,6 +514,9 @@ class SigninScreen(StepScreen):
 
     @work(exclusive=True, group="preflight", exit_on_error=False)
     async def run_preflight(self) -> None:
+        from .widgets.reveal import Reveal
+
+        await self._mounted.wait()
         app = self.app
         self.query_one("#preflight").display = True
         self._verdict("Running the pre-flight…", "")
@@ -424,7 +525,7 @@ class SigninScreen(StepScreen):
         try:
             state, results = await runner.run_checks(signin_step, app.state, app.conn, app.session)
         except ByokError as exc:
-            self._verdict("✗ The pre-flight could not run.", "fail")
+            self._verdict(f"{glyphs.FAIL} The pre-flight could not run.", "fail")
             self.error_note.show_error(exc)
             return
         finally:

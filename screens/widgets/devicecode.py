@@ -2,7 +2,8 @@
 
 Over SSH on a jump host there is no browser: the operator opens the address on a phone or laptop and
 types the code. The code is drawn in block letters (5 rows when the width allows, else 3), with the plain
-text under it; both the code and the address are copyable (OSC 52) and the address is a terminal link.
+text under it; both the code and the address are copyable (OSC 52), the address is a terminal link, and
+`q` shows it as a QR code (the screen's binding). ASCII mode draws the letters with `#`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
+
+from byok_tui import glyphs
 
 from .links import link
 from .reveal import Reveal
@@ -57,11 +60,13 @@ def _pixels(text: str, scale: int) -> list[str]:
 
 def large(text: str) -> list[str]:
     """Five rows of full blocks, two columns per pixel (the size to read from a few steps away)."""
-    return [row.replace("#", "█").replace(".", " ") for row in _pixels(text, 2)]
+    return [row.replace("#", glyphs.BLOCK).replace(".", " ") for row in _pixels(text, 2)]
 
 
 def compact(text: str) -> list[str]:
-    """Three rows of half blocks, one column per pixel (for narrow terminals)."""
+    """Three rows of half blocks, one column per pixel (for narrow terminals); five rows of `#` in ASCII."""
+    if glyphs.ascii_mode():  # no half blocks: one row per pixel
+        return [row.replace(".", " ") for row in _pixels(text, 1)]
     rows = [*_pixels(text, 1), "." * len(_pixels(text, 1)[0])]
     return ["".join(_HALF[(t, b)] for t, b in zip(rows[i], rows[i + 1], strict=True)) for i in (0, 2, 4)]
 
@@ -142,7 +147,7 @@ class DeviceCodePanel(Reveal):
         )
         until = f"It expires at {expires_on:%H:%M} UTC. " if expires_on else ""
         self.query_one("#device-hint", Static).update(
-            Content(f"{until}c copies the code, u the address; escape cancels.")
+            Content(f"{until}c copies the code, u the address, q shows it as a QR code; escape cancels.")
         )
         self.add_class("-shown")
 

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from byok_tui import glyphs
+
 from .stepper import STEP_LABELS
 
 
@@ -15,7 +17,7 @@ def step_name(step_id: str) -> str:
     """ "Step 1 · Authorize Kore app" for the numbered steps, the plain label otherwise."""
     label = STEP_LABELS[step_id]
     number, _, rest = label.partition(" ")
-    return f"Step {number} · {rest}" if number.isdigit() else label
+    return f"Step {number} {glyphs.SEP} {rest}" if number.isdigit() else label
 
 
 class MissingSteps(Vertical):
@@ -45,7 +47,7 @@ class MissingSteps(Vertical):
         for step, why in self.missing:
             yield Static(Content(f"! {step_name(step)} is not done: {why}"), classes="missing-line")
         if self.missing:
-            yield Horizontal(*(Button(f"Go to {step_name(step).split(' · ')[0]}", id=f"goto-{step}", compact=True)
+            yield Horizontal(*(Button(f"Go to {step_name(step).split(f' {glyphs.SEP} ')[0]}", id=f"goto-{step}", compact=True)
                                for step, _ in self.missing))  # fmt: skip
 
     def on_mount(self) -> None:

@@ -135,3 +135,11 @@ def test_sandbox_init_writes_a_world(tmp_path):
     result = cli("sandbox", "init", "--state", str(path))
     assert result.returncode == 0 and path.exists()
     assert Sandbox.load(path).tenant_id in result.stdout
+
+
+def test_sandbox_init_refuses_an_unknown_scenario_naming_the_option(tmp_path):
+    path = tmp_path / "w.json"
+    result = cli("sandbox", "init", "--state", str(path), "--scenario", "moon")
+    assert result.returncode == 2 and not path.exists()
+    assert "--scenario" in result.stderr and "moon" in result.stderr and "default" in result.stderr
+    assert "Traceback" not in result.stderr
