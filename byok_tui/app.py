@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
@@ -126,6 +127,10 @@ class ByokApp(App[None]):
         self.show_timings = True
         """Show check latencies (ms). Snapshot tests turn this off: latencies differ run to run."""
         self._quit_armed = False
+        from byok_tui.idle_gc import IdleCollector
+
+        self.idle_gc = IdleCollector()
+        """Runs Python's full garbage collections while the operator is idle (see byok_tui.idle_gc)."""
         self.set_reactive(ByokApp.state, state)
 
     # --- state ---------------------------------------------------------------------------
@@ -151,6 +156,16 @@ class ByokApp(App[None]):
         # out and counted as drawn: its first frame would hold only what changed since, and its refresh
         # callbacks would run before any frame. The App's own messages wait until it has started.
         self.call_later(self._show_first_screen)
+        self.idle_gc.install()
+        self.set_interval(0.5, self._collect_if_idle, name="idle-gc")
+
+    def _collect_if_idle(self) -> None:
+        self.idle_gc.tick(busy=self.applying or any(w.is_running for w in self.workers))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent | events.Paste) and not isinstance(event, events.MouseMove):
+            self.idle_gc.activity()
+        await super().on_event(event)
 
     def _show_first_screen(self) -> None:
         if self.start_step == "signin" or not self.signed_in:
@@ -327,6 +342,7 @@ class ByokApp(App[None]):
         """The credential lives as long as the App: close it (and the HTTP session it holds)."""
         from byok_tui.engine import signin
 
+        self.idle_gc.uninstall()
         try:
             await signin.close(self.conn)
         except Exception as exc:  # closing must never stop the exit

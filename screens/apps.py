@@ -10,7 +10,6 @@ state; Apply records it; the checks confirm a list is loaded and something is se
 from __future__ import annotations
 
 import dataclasses
-import gc
 from pathlib import Path
 
 from textual import getters, on, work
@@ -175,9 +174,6 @@ class AppsScreen(FlowScreen):
         self.grid.load(self.app.state.apps.apps, self.app.state.apps.deselected)
         self._show_counts()
         self._show_pane("grid")
-        # A big list leaves many new long-lived objects: collect them now, while the operator is still
-        # waiting for the load, rather than in a full collection in the middle of typing a filter.
-        gc.collect()
 
     @on(Button.Pressed, "#to-source")
     def action_change_source(self) -> None:
