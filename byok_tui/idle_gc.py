@@ -17,7 +17,7 @@ import gc
 import time
 from collections.abc import Callable
 
-IDLE_AFTER_S = 2.0
+IDLE_AFTER_S = 1.0
 """Seconds without input (and without a running worker) before a full collection may run."""
 BACKSTOP = 200
 """Generation-1 collections between automatic full collections while installed (Python's default: 10)."""
