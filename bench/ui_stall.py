@@ -49,6 +49,7 @@ from byok_tui.app import build_app  # noqa: E402
 from byok_tui.cli import DEMO_LATENCY  # noqa: E402
 from byok_tui.sandbox import Sandbox  # noqa: E402
 from byok_tui.session import Session  # noqa: E402
+from tests.tui.helpers import choose, pick_radio, type_into  # noqa: E402
 
 GOAL_MS = 50.0
 TICK = 0.005
@@ -198,47 +199,6 @@ async def settle(pilot) -> None:
         if not any(w.is_running for w in pilot.app.workers):
             break
     await pilot.pause()
-
-
-async def focus(pilot, widget_id: str, limit: int = 40) -> None:
-    for _ in range(limit):
-        if pilot.app.focused is not None and pilot.app.focused.id == widget_id:
-            return
-        await pilot.press("tab")
-    raise AssertionError(f"tab never reached #{widget_id}; focus is on {pilot.app.focused!r}")
-
-
-async def choose(pilot, widget_id: str, value: object) -> None:
-    from textual.widgets import Select
-
-    await focus(pilot, widget_id)
-    select = pilot.app.screen.query_one(f"#{widget_id}", Select)
-    values = [v for _, v in select._options]
-    await pilot.press("enter")
-    current = values.index(select.value) if select.value in values else 0
-    target = values.index(value)
-    await pilot.press(*(["down"] * (target - current) if target >= current else ["up"] * (current - target)))
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def pick_radio(pilot, set_id: str, button_id: str) -> None:
-    await focus(pilot, set_id)
-    radio_set = pilot.app.screen.query_one(f"#{set_id}")
-    buttons = list(radio_set.children)
-    for _ in range(len(buttons) + 1):
-        highlighted = buttons[radio_set._selected] if radio_set._selected is not None else None
-        if highlighted is not None and highlighted.id == button_id:
-            break
-        await pilot.press("right")
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def type_into(pilot, widget_id: str, text: str) -> None:
-    await focus(pilot, widget_id)
-    await pilot.press("end", "ctrl+u", *text)
-    await settle(pilot)
 
 
 def expect(pilot, step_id: str, page: str | None = None) -> None:

@@ -8,7 +8,7 @@ from textual.widgets import Select
 from tests.tui.conftest import settle
 
 
-async def focus(pilot: Pilot, widget_id: str, limit: int = 30) -> None:
+async def focus(pilot: Pilot, widget_id: str, limit: int = 40) -> None:
     """Press Tab until `#widget_id` has the focus (fails if it never gets there)."""
     for _ in range(limit):
         if pilot.app.focused is not None and pilot.app.focused.id == widget_id:
