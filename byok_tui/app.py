@@ -8,6 +8,7 @@ App-level workers, so leaving a screen never cuts a change in half.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -347,6 +348,7 @@ class ByokApp(App[None]):
             await signin.close(self.conn)
         except Exception as exc:  # closing must never stop the exit
             logger.warning("closing the credential failed: %s", exc)
+        await _close_session_writer(self.session)
 
     def action_quit(self) -> None:  # type: ignore[override]
         if self.applying and not self._quit_armed:
@@ -399,5 +401,40 @@ def build_app(
         step = (later or list(built))[0]
     if conn.credential is None:
         step = "signin"
-    return ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now, profile=profile,
-                   ascii=ascii, theme=theme)  # fmt: skip
+    from byok_tui.session import Session
+
+    writer = None
+    if isinstance(session, Session):  # the TUI saves off the UI thread; headless keeps the plain Session
+        from byok_tui.session_writer import SessionWriter
+
+        session = writer = SessionWriter(session)
+    app = ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now, profile=profile,
+                  ascii=ascii, theme=theme)  # fmt: skip
+    if writer is not None:
+        writer.on_error = _unsaved_notice(app, writer.path)
+    return app
+
+
+def _unsaved_notice(app: ByokApp, path: Path) -> Callable[[BaseException], None]:
+    """Show a failed session write (called on the writer's thread: post_message is thread-safe)."""
+
+    def notice(exc: BaseException) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        message = f"Could not save the session to {path}: {reason}. The wizard keeps the state in memory."
+        show = functools.partial(app.notify, message, title="Session not saved", severity="error", timeout=30)
+        app.post_message(events.Callback(callback=show))
+
+    return notice
+
+
+async def _close_session_writer(session: SessionLike | None) -> None:
+    """Write what is still queued before the App goes (a SessionWriter's saves run on its own thread)."""
+    from byok_tui.session_writer import SessionWriter
+
+    if not isinstance(session, SessionWriter):
+        return
+    try:
+        await session.durable()
+    except Exception as exc:  # already logged and shown when it happened; the exit goes on
+        logger.error("the session at %s was not saved: %s", session.path, exc)
+    session.close()

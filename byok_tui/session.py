@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import re
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,8 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def new_session_id() -> str:
     """A short random id for a new onboarding session, e.g. "s-1f3a9c0b"."""
+    import secrets  # on first use: it pulls in hmac, ~2 ms of the demo's start-up
+
     return "s-" + secrets.token_hex(4)
 
 
@@ -108,7 +109,7 @@ class Session:
         data = (state.to_json() + "\n").encode("utf-8")
         directory = self.path.parent
         _make_private_dirs(directory)
-        tmp = directory / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
+        tmp = directory / f".{self.path.name}.{os.urandom(6).hex()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC | _BINARY, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -164,6 +165,28 @@ class Session:
 
         Raises ValueError, and writes nothing, if any value looks like a token or secret.
         """
+        self.append_journal(
+            self.journal_line(
+                step=step, action=action, target=target, outcome=outcome, request_id=request_id, detail=detail
+            )
+        )
+
+    def journal_line(
+        self,
+        *,
+        step: str,
+        action: str,
+        target: str = "",
+        outcome: str,
+        request_id: str = "",
+        detail: str = "",
+        session_id: str | None = None,
+    ) -> bytes:
+        """The journal line `journal()` would append now, stamped now (ValueError if a value looks like a secret).
+
+        Split from the write so a caller on another thread (SessionWriter) stamps and checks the line when
+        the change happens and appends it later, in order. `session_id` defaults to this Session's.
+        """
         fields = {
             "step": step,
             "action": action,
@@ -185,10 +208,13 @@ class Session:
             .astimezone(dt.UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
-            "session": self.session_id,
+            "session": self.session_id if session_id is None else session_id,
             **fields,
         }
-        line = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
+        return (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
+
+    def append_journal(self, line: bytes) -> None:
+        """Append one line made by `journal_line` as a single O_APPEND write, durably."""
         _make_private_dirs(self.journal_path.parent)
         fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT | _CLOEXEC | _BINARY, 0o600)
         try:

@@ -69,4 +69,7 @@ async def rotate(
         session.save(state)
         session.journal(step="enterprise_key", action="rotate", target=key.kid, outcome="applied",
                         request_id=key.request_id or (request_ids[-1] if request_ids else ""))  # fmt: skip
+        from byok_tui.engine.runner import made_durable
+
+        await made_durable(session)  # on disk before anything relies on the new version, as the runner does
     return state

@@ -27,6 +27,17 @@ class SessionLike(Protocol):
     ) -> None: ...
 
 
+async def made_durable(session: SessionLike) -> None:
+    """Wait until what was just saved and journaled is on disk, before the next Azure change starts.
+
+    A plain Session writes synchronously (done already); the TUI's SessionWriter writes on its own thread
+    and offers `durable()` to await that without stalling the screen.
+    """
+    durable = getattr(session, "durable", None)
+    if durable is not None:
+        await durable()
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -87,11 +98,13 @@ async def apply_plan(
                 step=step_id, action=change.id, target=change.target, outcome="applied",
                 request_id=request_ids[-1] if request_ids else "",
             )  # fmt: skip
+            await made_durable(session)
     state = state.with_step(
         step_id, dataclasses.replace(state.step(step_id), applied=True, updated_at=_now())
     )
     if session:
         session.save(state)
+        await made_durable(session)
     progress("All changes applied.", 1.0)
     return state
 
@@ -117,4 +130,5 @@ async def run_checks(
     if session:
         session.save(state)
         session.journal(step=step.STEP_ID, action="check", outcome=status)
+        await made_durable(session)
     return state, results

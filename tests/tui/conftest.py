@@ -69,6 +69,14 @@ async def settle(pilot: Pilot) -> None:
         if not any(w.is_running for w in pilot.app.workers):
             break
     await pilot.pause()
+    await flushed(pilot.app)
+
+
+async def flushed(app: ByokApp) -> None:
+    """Wait until the session's background writer (see byok_tui.session_writer) has written everything."""
+    durable = getattr(app.session, "durable", None)
+    if durable is not None:
+        await durable()
 
 
 @pytest.fixture

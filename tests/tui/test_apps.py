@@ -21,7 +21,7 @@ from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.screens.widgets.notes import ErrorNote
 from byok_tui.session import Session
 from byok_tui.state import AppRef, AppsState
-from tests.tui.conftest import FROZEN, settle
+from tests.tui.conftest import FROZEN, flushed, settle
 from tests.tui.helpers import focus, pick_radio, type_into
 from tests.tui.prepare import done_through
 
@@ -169,6 +169,7 @@ async def test_toggles_reach_the_session_once_toggling_pauses(tmp_path):
         assert app.state.apps.deselected == ()  # not yet: a save per key would be slow at 5,000 apps
         await pilot.pause(1.2)
         assert app.state.apps.deselected == grid.deselected and len(grid.deselected) == 2
+        await flushed(app)
         assert session.load().apps.deselected == grid.deselected
         assert not app.state.step("apps").applied  # the recorded selection changed: apply again
         await pilot.press("space")

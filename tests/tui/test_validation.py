@@ -12,7 +12,7 @@ from byok_tui.engine import validation as validation_step
 from byok_tui.screens.validation import ValidationScreen
 from byok_tui.screens.widgets.health import StepHealth
 from byok_tui.session import Session
-from tests.tui.conftest import FROZEN, settle
+from tests.tui.conftest import FROZEN, flushed, settle
 from tests.tui.helpers import focus
 from tests.tui.prepare import done_through
 
@@ -36,7 +36,8 @@ async def test_ticks_are_saved_and_survive_a_restart(tmp_path):
         await pilot.press("space")
         await pilot.pause()
         assert app.state.validation.ticked == ("analytics",)
-        assert session.load().validation.ticked == ("analytics",)  # saved at once
+        await flushed(app)  # saved at once, on the session writer's thread
+        assert session.load().validation.ticked == ("analytics",)
         assert str(screen.query_one("#ticked", Static).content) == "1 of 2 confirmed."
         assert app.state.step("validate").checked == ""
 
