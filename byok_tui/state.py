@@ -36,8 +36,32 @@ class StateError(ValueError):
     """A session file that cannot be read as a WizardState (names the field and why)."""
 
 
-@dataclass(frozen=True)
-class SigninState:
+class _Record:
+    """`==`, `hash` and `repr` for the frozen dataclasses below, the same as those `@dataclass` writes,
+    but written once: `@dataclass` compiles each method anew for each class, and that was a third of
+    this module's import, which the first frame of `byok-tui demo` waits for (issue #7)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return _values(self) == _values(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(_values(self))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _field_names(type(self)))
+        return f"{type(self).__qualname__}({fields})"
+
+
+_record = dataclass(frozen=True, eq=False, repr=False)
+"""`@dataclass(frozen=True)` for a `_Record`, which brings its own `==`, `hash` and `repr`."""
+
+
+@_record
+class SigninState(_Record):
     cloud: str = "AzureCloud"
     """CLI name of the cloud (see clouds.py)."""
     method: str = ""
@@ -52,8 +76,8 @@ class SigninState:
     """The operator's sign-in name (UPN) or app id, for display; "" when unknown."""
 
 
-@dataclass(frozen=True)
-class AuthorizeState:
+@_record
+class AuthorizeState(_Record):
     """Step 1: the Kore application's service principal in this tenant."""
 
     method: str = ""
@@ -65,8 +89,8 @@ class AuthorizeState:
     sp_display_name: str = ""
 
 
-@dataclass(frozen=True)
-class VaultState:
+@_record
+class VaultState(_Record):
     """Step 2: the resource group, the vault and the RSA key (answers first, then what Azure reported)."""
 
     resource_group: str = ""
@@ -100,8 +124,8 @@ class VaultState:
     """Full key identifier with version, e.g. https://name.vault.azure.net/keys/k/0123…"""
 
 
-@dataclass(frozen=True)
-class AccessState:
+@_record
+class AccessState(_Record):
     """Step 3: what lets Kore's service principal use the key."""
 
     mode: str = ""
@@ -112,8 +136,8 @@ class AccessState:
     """Resource id of the role assignment, for "rbac"."""
 
 
-@dataclass(frozen=True)
-class ShareState:
+@_record
+class ShareState(_Record):
     """Step 4: the hand-off to Kore.ai."""
 
     export_dir: str = ""
@@ -122,8 +146,8 @@ class ShareState:
     """Paths of the files written (JSON and Markdown)."""
 
 
-@dataclass(frozen=True)
-class NetworkState:
+@_record
+class NetworkState(_Record):
     """Step 5: how Kore reaches the vault."""
 
     mode: str = ""
@@ -140,8 +164,8 @@ class NetworkState:
     """Name of the approved private-endpoint connection, for "private-endpoint"."""
 
 
-@dataclass(frozen=True)
-class EnterpriseKeyState:
+@_record
+class EnterpriseKeyState(_Record):
     """Admin console > Enterprise Key > Create Key: what the operator enters there."""
 
     provider: str = "azure"
@@ -153,8 +177,8 @@ class EnterpriseKeyState:
     """ISO date (YYYY-MM-DD) from which the key encrypts; "" until chosen."""
 
 
-@dataclass(frozen=True)
-class AppRef:
+@_record
+class AppRef(_Record):
     """One Kore app or bot, as listed for the selection grid (no secrets: jwtApps are dropped on parse)."""
 
     id: str
@@ -163,8 +187,8 @@ class AppRef:
     status: str = ""
 
 
-@dataclass(frozen=True)
-class AppsState:
+@_record
+class AppsState(_Record):
     source: str = ""
     """"kore-api", "file" or "sandbox"; "" until loaded."""
     file: str = ""
@@ -176,22 +200,22 @@ class AppsState:
     """Ids that stay on Kore's default key; every other app is encrypted with the customer's key."""
 
 
-@dataclass(frozen=True)
-class ConfirmState:
+@_record
+class ConfirmState(_Record):
     confirmed_at: str = ""
     """ISO-8601 UTC time the operator pressed Proceed; "" before."""
     record_path: str = ""
     """Where the final record was written."""
 
 
-@dataclass(frozen=True)
-class ValidationState:
+@_record
+class ValidationState(_Record):
     ticked: tuple[str, ...] = ()
     """Ids of the post-enforcement checklist items the operator confirmed."""
 
 
-@dataclass(frozen=True)
-class StepRecord:
+@_record
+class StepRecord(_Record):
     """How far one step has got."""
 
     applied: bool = False
@@ -204,8 +228,8 @@ class StepRecord:
     """ISO-8601 UTC time of the last change to this record."""
 
 
-@dataclass(frozen=True)
-class WizardState:
+@_record
+class WizardState(_Record):
     schema_version: int = SCHEMA_VERSION
     session_id: str = ""
     """Random id for this onboarding session (shown in the header and the journal)."""
@@ -277,6 +301,10 @@ def _field_names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
     return names
+
+
+def _values(record: Any) -> tuple[Any, ...]:
+    return tuple(getattr(record, name) for name in _field_names(type(record)))
 
 
 def _encode(value: Any) -> Any:

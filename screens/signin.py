@@ -14,7 +14,7 @@ import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from textual import getters, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -36,6 +36,7 @@ from byok_tui.state import STEP_IDS, SigninState
 
 from .base import StepScreen
 from .widgets.field import FieldMessage, Row
+from .widgets.lazy_select import LazySelect
 from .widgets.rules import Rule
 
 if TYPE_CHECKING:  # imported where used: the sandbox's first frame shows none of them
@@ -112,6 +113,8 @@ class SigninScreen(StepScreen):
         """Numbers sign-in attempts, so a cancelled attempt's late device code is ignored."""
         self._qr: Screen[None] | None = None
         """The device-login QR code, while it is shown."""
+        self._resumed = False
+        """Shown once already (see `_on_screen_resume`)."""
         self._mounted = asyncio.Event()
         """Set once the widgets left out of the first frame are mounted: sign-ins wait for it."""
         # Auto-focus would land on the page, which restyles it and all it holds before the first frame;
@@ -159,10 +162,10 @@ class SigninScreen(StepScreen):
             yield Static("Sign in", classes="step-title")
             yield Static(signin_step.PURPOSE, classes="purpose")
             yield Static("Connection", classes="section")
-            yield Row("Cloud", Select([(c.display_name, c.name) for c in CLOUDS.values()], value=cloud,
-                                      allow_blank=False, compact=True, id="cloud", disabled=sandbox))  # fmt: skip
-            yield Row("Method", Select([(signin_step.METHOD_LABELS[m], m) for m in methods], value=method,
-                                       allow_blank=False, compact=True, id="method", disabled=sandbox))  # fmt: skip
+            yield Row("Cloud", LazySelect([(c.display_name, c.name) for c in CLOUDS.values()], value=cloud,
+                                          allow_blank=False, compact=True, id="cloud", disabled=sandbox))  # fmt: skip
+            yield Row("Method", LazySelect([(signin_step.METHOD_LABELS[m], m) for m in methods], value=method,
+                                           allow_blank=False, compact=True, id="method", disabled=sandbox))  # fmt: skip
             yield FieldMessage(id="method-msg")
             if sandbox:  # nothing to type: the form comes later, hidden
                 yield Static(SANDBOX_STATUS, id="signin-status")
@@ -224,6 +227,13 @@ class SigninScreen(StepScreen):
         )
         where.display = preflight.display = False
         return [ErrorNote(id="signin-error"), where, preflight]
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Shown for the first time: every widget was styled as it mounted, a moment ago. Textual would
+        # style the whole screen again before drawing it (5 ms of the demo's first frame, issue #7).
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self._method_changed()

@@ -201,7 +201,9 @@ def _read_through(names: frozenset[str]) -> Callable[[Any, str], Any]:
     return __getattribute__
 
 
-@dataclass(frozen=True)
+# repr=False, eq=False: Connection's own are the same (`resolve` is neither shown nor compared), and not
+# generating them again saves a millisecond of the demo's start-up.
+@dataclass(frozen=True, repr=False, eq=False)
 class DeferredConnection(Connection):
     """A Connection whose world-given fields (the operator's object id, the Kore API client) are read from
     `resolve()`, the built sandbox's own Connection, when first read. The engine reads them only after a
@@ -212,7 +214,7 @@ class DeferredConnection(Connection):
     __getattribute__ = _read_through(frozenset({"operator_object_id", "kore_api_client"}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # Profile's repr is the same (see DeferredConnection); __eq__ is below
 class DeferredProfile(Profile):
     """The sandbox's Profile, read from `resolve()` when a field is first read (after sign-in, in practice)."""
 

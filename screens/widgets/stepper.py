@@ -70,7 +70,10 @@ class Stepper(OptionList):
         """Step ids that have a screen."""
 
     def on_mount(self) -> None:
-        self.watch(self.app, "state", self._render_state)
+        if self.display:
+            self.watch(self.app, "state", self._render_state)
+        else:  # a narrow terminal shows the strip instead: fill this list after the first frame (issue #7)
+            self.call_after_refresh(self.watch, self.app, "state", self._render_state)
 
     def _render_state(self, state: WizardState) -> None:
         highlighted = self.highlighted

@@ -9,6 +9,8 @@ the deferred sandbox behaves like the one it stands for.
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import json
 import subprocess
 import sys
@@ -213,3 +215,44 @@ async def test_the_first_frame_holds_what_it_shows_and_the_rest_follows_in_place
         assert page(app) == ["Static", "Static", "Static", "Row", "Row", "method-msg", "live-only",
                              "signin-status", "DeviceCodePanel", "signin-error", "where", "preflight"]  # fmt: skip
         assert app.state.step("signin").checked == "pass" and not app.screen.query_one("#live-only").display
+
+
+# --- byok_tui.state's records: methods written once, the same as @dataclass's ----------------------
+
+
+def _state_records() -> list[type]:
+    from byok_tui import state
+
+    return [v for v in vars(state).values() if isinstance(v, type) and dataclasses.is_dataclass(v)]
+
+
+@pytest.mark.parametrize("record", _state_records(), ids=lambda cls: cls.__name__)
+def test_a_state_record_compares_hashes_and_prints_as_a_frozen_dataclass_would(record):
+    twin = dataclasses.make_dataclass(  # what @dataclass(frozen=True) writes, for the same fields
+        record.__name__,
+        [(f.name, f.type, f) for f in map(copy.copy, dataclasses.fields(record))],
+        frozen=True,
+    )
+    twin.__qualname__ = record.__qualname__
+    values = {f.name: f"value of {f.name}" for f in dataclasses.fields(record)}
+    other = {**values, next(iter(values)): "another value"}
+    mine, theirs = record(**values), twin(**values)
+    assert repr(mine) == repr(theirs) and str(mine) == str(theirs)
+    assert hash(mine) == hash(theirs) == hash(record(**values))
+    assert mine == record(**values) and (mine != record(**values)) is False
+    assert mine != record(**other) and (mine == record(**other)) == (theirs == twin(**other))
+    assert mine != theirs and mine.__eq__(theirs) is NotImplemented  # another class: never equal
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mine.__setattr__(next(iter(values)), "changed")
+
+
+def test_the_whole_state_round_trips_and_compares_by_value():
+    from byok_tui.state import SigninState, StepRecord, WizardState
+
+    state = WizardState(session_id="s").with_step("vault", StepRecord(applied=True, applied_changes=("a",)))
+    state = dataclasses.replace(state, signin=SigninState(tenant_id="t"))
+    again = WizardState.from_json(state.to_json())
+    assert again == state and again is not state and repr(again) == repr(state)
+    assert dataclasses.replace(state, session_id="other") != state
+    with pytest.raises(TypeError):  # the steps are a dict: a WizardState is not hashable, as before
+        hash(state)
