@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from byok_tui.state import STEP_IDS
 
+from .widgets.footer import StableFooter
 from .widgets.header import AppHeader
 from .widgets.stepper import Stepper, StepStrip
 
@@ -50,7 +50,7 @@ class StepScreen(Screen[None]):
             yield Stepper(self.STEP_ID, self.app.built_steps)
             with Vertical(id="body"):
                 yield from self.compose_body()
-        yield Footer()
+        yield StableFooter()
 
     def compose_body(self) -> ComposeResult:
         """The step's own content."""

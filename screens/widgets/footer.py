@@ -1,0 +1,61 @@
+"""Textual's Footer, rebuilt only when what it shows changes.
+
+Textual's Footer recomposes all its keys every time the screen's bindings *may* have changed: each focus
+move, each `refresh_bindings()`, each screen switch. Every rebuild throws away a dozen FooterKey widgets
+plus the "virtual" nodes Textual creates to style their component classes, all of them objects in
+reference cycles. Over the wizard's flow that was 1,556 dead FooterKeys and 9,908 virtual nodes, about
+80 % of the DOM garbage that the full collections then spent 100-300 ms freeing (docs/performance.md,
+"UI stalls"). Most of those rebuilds drew exactly the same keys, so this footer compares what it would
+draw with what it drew last and skips the identical rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from textual.app import App
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+def footer_signature(screen: Screen, app: App, show_command_palette: bool) -> tuple[Hashable, ...]:
+    """Everything `Footer.compose` reads, as a comparable value: equal signatures draw the same keys."""
+    shown = tuple(
+        (
+            key,
+            binding.key,
+            binding.show,
+            app.get_key_display(binding),
+            binding.description,
+            binding.action,
+            enabled,
+            tooltip,
+            binding.tooltip,
+            (binding.group.description, binding.group.compact) if binding.group is not None else None,
+        )
+        for key, (_, binding, enabled, tooltip) in screen.active_bindings.items()
+        if binding.show or key == app.COMMAND_PALETTE_BINDING  # what compose reads, nothing else
+    )
+    return shown, show_command_palette, app.ENABLE_COMMAND_PALETTE
+
+
+class StableFooter(Footer):
+    """A Footer that recomposes only when its keys, their labels or their enabled state change."""
+
+    _drawn: tuple[Hashable, ...] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        if not self.is_attached:
+            return
+        signature = footer_signature(self.screen, self.app, self.show_command_palette)
+        if signature == self._drawn:
+            return
+        self._drawn = signature
+        await self.recompose()
