@@ -168,7 +168,9 @@ class FlowScreen(StepScreen):
         self.pages.current = f"{page}-page"
         focus = {"form": self.FORM_FOCUS, "review": "#apply", "result": "#next" if self.passed else "#recheck"}
         if focus[page]:
-            self.query_one(focus[page]).focus()
+            # The results open at their top (run_checks scrolls home when they arrive); a deferred scroll
+            # to a button below them would race with that and sometimes win.
+            self.query_one(focus[page]).focus(scroll_visible=page != "result")
 
     @property
     def passed(self) -> bool:
