@@ -106,7 +106,10 @@ class ByokApp(App[None]):
         theme: str | None = None,
     ) -> None:
         super().__init__()
+        from byok_tui import component_styles
         from byok_tui.screens import terminal_modes
+
+        component_styles.install(self)
 
         terminal_modes.setup(self, ascii=ascii, theme=theme)
         self.conn = conn
