@@ -114,21 +114,26 @@ def credential_for(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any =
 
 def live_connection(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any = print_device_code) -> Connection:
     from byok_tui.azure.clients import RETRY
-    from byok_tui.azure.pool import SharedSession
+    from byok_tui.azure.pool import SharedHttpx, SharedSession
 
     timeouts = {k: v for k, v in RETRY.items() if k.endswith("_timeout")}
+    httpx_pool = SharedHttpx()  # Graph and Kore's API: different hosts, one pool, a connection per host
     return Connection(credential=credential_for(method, tenant_id, cloud, prompt), cloud=cloud, label="Azure",
-                      transport_factory=SharedSession(**timeouts))  # fmt: skip
+                      transport_factory=SharedSession(**timeouts), graph_transport_factory=httpx_pool,
+                      kore_transport_factory=httpx_pool)  # fmt: skip
 
 
 async def close_connection(conn: Connection) -> None:
-    """Close what a connection holds open: its credential and its shared HTTP session."""
+    """Close what a connection holds open: its credential and its shared HTTP pools."""
     from byok_tui.azure import pool
 
     try:
         await close_credential(conn.credential)
     finally:
         await pool.close(conn.transport_factory)
+        await pool.close(conn.graph_transport_factory)
+        if conn.kore_transport_factory is not conn.graph_transport_factory:
+            await pool.close(conn.kore_transport_factory)
 
 
 async def close_credential(credential: Any) -> None:

@@ -1,14 +1,18 @@
-"""One HTTP connection pool per live session, shared by every azure-core client.
+"""One HTTP connection pool per live session, shared by every SDK client: azure-core's and Graph's.
 
 Each adapter call builds a fresh SDK client for `async with` (so cancellation always closes it). Left to
 itself each client would open its own aiohttp session, which means a new TCP and TLS handshake to ARM
 or the vault for every call: 50-150 ms each from a jump host far from the region. Here the clients get
 transports over one shared session that they do not own, so closing a client leaves the pool open and
 the next call reuses a warm connection. The session is closed once, with the Connection.
+
+Microsoft Graph (msgraph, over httpx) gets the same treatment from `SharedHttpx`; Kore's API listing
+uses it too.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 
@@ -43,6 +47,49 @@ class SharedSession:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+class SharedHttpx:
+    """A `Connection.graph_transport_factory`: each call returns a transport over one httpx connection pool,
+    which a client's `aclose()` leaves open."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+
+    def __call__(self) -> Any:
+        import httpx
+
+        if self._pool is None:
+            self._pool = httpx.AsyncHTTPTransport()
+        return _borrowed_transport()(self._pool)
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.aclose()
+
+
+@functools.cache
+def _borrowed_transport() -> type:
+    import httpx  # defined on first use: httpx is not loaded at start-up
+
+    class Borrowed(httpx.AsyncBaseTransport):
+        """Sends through a shared pool; closing it (as `AsyncClient.aclose` does) leaves the pool open."""
+
+        def __init__(self, pool: httpx.AsyncHTTPTransport) -> None:
+            self._pool = pool
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await self._pool.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            pass
+
+    return Borrowed
 
 
 async def close(factory: Any) -> None:

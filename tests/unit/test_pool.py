@@ -8,7 +8,7 @@ from azure.core import AsyncPipelineClient
 from azure.core.rest import HttpRequest
 
 from byok_tui.azure import auth
-from byok_tui.azure.pool import SharedSession
+from byok_tui.azure.pool import SharedHttpx, SharedSession
 from byok_tui.clouds import AZURE_PUBLIC
 
 
@@ -76,3 +76,38 @@ async def test_a_live_connection_has_a_pool_and_closing_the_connection_closes_it
     assert conn.transport_factory.is_open
     await auth.close_connection(conn)
     assert not conn.transport_factory.is_open
+
+
+# --- Graph and Kore's API (httpx) ------------------------------------------------------------------
+
+
+async def _httpx_source_port(base_url: str, transport) -> str:
+    import httpx
+
+    # A client per call, closed after it, as the Graph adapter builds its GraphServiceClient.
+    async with httpx.AsyncClient(transport=transport) as client:
+        return (await client.get(base_url + "/")).text
+
+
+async def test_httpx_clients_built_one_after_another_reuse_one_tcp_connection(server):
+    pool = SharedHttpx()
+    try:
+        ports = {await _httpx_source_port(server, pool()) for _ in range(4)}
+    finally:
+        await pool.aclose()
+    assert len(ports) == 1
+
+
+async def test_without_the_httpx_pool_every_client_opens_its_own_connection(server):
+    ports = {await _httpx_source_port(server, None) for _ in range(3)}
+    assert len(ports) == 3
+
+
+async def test_a_live_connection_pools_graph_and_kore_and_closing_it_closes_the_pool(server):
+    conn = auth.live_connection("environment", "", AZURE_PUBLIC)
+    assert isinstance(conn.graph_transport_factory, SharedHttpx)
+    assert conn.kore_transport_factory is conn.graph_transport_factory
+    first = await _httpx_source_port(server, conn.graph_transport_factory())
+    assert await _httpx_source_port(server, conn.kore_transport_factory()) == first
+    await auth.close_connection(conn)
+    assert not conn.graph_transport_factory.is_open
