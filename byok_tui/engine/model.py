@@ -51,6 +51,13 @@ class Progress(Protocol):
     def __call__(self, message: str, fraction: float | None = None) -> None: ...
 
 
+def sentence(clauses: list[str]) -> str:
+    """Clauses joined into one sentence. Not str.capitalize(), which would also lower the rest: "the vault
+    URI" must not become "The vault uri", nor an Azure value like "Allow" become "allow"."""
+    text = "; ".join(clauses)
+    return text[:1].upper() + text[1:] + "."
+
+
 def no_progress(message: str, fraction: float | None = None) -> None:
     """A Progress that discards everything."""
 

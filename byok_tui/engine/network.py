@@ -13,7 +13,7 @@ import time
 from shlex import quote as q
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.model import Change, CheckResult, Progress, sentence
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import WizardState
@@ -326,7 +326,7 @@ async def _check_firewall(state: WizardState, conn: Connection) -> list[CheckRes
     return [
         CheckResult(
             "network.configured", "Firewall denies by default and allows Kore", "fail" if problems else "pass",
-            detail="; ".join(problems).capitalize() + "." if problems
+            detail=sentence(problems) if problems
             else f"Deny by default; allowed: {', '.join(vault.ip_rules) or 'none'}.",
             remedy="Apply this step again." if problems else "", request_id=vault.request_id, ms=ms,
         )

@@ -6,13 +6,15 @@ bundle to a folder the operator chooses, and checks that every value still match
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.model import Change, CheckResult, Progress, sentence
 from byok_tui.errors import ByokError, InputError
 from byok_tui.state import WizardState
 
@@ -130,11 +132,22 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
         return results
     v, sub = state.vault, state.signin.subscription_id
     start = time.perf_counter()
+    async def no_principal() -> None:
+        return None
+
+    # Three independent reads (ARM, the vault, Graph), sent together: one round trip of waiting, not three.
+    # The key is read before the vault is known to exist; without the vault its answer is moot.
+    vault_read, key_read, sp_read = await asyncio.gather(
+        vaults.get_vault(conn, sub, v.resource_group, v.name),
+        keys.get_key(conn, v.vault_uri, v.key_name),
+        graph.find_service_principal(conn, state.authorize.kore_client_id)
+        if state.authorize.kore_client_id else no_principal(),
+        return_exceptions=True,
+    )  # fmt: skip
     try:
-        vault = await vaults.get_vault(conn, sub, v.resource_group, v.name)
-        key = await keys.get_key(conn, v.vault_uri, v.key_name) if vault else None
-        sp = await graph.find_service_principal(conn, state.authorize.kore_client_id) \
-            if state.authorize.kore_client_id else None  # fmt: skip
+        vault = _result(vault_read)
+        key = _result(key_read) if vault else None
+        sp = _result(sp_read)
     except ByokError as exc:
         return [*results, CheckResult("share.consistent", "Values match Azure", "fail", detail=exc.detail or
                                       exc.title, remedy=exc.remedy, request_id=exc.request_id)]  # fmt: skip
@@ -153,7 +166,7 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     results.append(
         CheckResult(
             "share.consistent", "Values match Azure", "fail" if mismatches else "pass",
-            detail="; ".join(mismatches).capitalize() + "." if mismatches else "Vault, key and principal agree.",
+            detail=sentence(mismatches) if mismatches else "Vault, key and principal agree.",
             remedy="Re-apply Steps 1 and 2 to record the current values, then export again." if mismatches else "",
             ms=ms,
         )
@@ -161,6 +174,13 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     if state.share.exported:
         results.append(_check_bundle(state))
     return results
+
+
+def _result(outcome: object) -> Any:
+    """A gathered read's value, or its error raised again (anything not an Exception is a value)."""
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def _check_bundle(state: WizardState) -> CheckResult:

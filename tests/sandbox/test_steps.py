@@ -142,6 +142,55 @@ async def test_share_writes_the_bundle_and_notices_a_rotated_key(tmp_path):
     assert consistent.status == "fail" and "latest version" in consistent.detail
 
 
+async def test_share_check_sends_its_three_reads_together(tmp_path, monkeypatch):
+    """Each read waits until all three have started: sent one after another, the check would hang."""
+    import asyncio
+
+    from byok_tui.azure import graph, keys, vaults
+
+    sb = Sandbox.create("default")
+    conn = sb.connection()
+    state = await runner.apply_plan(authorize, base(sb), conn, None, quiet)
+    state = await with_vault(sb, state)
+    started: list[str] = []
+    all_started = asyncio.Event()
+
+    def together(name, read):
+        async def wrapped(*args, **kwargs):
+            started.append(name)
+            if len(started) == 3:
+                all_started.set()
+            await asyncio.wait_for(all_started.wait(), timeout=5)
+            return await read(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(vaults, "get_vault", together("vault", vaults.get_vault))
+    monkeypatch.setattr(keys, "get_key", together("key", keys.get_key))
+    monkeypatch.setattr(graph, "find_service_principal", together("sp", graph.find_service_principal))
+    _, results = await runner.run_checks(share, state, conn, None)
+    assert sorted(started) == ["key", "sp", "vault"]
+    assert {r.id: r for r in results}["share.consistent"].status == "pass"
+
+
+async def test_share_check_names_a_vault_that_is_gone_not_the_key_read_that_failed_with_it(monkeypatch):
+    from byok_tui.azure import vaults
+
+    sb = Sandbox.create("default")
+    conn = sb.connection()
+    state = await runner.apply_plan(authorize, base(sb), conn, None, quiet)
+    state = await with_vault(sb, state)
+
+    async def gone(*args, **kwargs):
+        return None
+
+    monkeypatch.setattr(vaults, "get_vault", gone)
+    state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, vault_uri="https://kv-gone.vault.azure.net/"))
+    _, results = await runner.run_checks(share, state, conn, None)
+    consistent = {r.id: r for r in results}["share.consistent"]
+    assert consistent.status == "fail" and "vault URI is not the vault's" in consistent.detail
+
+
 async def test_network_private_endpoint_approves_the_pending_kore_connection():
     sb = Sandbox.create("private-endpoint")
     conn = sb.connection()
