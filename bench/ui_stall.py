@@ -29,6 +29,7 @@ import collections
 import contextlib
 import gc
 import logging
+import resource
 import statistics
 import sys
 import tempfile
@@ -84,6 +85,10 @@ class LoopProbe:
         self._gc_started = 0.0
         self._gc_ms = 0.0
         self.full_gcs: list[float] = []
+        self.peak_mb = 0.0
+        """Peak resident memory of the process (sandbox included) at the end of the flow."""
+        self.tracked = (0, 0, 0)
+        """(objects the collector scans, objects frozen, idle compactions) at the end of the flow."""
         self._stop = threading.Event()
         self._loop_thread = threading.get_ident()
         self._task: asyncio.Task[None] | None = None
@@ -308,6 +313,8 @@ async def measure_flow(
         await run_flow(pilot, probe, work / "handoff")
         elapsed = time.perf_counter() - started
         rows = len(pilot.app.state.apps.apps)
+        probe.tracked = (len(gc.get_objects()), gc.get_freeze_count(), app.idle_gc.compactions)
+        probe.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return probe, elapsed, rows
 
 
@@ -376,9 +383,9 @@ def report(flow: LoopProbe, seconds: float, rows: int, base: LoopProbe, debug: S
         f"ratio flow / baseline: longest x{worst / base_worst:.2f} · p99 x{p99(lags) / max(p99(base_lags), 0.01):.2f}"
     )
     gcs = flow.full_gcs
-    print(
-        f"objects the collector tracks at the end: {len(gc.get_objects()):,} (frozen: {gc.get_freeze_count():,})"
-    )
+    tracked, frozen, compactions = flow.tracked
+    print(f"objects the collector tracks at the end of the flow: {tracked:,}; frozen (not scanned): {frozen:,}; "
+          f"compactions: {compactions}; peak memory {flow.peak_mb:.0f} MB (sandbox included)")  # fmt: skip
     print(
         f"full garbage collections during the flow: {len(gcs)}, longest {max(gcs, default=0):.0f} ms, "
         f"total {sum(gcs):.0f} ms"

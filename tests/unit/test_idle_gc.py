@@ -1,10 +1,13 @@
-"""Full collections wait for a quiet moment; Python's thresholds come back afterwards."""
+"""Full collections freeze their survivors; compaction waits for growth and a quiet moment."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 
-from byok_tui.idle_gc import BACKSTOP, IdleCollector
+import pytest
+
+from byok_tui.idle_gc import IdleCollector
 
 
 class Clock:
@@ -15,49 +18,98 @@ class Clock:
         return self.now
 
 
-def collector(clock: Clock, runs: list[int]) -> IdleCollector:
-    return IdleCollector(idle_after=2.0, clock=clock, collect=lambda: runs.append(1))
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
 
 
-def _promote_something() -> None:
-    # A young collection of generation 1 counts one towards a full collection.
+@pytest.fixture
+def installed():
+    made: list[IdleCollector] = []
+
+    def make(**kwargs) -> IdleCollector:
+        collector = IdleCollector(**kwargs)
+        collector.install()
+        made.append(collector)
+        return collector
+
+    yield make
+    for collector in made:
+        collector.uninstall()
+
+
+def test_a_full_collection_freezes_what_survived_it(installed):
+    installed()
+    keep = [Cycle() for _ in range(1000)]
+    before = gc.get_freeze_count()
+    gc.collect()
+    assert gc.get_freeze_count() >= before + 1000
+    assert not any(o is keep[0] for o in gc.get_objects())  # the next collection will not scan it
+
+
+def test_young_collections_freeze_nothing(installed):
+    installed()
+    before = gc.get_freeze_count()
     gc.collect(1)
+    assert gc.get_freeze_count() == before
 
 
-def test_no_full_collection_while_keys_keep_coming_or_a_worker_runs():
-    clock, runs = Clock(), []
-    idle = collector(clock, runs)
-    _promote_something()
+def test_compaction_frees_cyclic_garbage_that_was_frozen_alive(installed):
+    clock = Clock()
+    idle = installed(idle_after=2.0, growth=1, clock=clock)
+    doomed = Cycle()
+    gc.collect()  # frozen while alive
+    probe = weakref.ref(doomed)
+    del doomed
+    gc.collect()
+    assert probe() is not None  # frozen garbage outlives ordinary collections...
+    clock.now += 2.5
+    assert idle.tick(busy=False)
+    assert probe() is None  # ...until a compaction
+    assert idle.compactions == 1
+
+
+def test_no_compaction_while_keys_keep_coming_or_a_worker_runs(installed):
+    clock = Clock()
+    idle = installed(idle_after=2.0, growth=1, clock=clock)
+    keep = [Cycle() for _ in range(10)]
+    gc.collect()
     for _ in range(10):
         clock.now += 0.5
         idle.activity()
         assert not idle.tick(busy=False)
     clock.now += 5
     assert not idle.tick(busy=True)
-    assert runs == []
+    assert idle.compactions == 0 and keep
 
 
-def test_a_quiet_spell_collects_once_then_waits_for_the_next():
-    clock, runs = Clock(), []
-    idle = collector(clock, runs)
-    _promote_something()
+def test_no_compaction_before_enough_was_frozen(installed):
+    clock = Clock()
+    idle = installed(idle_after=2.0, growth=10**9, clock=clock)
+    gc.collect()
+    clock.now += 60
+    assert not idle.tick(busy=False)
+
+
+def test_after_a_compaction_the_next_waits_for_new_growth(installed):
+    clock = Clock()
+    idle = installed(idle_after=2.0, growth=500, clock=clock)
+    keep = [Cycle() for _ in range(1000)]
+    gc.collect()
     clock.now += 2.5
     assert idle.tick(busy=False)
-    assert idle.tick(busy=False) is False  # the quiet spell starts again after a collection
     clock.now += 2.5
-    _promote_something()
-    assert idle.tick(busy=False)
-    assert runs == [1, 1] and idle.collections == 2
+    assert not idle.tick(busy=False)  # nothing new frozen since
+    assert keep
 
 
-def test_install_raises_only_the_full_threshold_and_uninstall_restores_it():
-    before = gc.get_threshold()
+def test_uninstall_stops_freezing_and_hands_everything_back():
     idle = IdleCollector()
     idle.install()
-    try:
-        young, middle, full = gc.get_threshold()
-        assert (young, middle) == before[:2] and full == max(BACKSTOP, before[2])
-        idle.install()  # twice is harmless: the original is kept
-    finally:
-        idle.uninstall()
-    assert gc.get_threshold() == before
+    idle.install()  # twice is harmless
+    gc.collect()
+    assert gc.get_freeze_count() > 0
+    idle.uninstall()
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert gc.get_freeze_count() == 0
