@@ -134,7 +134,7 @@ class ByokApp(App[None]):
         from byok_tui.idle_gc import IdleCollector
 
         self.idle_gc = IdleCollector()
-        """Runs Python's full garbage collections while the operator is idle (see byok_tui.idle_gc)."""
+        """Keeps full garbage collections short, and compacts while the operator is idle (see byok_tui.idle_gc)."""
         self.set_reactive(ByokApp.state, state)
 
     # --- state ---------------------------------------------------------------------------
@@ -184,6 +184,9 @@ class ByokApp(App[None]):
                             description="Reading the tenant and subscription")  # fmt: skip
         if self.conn.prepare is not None:  # the demo's sandbox: built once the first screen is drawn
             self.screen.call_after_refresh(self.conn.prepare)
+        from byok_tui import css_preload  # every screen's CSS, parsed in a thread: no re-parse when one opens
+
+        self.screen.call_after_refresh(css_preload.start, self)
 
     async def _sign_in(self) -> None:
         """Fill `state.signin` from what the connection can tell (engine.signin.discover) and record the
