@@ -348,6 +348,10 @@ class Bare(App):
 
 async def measure_baseline(seconds: float, size: tuple[int, int]) -> LoopProbe:
     """The same probe in a bare Textual app whose Input is typed into, a key at a time, for `seconds`."""
+    # A bare app in its own process would start with a small heap. Here the flow's leftovers (handed back to
+    # the collector when its App closed) would make the baseline's first full collection scan them all.
+    gc.collect()
+    gc.freeze()
     app = Bare()
     async with app.run_test(size=size) as pilot, LoopProbe() as probe:
         with probe.step("baseline"):

@@ -184,9 +184,10 @@ class ByokApp(App[None]):
                             description="Reading the tenant and subscription")  # fmt: skip
         if self.conn.prepare is not None:  # the demo's sandbox: built once the first screen is drawn
             self.screen.call_after_refresh(self.conn.prepare)
-        from byok_tui import css_preload  # every screen's CSS, parsed in a thread: no re-parse when one opens
+        from byok_tui import css_preload, logs
 
-        self.screen.call_after_refresh(css_preload.start, self)
+        self.screen.call_after_refresh(logs.open_deferred)  # the CLI's TUI commands defer opening the log file
+        self.screen.call_after_refresh(css_preload.start, self)  # every screen's CSS, parsed in a thread
 
     async def _sign_in(self) -> None:
         """Fill `state.signin` from what the connection can tell (engine.signin.discover) and record the

@@ -27,7 +27,7 @@ def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     p.add_argument("--cloud", metavar="NAME", default=default,
                    help="AzureCloud, AzureUSGovernment or AzureChinaCloud")  # fmt: skip
     p.add_argument("--log-file", metavar="FILE", default=default,
-                   help=f"write the diagnostic log here (default: {_log_path_text()}); never secrets")  # fmt: skip
+                   help=f"write the diagnostic log here (default: {LOG_PATH}); never secrets")  # fmt: skip
     p.add_argument("-v", "--verbose", action="store_true", default=False if top else argparse.SUPPRESS,
                    help="log in more detail; headless commands also print each request on stderr")  # fmt: skip
     p.add_argument("--ascii", action="store_true", default=False if top else argparse.SUPPRESS,
@@ -36,18 +36,23 @@ def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
                    help="colour theme, e.g. textual-light (ctrl+p > Theme lists them all)")  # fmt: skip
 
 
-def _log_path_text() -> str:
-    from byok_tui.logs import default_log_text
+LOG_PATH = "@LOG_PATH@"
+"""Stands for the default log's place in help texts until one is printed (finding it loads platformdirs)."""
 
-    return default_log_text().replace("%", "%%")  # argparse %-formats help strings
+
+class _Parser(argparse.ArgumentParser):
+    def format_help(self) -> str:
+        from byok_tui.logs import default_log_text
+
+        return super().format_help().replace(LOG_PATH, default_log_text())
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="byok-tui",
         description="Set up and prove Kore.ai Bring Your Own Key encryption with Azure Key Vault.",
         epilog=f"{EPILOG}. Every command logs each Azure request (never a secret) to "
-        f"{_log_path_text()} unless --log-file says elsewhere.",
+        f"{LOG_PATH} unless --log-file says elsewhere.",
     )
     parser.add_argument("--version", action="version", version=f"byok-tui {__version__}")
     _common(parser, top=True)
@@ -123,8 +128,11 @@ HEADLESS_COMMANDS = ("run", "verify")
 def _logging(args: argparse.Namespace) -> None:
     from byok_tui import logs
 
-    logs.setup(getattr(args, "log_file", None), verbose=bool(getattr(args, "verbose", False)),
-               tui=args.command in TUI_COMMANDS, command=args.command or "")  # fmt: skip
+    log_file, verbose = getattr(args, "log_file", None), bool(getattr(args, "verbose", False))
+    if args.command in TUI_COMMANDS:  # the App opens the file once its first frame is drawn
+        logs.setup_deferred(log_file, verbose=verbose, command=args.command or "")
+    else:
+        logs.setup(log_file, verbose=verbose, command=args.command)
 
 
 def _point_at_log(args: argparse.Namespace, code: int) -> int:
@@ -156,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("byok_tui.cli").exception("%s stopped on an unexpected error", args.command)
         _point_at_log(args, 1)
         raise
+    finally:
+        from byok_tui import logs
+
+        logs.open_deferred()  # a TUI that stopped before its first frame: what it logged still reaches the file
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -12,11 +12,12 @@ opened or a write fails. Headless commands with --verbose also echo each request
 
 from __future__ import annotations
 
+import functools
 import logging
-import logging.handlers
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 APP_NAME = "byok-tui"
 LOG_NAME = "byok-tui.log"
@@ -32,18 +33,24 @@ REQUESTS_LOGGER = "byok_tui.requests"
 _current: Path | None = None
 
 
-class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A RotatingFileHandler whose files (the first and every one after a rollover) are mode 0600."""
+@functools.cache
+def private_rotating_handler() -> type[logging.Handler]:
+    """RotatingFileHandler whose files (the first and every one after a rollover) are mode 0600. Defined on
+    first use: logging.handlers (sockets, pickle, queues) is not worth loading before the TUI's first frame."""
+    import logging.handlers
 
-    def _open(self):  # type: ignore[override]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            # A file left by an older version or another tool may be readable by others.
-            if os.path.isfile(self.baseFilename):
-                os.fchmod(fd, 0o600)
-        except OSError:
-            pass
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115 (the handler owns it)
+    class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        def _open(self):  # type: ignore[override]
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                # A file left by an older version or another tool may be readable by others.
+                if os.path.isfile(self.baseFilename):
+                    os.fchmod(fd, 0o600)
+            except OSError:
+                pass
+            return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115 (the handler owns it)
+
+    return PrivateRotatingFileHandler
 
 
 def platform_log_path() -> Path:
@@ -87,7 +94,7 @@ def _remove_ours(logger: logging.Logger) -> None:
 def _file_handler(path: Path) -> logging.Handler:
     if path.parent != Path(""):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    handler = private_rotating_handler()(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT))
     return handler
 
@@ -135,3 +142,54 @@ def setup(log_file: str | os.PathLike | None = None, *, verbose: bool = False, t
 
     logging.getLogger("byok_tui").info("byok-tui %s %s started", __version__, command or "wizard")
     return _current
+
+
+# --- a TUI's log opens after its first frame ---------------------------------------------------------------
+
+
+class _Pending(logging.Handler):
+    """Keeps records until the log file opens (at most LIMIT: start-up says little)."""
+
+    LIMIT = 1000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < self.LIMIT:
+            self.records.append(record)
+
+
+_deferred: dict[str, Any] | None = None
+
+
+def setup_deferred(log_file: str | os.PathLike | None = None, *, verbose: bool = False, command: str = "") -> None:
+    """`setup` for a TUI, in two halves: records are kept from now, and the file (platformdirs, the rotating
+    handler) opens at `open_deferred`, which the App calls once its first frame is drawn. Until then
+    nothing can reach the terminal either: root has a handler, so logging's last resort stays silent."""
+    global _deferred
+    root = logging.getLogger()
+    _remove_ours(root)
+    root.addHandler(_tagged(_Pending()))
+    root.setLevel(logging.INFO)
+    logging.getLogger("byok_tui").setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    logging.raiseExceptions = False
+    _deferred = {"log_file": log_file, "verbose": verbose, "command": command}
+
+
+def open_deferred() -> Path | None:
+    """Open the log `setup_deferred` put off, and write what was kept meanwhile; harmless when nothing was."""
+    global _deferred
+    if _deferred is None:
+        return _current
+    pending = [h for h in logging.getLogger().handlers if isinstance(h, _Pending)]
+    kept = [record for handler in pending for record in handler.records]
+    options, _deferred = _deferred, None
+    path = setup(options["log_file"], verbose=options["verbose"], tui=True, command=options["command"])
+    for record in kept:
+        logging.getLogger(record.name).handle(record)
+    return path

@@ -6,7 +6,9 @@ import dataclasses
 import json
 import logging
 import stat
+import subprocess
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -184,6 +186,40 @@ def test_a_tui_never_gets_log_output_on_the_terminal_even_verbose(tmp_path, caps
     assert capsys.readouterr() == ("", "")
     text = (tmp_path / "t.log").read_text()
     assert "worker failed" in text and "library warning" in text and "a library's deprecation" in text
+
+
+def test_a_tui_keeps_what_it_logs_before_its_first_frame_and_writes_it_when_the_file_opens(tmp_path, capsys):
+    path = tmp_path / "deferred.log"
+    logs.setup_deferred(path, command="demo")
+    logging.getLogger("byok_tui.app").error("before the first frame")
+    warnings.warn("an early deprecation", UserWarning, stacklevel=1)
+    assert not path.exists() and capsys.readouterr() == ("", "")
+    assert logs.open_deferred() == path.resolve()
+    logging.getLogger("byok_tui.app").error("after it")
+    text = path.read_text()
+    assert text.index("before the first frame") < text.index("after it") and "an early deprecation" in text
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert logs.open_deferred() == path.resolve()  # a second call (the CLI's, at exit) changes nothing
+    assert path.read_text().count("before the first frame") == 1
+
+
+def test_the_demo_opens_its_log_only_after_the_first_frame(tmp_path):
+    """The file handler loads logging.handlers (sockets, pickle, queues): not worth the first frame's time."""
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys
+            import byok_tui.cli as cli
+            from byok_tui.app import ByokApp
+            seen = []
+            ByokApp.run = lambda self, *a, **k: seen.extend(m for m in ("logging.handlers",) if m in sys.modules)
+            assert cli.main(["demo", "--log-file", {str(tmp_path / "d.log")!r}]) == 0
+            print(seen)
+        """)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "demo started" in (tmp_path / "d.log").read_text()  # opened at exit, since this App never ran
 
 
 def test_a_tui_whose_log_cannot_be_opened_still_prints_nothing(tmp_path, capsys):
