@@ -14,7 +14,7 @@ import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from textual import events, getters, on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -113,8 +113,6 @@ class SigninScreen(StepScreen):
         """Numbers sign-in attempts, so a cancelled attempt's late device code is ignored."""
         self._qr: Screen[None] | None = None
         """The device-login QR code, while it is shown."""
-        self._resumed = False
-        """Shown once already (see `_on_screen_resume`)."""
         self._mounted = asyncio.Event()
         """Set once the widgets left out of the first frame are mounted: sign-ins wait for it."""
         # Auto-focus would land on the page, which restyles it and all it holds before the first frame;
@@ -227,13 +225,6 @@ class SigninScreen(StepScreen):
         )
         where.display = preflight.display = False
         return [ErrorNote(id="signin-error"), where, preflight]
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Shown for the first time: every widget was styled as it mounted, a moment ago. Textual would
-        # style the whole screen again before drawing it (5 ms of the demo's first frame, issue #7).
-        if not self._resumed:
-            self._resumed = True
-            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self._method_changed()

@@ -49,6 +49,10 @@ class Section(Vertical):
         """The step's answers the form opened with (e.g. state.vault)."""
 
     def mode_radio(self, creating: bool) -> RadioSet:
+        # The mode's class, before the children mount: they are styled with it as they mount, instead of all
+        # again when `on_mount` would add it (only the children's rules depend on it).
+        self.set_class(creating, "-new", update=False)
+        self.set_class(not creating, "-existing", update=False)
         on = "new" if creating else "existing"
         buttons = [
             RadioButton(label, value=key == on, id=f"{self.PREFIX}-{key}", compact=True)
