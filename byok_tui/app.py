@@ -159,6 +159,9 @@ class ByokApp(App[None]):
         # Textual draws nothing while the App starts (its start-up batch), yet a screen pushed then is laid
         # out and counted as drawn: its first frame would hold only what changed since, and its refresh
         # callbacks would run before any frame. The App's own messages wait until it has started.
+        # The layout class before any screen exists: the first Resize then changes nothing, where adding it
+        # there would restyle the whole first screen before its first frame.
+        self.set_class(self.size.width < NARROW_BELOW, "narrow")
         self.call_later(self._show_first_screen)
         self.idle_gc.install()
         self.set_interval(0.5, self._collect_if_idle, name="idle-gc")

@@ -236,6 +236,8 @@ class SigninScreen(StepScreen):
         """After the first frame: the widgets `compose_body` left out, then (sandbox, or back from a later
         step) the sign-in."""
         page = self.query_one("#signin-page", VerticalScroll)
+        if not page.is_attached:  # the App quit before its first frame was out
+            return
         if self.sandbox:
             await page.mount(self._live_form(), before="#signin-status")
             await page.mount_all([self._device_panel(), *self._after_a_sign_in()])
