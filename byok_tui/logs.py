@@ -16,8 +16,8 @@ import functools
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 APP_NAME = "byok-tui"
 LOG_NAME = "byok-tui.log"
@@ -107,12 +107,7 @@ def setup(log_file: str | os.PathLike | None = None, *, verbose: bool = False, t
     `verbose`: byok_tui at DEBUG, and for a headless command each request line echoed to stderr.
     """
     global _current
-    root = logging.getLogger()
-    ours = logging.getLogger("byok_tui")
-    requests = logging.getLogger(REQUESTS_LOGGER)
-    for logger in (root, ours, requests):
-        _remove_ours(logger)
-
+    root, requests = _reset()
     path = Path(log_file).expanduser() if log_file else default_log_path()
     try:
         handler = _file_handler(path)
@@ -124,12 +119,7 @@ def setup(log_file: str | os.PathLike | None = None, *, verbose: bool = False, t
             print(f"byok-tui: cannot write the log {path}: {e.strerror or e}", file=sys.stderr)
     # Even when the file failed, root keeps a handler: with none, logging's last resort prints to stderr.
     root.addHandler(_tagged(handler))
-    root.setLevel(logging.INFO)
-    ours.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for name in QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    # Python warnings would print on stderr, in the middle of a TUI's screen; the log is their place.
-    logging.captureWarnings(True)
+    _levels(verbose)
     if tui:
         # A failed write (disk full) must not print a traceback over the screen.
         logging.raiseExceptions = False
@@ -142,6 +132,23 @@ def setup(log_file: str | os.PathLike | None = None, *, verbose: bool = False, t
 
     logging.getLogger("byok_tui").info("byok-tui %s %s started", __version__, command or "wizard")
     return _current
+
+
+def _reset() -> tuple[logging.Logger, logging.Logger]:
+    """Remove what an earlier setup installed; (root, the request logger)."""
+    root, requests = logging.getLogger(), logging.getLogger(REQUESTS_LOGGER)
+    for logger in (root, logging.getLogger("byok_tui"), requests):
+        _remove_ours(logger)
+    return root, requests
+
+
+def _levels(verbose: bool) -> None:
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("byok_tui").setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Python warnings would print on stderr, in the middle of a TUI's screen; the log is their place.
+    logging.captureWarnings(True)
 
 
 # --- a TUI's log opens after its first frame ---------------------------------------------------------------
@@ -161,7 +168,8 @@ class _Pending(logging.Handler):
             self.records.append(record)
 
 
-_deferred: dict[str, Any] | None = None
+_deferred: Callable[[], Path | None] | None = None
+"""The `setup` call `setup_deferred` put off."""
 
 
 def setup_deferred(log_file: str | os.PathLike | None = None, *, verbose: bool = False, command: str = "") -> None:
@@ -169,16 +177,11 @@ def setup_deferred(log_file: str | os.PathLike | None = None, *, verbose: bool =
     handler) opens at `open_deferred`, which the App calls once its first frame is drawn. Until then
     nothing can reach the terminal either: root has a handler, so logging's last resort stays silent."""
     global _deferred
-    root = logging.getLogger()
-    _remove_ours(root)
+    root, _ = _reset()
     root.addHandler(_tagged(_Pending()))
-    root.setLevel(logging.INFO)
-    logging.getLogger("byok_tui").setLevel(logging.DEBUG if verbose else logging.INFO)
-    for name in QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    logging.captureWarnings(True)
+    _levels(verbose)
     logging.raiseExceptions = False
-    _deferred = {"log_file": log_file, "verbose": verbose, "command": command}
+    _deferred = functools.partial(setup, log_file, verbose=verbose, tui=True, command=command)
 
 
 def open_deferred() -> Path | None:
@@ -186,10 +189,9 @@ def open_deferred() -> Path | None:
     global _deferred
     if _deferred is None:
         return _current
-    pending = [h for h in logging.getLogger().handlers if isinstance(h, _Pending)]
-    kept = [record for handler in pending for record in handler.records]
-    options, _deferred = _deferred, None
-    path = setup(options["log_file"], verbose=options["verbose"], tui=True, command=options["command"])
+    kept = [record for h in logging.getLogger().handlers if isinstance(h, _Pending) for record in h.records]
+    deferred, _deferred = _deferred, None
+    path = deferred()
     for record in kept:
         logging.getLogger(record.name).handle(record)
     return path

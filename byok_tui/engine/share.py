@@ -132,16 +132,13 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
         return results
     v, sub = state.vault, state.signin.subscription_id
     start = time.perf_counter()
-    async def no_principal() -> None:
-        return None
-
     # Three independent reads (ARM, the vault, Graph), sent together: one round trip of waiting, not three.
     # The key is read before the vault is known to exist; without the vault its answer is moot.
     vault_read, key_read, sp_read = await asyncio.gather(
         vaults.get_vault(conn, sub, v.resource_group, v.name),
         keys.get_key(conn, v.vault_uri, v.key_name),
         graph.find_service_principal(conn, state.authorize.kore_client_id)
-        if state.authorize.kore_client_id else no_principal(),
+        if state.authorize.kore_client_id else _nothing(),
         return_exceptions=True,
     )  # fmt: skip
     try:
@@ -174,6 +171,10 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     if state.share.exported:
         results.append(_check_bundle(state))
     return results
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _result(outcome: object) -> Any:
