@@ -47,6 +47,24 @@ def test_a_full_collection_freezes_what_survived_it(installed):
     assert not any(o is keep[0] for o in gc.get_objects())  # the next collection will not scan it
 
 
+def test_the_growth_is_counted_as_it_is_frozen_not_by_walking_the_frozen_set(installed, monkeypatch):
+    clock = Clock()
+    idle = installed(idle_after=2.0, growth=10**9, clock=clock)
+    keep = [Cycle() for _ in range(1000)]
+    before = gc.get_freeze_count()
+    walks: list[int] = []
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: walks.append(1) or 0)
+    gc.collect()
+    gc.collect()
+    clock.now += 2.5
+    for _ in range(3):
+        assert not idle.tick(busy=False)  # quiet, so the growth is looked at: without a walk
+    monkeypatch.undo()
+    assert not walks
+    assert 1000 <= idle.frozen_since_compaction <= gc.get_freeze_count() - before + 50
+    assert keep
+
+
 def test_young_collections_freeze_nothing(installed):
     installed()
     before = gc.get_freeze_count()
