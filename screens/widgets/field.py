@@ -7,17 +7,31 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, RadioSet, Select, Static
+
+ONE_LINE = (Input, Select, RadioSet, Checkbox, Button)
+"""Controls that take one line when compact (a compact RadioSet in a Row is laid out in a line: flow.tcss)."""
 
 
 class Row(Horizontal):
-    """`Label   control [control …]`: one line of a compact form. The label turns accent on focus."""
+    """`Label   control [control …]`: one line of a compact form. The label turns accent on focus.
+
+    A row of compact controls is one line high by rule (`-line`) rather than by measuring: Textual sizes an
+    auto-height container by arranging its children, so each nested auto level arranges the row again.
+    On the vault form that was half of the layout when the screen opens (issue #7). A row holding text
+    that may wrap stays auto.
+    """
 
     DEFAULT_CSS = """
     Row {
         height: auto;
         & > .row-label { width: 11; color: $text-muted; }
         &.-focus > .row-label { color: $text-accent; text-style: bold; }
+        &.-line {
+            height: 1;
+            & > Select, & > RadioSet { height: 1; }
+            & > Select > SelectCurrent { height: 1; }
+        }
     }
     """
 
@@ -25,6 +39,8 @@ class Row(Horizontal):
         super().__init__(**kwargs)
         self.label = label
         self._row_children = children
+        if children and all(isinstance(c, ONE_LINE) and c.has_class("-textual-compact") for c in children):
+            self.add_class("-line")
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="row-label")
