@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from byok_tui.state import STEP_IDS
 
+from .paint import SplitPaint
 from .widgets.footer import StableFooter
 from .widgets.header import AppHeader
 from .widgets.stepper import Stepper, StepStrip
@@ -26,7 +27,7 @@ def _app_type() -> type[ByokApp]:
     return ByokApp
 
 
-class StepScreen(Screen[None]):
+class StepScreen(SplitPaint, Screen[None]):
     """A step of the wizard. Subclasses set `STEP_ID` and write `compose_body`.
 
     | Key | Action |

@@ -12,8 +12,10 @@ from textual.widgets import Button, Static
 from byok_tui import glyphs
 from byok_tui.errors import ByokError
 
+from ..paint import SplitPaint
 
-class ConfirmModal(ModalScreen[bool]):
+
+class ConfirmModal(SplitPaint, ModalScreen[bool]):
     """Ask before doing something that cannot be undone. Dismisses with True only on "confirm".
 
     | Key | Action |
@@ -68,7 +70,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(True)
 
 
-class ErrorModal(ModalScreen[None]):
+class ErrorModal(SplitPaint, ModalScreen[None]):
     """Show a `ByokError`: what failed, why, what to do, and the request id to quote to support."""
 
     DEFAULT_CSS = """
