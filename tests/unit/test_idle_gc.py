@@ -131,3 +131,14 @@ def test_uninstall_stops_freezing_and_hands_everything_back():
     assert gc.get_freeze_count() == 0
     gc.collect()
     assert gc.get_freeze_count() == 0
+
+
+def test_full_collections_come_more_often_while_installed_and_the_default_returns():
+    default = gc.get_threshold()
+    idle = IdleCollector()
+    idle.install()
+    try:
+        assert gc.get_threshold()[2] < default[2]  # shorter full collections: each scans only what is new
+    finally:
+        idle.uninstall()
+    assert gc.get_threshold() == default
