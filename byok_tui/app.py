@@ -21,7 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 from textual.message_pump import MessagePump
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -86,11 +86,14 @@ class ByokApp(App[None]):
     ]
     COMMANDS = App.COMMANDS | {_wizard_commands}
 
-    state: reactive[WizardState] = reactive(WizardState, init=False)
+    # `var`, not `reactive`: the App draws none of them itself, and a reactive's change repaints the whole
+    # screen (a full repaint after every saved change: 20-45 ms on the apps screen, issue #7). The widgets
+    # that show them watch them and refresh themselves.
+    state: var[WizardState] = var(WizardState, init=False)
     """The single source of truth. Replaced whole (`set_state`), never mutated."""
-    subscription_name: reactive[str] = reactive("")
+    subscription_name: var[str] = var("")
     """Display name of the chosen subscription, when known (shown in the header)."""
-    applying: reactive[bool] = reactive(False, bindings=True)
+    applying: var[bool] = var(False, bindings=True)
     """True while an App-level apply worker runs: Back and leaving are disabled."""
 
     def __init__(
