@@ -232,6 +232,11 @@ class SigninScreen(StepScreen):
             self.method_select.focus()
         self.call_after_refresh(self._mount_the_rest)
 
+    def _focus_page(self) -> None:
+        """What auto-focus would choose when nothing has the focus: the page, so keys scroll it."""
+        if self.focused is None:
+            self.query_one("#signin-page", VerticalScroll).focus()
+
     async def _mount_the_rest(self) -> None:
         """After the first frame: the widgets `compose_body` left out, then (sandbox, or back from a later
         step) the sign-in."""
@@ -245,8 +250,10 @@ class SigninScreen(StepScreen):
             await page.mount_all(self._after_a_sign_in())
         self._mounted.set()
         del self.AUTO_FOCUS  # the class's again (the App's "*"), e.g. for a return from a modal screen
-        if self.focused is None:  # what auto-focus chooses: the first focusable widget
-            page.focus()
+        if not (self.sandbox or self.app.signed_in):
+            self._focus_page()
+        # Otherwise the sign-in below runs by itself and ends on Next (or on the page, if it fails): focusing the
+        # page now, then Next a second later, would restyle the whole page twice (30-45 ms each, issue #7).
         if self.sandbox:
             self.sign_in()
         elif self.app.signed_in:  # back from a later step: show where we are, prove it again
@@ -421,6 +428,8 @@ class SigninScreen(StepScreen):
                 await signin_step.close(conn)
             if not self.sandbox:  # try another method, tenant or cloud
                 self.call_after_refresh(self.method_select.focus)
+            else:
+                self._focus_page()
             return
         finally:
             if attempt == self._attempt:
@@ -530,6 +539,7 @@ class SigninScreen(StepScreen):
         except ByokError as exc:
             self._verdict(f"{glyphs.FAIL} The pre-flight could not run.", "fail")
             self.error_note.show_error(exc)
+            self._focus_page()
             return
         finally:
             self.checks.loading = False
@@ -541,6 +551,8 @@ class SigninScreen(StepScreen):
         self.query_one("#next", Button).disabled = not self.passed
         if self.passed:
             self.query_one("#next", Button).focus(scroll_visible=False)
+        else:
+            self._focus_page()
         self.query_one("#preflight", Reveal).reveal(top=True)
 
     def _verdict(self, text: str, status: str) -> None:
