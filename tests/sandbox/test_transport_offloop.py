@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 
 import httpx
+import pytest
 from azure.core.rest import HttpRequest
 
-from byok_tui.sandbox.transport import HttpxTransport, MemTransport
+from byok_tui.sandbox.transport import SERVER_NICENESS, HttpxTransport, MemTransport
 
 SLOW = 0.3
 
@@ -114,3 +116,17 @@ async def test_errors_raised_remotely_reach_the_caller_as_the_stack_raises_them(
         assert "nowhere.vault.azure.net" in str(err)
     else:
         raise AssertionError("an unreachable host must raise ServiceRequestError")
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="thread priorities are a POSIX notion")
+async def test_the_sandbox_thread_runs_below_the_ui_priority():
+    seen: list[int] = []
+
+    def dispatch(method, url, headers, body):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return 200, {"Content-Type": "application/json"}, b"{}"
+
+    async with httpx.AsyncClient(transport=HttpxTransport(dispatch)) as client:
+        await client.get("https://management.azure.com/x")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen and seen[0] >= min(mine + SERVER_NICENESS, 19)
