@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from byok_tui.screens import paint
 from byok_tui.screens.paint import SplitPaint
 
 
@@ -27,6 +29,17 @@ class Counting(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("hello")
+        yield Boom("world")
+
+
+class Boom(Static):
+    DEFAULT_CSS = "Boom { width: 10; height: 1; }"  # a fixed size: only painting calls render()
+    explode = False
+
+    def render(self):  # type: ignore[override]
+        if self.explode:
+            raise RuntimeError("boom")
+        return super().render()
 
 
 class Split(SplitPaint, Counting):
@@ -42,6 +55,42 @@ def test_textual_still_paints_from_its_layout() -> None:
     # What SplitPaint intercepts (textual is pinned below 8.3; this fails first if a release moves it).
     assert "_compositor_refresh()" in inspect.getsource(Screen._refresh_layout)
     assert "_refresh_layout(" in inspect.getsource(Screen._on_timer_update)
+    assert "widget.render_lines(" in inspect.getsource(type(Screen()._compositor)._get_renders)
+
+
+async def test_widgets_render_ahead_a_slice_per_turn_then_the_frame_paints_once(monkeypatch) -> None:
+    monkeypatch.setattr(paint, "PAINT_SLICE_S", 0.0)  # one widget per turn
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        rendered: list[str] = []
+        for widget in screen.query(Static):
+            original = widget.render_lines
+            widget.render_lines = lambda crop, w=widget, o=original: rendered.append(str(w.id or w.render())) or o(crop)
+        before = screen.paints
+        screen.query_one(Boom).refresh()
+        screen._refresh_layout(app.size)
+        turns = 0
+        while screen.paints == before:
+            await asyncio.sleep(0)
+            turns += 1
+        assert screen.paints == before + 1
+        assert turns >= 2  # one turn per widget before the frame
+        assert len(rendered) >= 2
+
+
+async def test_an_error_while_painting_still_reaches_the_app_the_render_ahead_swallows_nothing() -> None:
+    app = Host()
+    with pytest.raises(RuntimeError, match="boom"):
+        async with app.run_test(size=(40, 10)) as pilot:
+            await pilot.pause()
+            boom = app.screen.query_one(Boom)
+            boom.explode = True
+            boom.refresh()
+            app.screen._refresh_layout(app.size)  # the only paint: the one after this layout
+            await asyncio.sleep(0.05)
+            assert isinstance(app._exception, RuntimeError)
 
 
 async def test_the_paint_after_a_layout_runs_on_a_later_turn_and_once() -> None:
