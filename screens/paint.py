@@ -25,6 +25,8 @@ from textual.geometry import Region
 
 PAINT_SLICE_S = 0.010
 """Rendering done ahead of a paint per turn of the event loop."""
+BAND_LINES = 8
+"""Lines of one widget rendered ahead at a time (the slice's deadline is checked between bands)."""
 
 
 class SplitPaint:
@@ -32,7 +34,7 @@ class SplitPaint:
 
     _laying_out = False
     _paint_due = False
-    _unrendered: Iterator[tuple[Any, tuple[Region, Region]]] | None = None
+    _unrendered: Iterator[tuple[Any, Region]] | None = None
 
     def _refresh_layout(self, size=None, scroll: bool = False) -> None:  # type: ignore[no-untyped-def]
         self._laying_out = True
@@ -57,38 +59,49 @@ class SplitPaint:
         asyncio.get_running_loop().call_later(0, self._paint_after_layout)
 
     def _paint_after_layout(self) -> None:
+        if self.is_attached and self is self.app.screen and not self._render_ahead():  # type: ignore[attr-defined]
+            self._paint_later()
+            return
+        self._paint_due = False
+        self._unrendered = None
         if not self.is_attached:  # type: ignore[attr-defined]
-            self._paint_due = False
             return
         try:
-            if self is self.app.screen and not self._render_ahead():  # type: ignore[attr-defined]
-                self._paint_later()
-                return
-            self._paint_due = False
             super()._compositor_refresh()  # type: ignore[misc]
         except Exception as error:  # as Textual's own layout does: the App shows it and exits
-            self._paint_due = False
             self.app._handle_exception(error)  # type: ignore[attr-defined]
 
     def _render_ahead(self) -> bool:
         """Render the visible widgets' lines (as the compositor will crop them) for `PAINT_SLICE_S`; True
         once every one is done."""
-        # Taken once per paint: a layout meanwhile (a timer's, every 16 ms at most) must not start it over, or
-        # a screen that keeps laying out would never paint. What moved is rendered by the paint itself.
         if self.is_modal:  # type: ignore[attr-defined]
             # A modal draws the screens under it into its own lines, but only inside Textual's paint (which
             # sets the stack it draws): rendered ahead, its background would be blank. Modals are small.
             return True
+        # Taken once per paint: a layout meanwhile (a timer's, every 16 ms at most) must not start it over, or
+        # a screen that keeps laying out would never paint. What moved is rendered by the paint itself.
         if self._unrendered is None:
-            self._unrendered = iter(list(self._compositor.visible_widgets.items()))  # type: ignore[attr-defined]
+            self._unrendered = _bands(list(self._compositor.visible_widgets.items()))  # type: ignore[attr-defined]
         deadline = time.perf_counter() + PAINT_SLICE_S
-        for widget, (region, clip) in self._unrendered:
-            x, y, width, height = region.intersection(clip)
-            if width and height and widget.is_attached:
+        for widget, crop in self._unrendered:
+            if widget.is_attached:
                 # Whatever fails here fails again in the paint itself, which reports it as Textual does.
                 with contextlib.suppress(Exception):
-                    widget.render_lines(Region(x - region.x, y - region.y, width, height))
+                    widget.render_lines(crop)
             if time.perf_counter() >= deadline:
                 return False
         self._unrendered = None
         return True
+
+
+def _bands(widgets: list[tuple[Any, tuple[Region, Region]]]) -> Iterator[tuple[Any, Region]]:
+    """Each widget's visible part, as the compositor will ask for it, in bands of `BAND_LINES` lines: a tall
+    widget (the 5,000-row grid) spreads over several turns. A widget keeps every line it renders, whatever
+    the crop, until the line changes."""
+    for widget, (region, clip) in widgets:
+        x, y, width, height = region.intersection(clip)
+        if not (width and height):
+            continue
+        left, top = x - region.x, y - region.y
+        for start in range(top, top + height, BAND_LINES):
+            yield widget, Region(left, start, width, min(BAND_LINES, top + height - start))

@@ -134,3 +134,20 @@ async def test_a_paint_without_a_layout_is_not_delayed() -> None:
         screen._compositor_refresh()
         assert screen.paints == before + 1
 
+
+
+def test_bands_cover_what_the_compositor_shows_in_slices_of_a_few_lines() -> None:
+    from textual.geometry import Region
+
+    tall, hidden, clipped = object(), object(), object()
+    widgets = [
+        (tall, (Region(0, 0, 30, 20), Region(0, 0, 80, 24))),  # all 20 lines shown
+        (hidden, (Region(0, 30, 30, 5), Region(0, 0, 80, 24))),  # scrolled out of sight
+        (clipped, (Region(2, -3, 10, 6), Region(0, 0, 80, 24))),  # its top 3 lines scrolled away
+    ]
+    bands = list(paint._bands(widgets))
+    assert [crop for widget, crop in bands if widget is tall] == [
+        Region(0, 0, 30, 8), Region(0, 8, 30, 8), Region(0, 16, 30, 4)
+    ]
+    assert not [crop for widget, crop in bands if widget is hidden]
+    assert [crop for widget, crop in bands if widget is clipped] == [Region(0, 3, 10, 3)]
