@@ -66,7 +66,7 @@ async def settle(pilot: Pilot) -> None:
     for _ in range(20):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
+        if all(w.is_finished for w in pilot.app.workers):  # a worker made but not started yet counts too
             break
     await pilot.pause()
     await flushed(pilot.app)
