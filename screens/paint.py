@@ -59,7 +59,12 @@ class SplitPaint:
         asyncio.get_running_loop().call_later(0, self._paint_after_layout)
 
     def _paint_after_layout(self) -> None:
-        if self.is_attached and self is self.app.screen and not self._render_ahead():  # type: ignore[attr-defined]
+        if self.is_attached and (  # type: ignore[attr-defined]
+            # Inside a batch update the App drops any frame it is handed (Textual paints after the batch):
+            # painted now, the changes would be marked done and never reach the terminal.
+            self.app._batch_count  # type: ignore[attr-defined]
+            or (self is self.app.screen and not self._render_ahead())  # type: ignore[attr-defined]
+        ):
             self._paint_later()
             return
         self._paint_due = False

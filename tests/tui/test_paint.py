@@ -151,3 +151,20 @@ def test_bands_cover_what_the_compositor_shows_in_slices_of_a_few_lines() -> Non
     ]
     assert not [crop for widget, crop in bands if widget is hidden]
     assert [crop for widget, crop in bands if widget is clipped] == [Region(0, 3, 10, 3)]
+
+
+async def test_a_paint_due_inside_a_batch_update_waits_for_its_end() -> None:
+    # The App drops a frame handed to it inside a batch: painted then, the changes would never show (a
+    # closed drop-down stayed on screen).
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        before = screen.paints
+        screen._refresh_layout(app.size)
+        with app.batch_update():
+            for _ in range(10):
+                await asyncio.sleep(0)
+            assert screen.paints == before
+        await asyncio.sleep(0.02)
+        assert screen.paints == before + 1
