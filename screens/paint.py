@@ -8,9 +8,10 @@ time, then Textual composes the frame from those caches. Keys and timers run in 
 reaches the terminal a few milliseconds later than it would have, all at once (never half a screen).
 
 Textual 8.2 internals: `Screen._refresh_layout` calls `Screen._compositor_refresh` once it has arranged
-the widgets, the compositor's `visible_widgets` maps each widget to its region and clip, and a widget's
-`render_lines` keeps the lines it rendered until they change (tests/tui/test_paint.py fails if any of
-that changes; textual is pinned below 8.3).
+the widgets, the compositor's `visible_widgets` maps each widget to its region and clip, a widget's
+`render_lines` keeps the lines it rendered until they change, `App._display` drops frames while
+`App._batch_count` is set, and `App._handle_exception` reports an error as Textual's own layout does
+(tests/tui/test_paint.py fails if any of that changes; textual is pinned below 8.3).
 """
 
 from __future__ import annotations

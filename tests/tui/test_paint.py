@@ -56,6 +56,7 @@ def test_textual_still_paints_from_its_layout() -> None:
     assert "_compositor_refresh()" in inspect.getsource(Screen._refresh_layout)
     assert "_refresh_layout(" in inspect.getsource(Screen._on_timer_update)
     assert "widget.render_lines(" in inspect.getsource(type(Screen()._compositor)._get_renders)
+    assert "self._batch_count" in inspect.getsource(App._display)  # frames inside a batch are dropped
 
 
 async def test_widgets_render_ahead_a_slice_per_turn_then_the_frame_paints_once(monkeypatch) -> None:
