@@ -7,10 +7,13 @@ these tests pin the timing, and the Textual internals it relies on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+from collections.abc import AsyncIterator
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -51,6 +54,25 @@ class Host(App[None]):
         self.push_screen(Split())
 
 
+@contextlib.asynccontextmanager
+async def hosted() -> AsyncIterator[tuple[Host, Split]]:
+    """A running Host with its Split screen shown and settled."""
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, Split)
+        yield app, app.screen
+
+
+async def turns_until_painted(screen: Split, painted: int) -> int:
+    """Turns of the event loop until the screen paints again."""
+    turns = 0
+    while screen.paints == painted:
+        await asyncio.sleep(0)
+        turns += 1
+    return turns
+
+
 def test_textual_still_paints_from_its_layout() -> None:
     # What SplitPaint intercepts (textual is pinned below 8.3; this fails first if a release moves it).
     assert "_compositor_refresh()" in inspect.getsource(Screen._refresh_layout)
@@ -61,10 +83,7 @@ def test_textual_still_paints_from_its_layout() -> None:
 
 async def test_widgets_render_ahead_a_slice_per_turn_then_the_frame_paints_once(monkeypatch) -> None:
     monkeypatch.setattr(paint, "PAINT_SLICE_S", 0.0)  # one widget per turn
-    app = Host()
-    async with app.run_test(size=(40, 10)) as pilot:
-        await pilot.pause()
-        screen = app.screen
+    async with hosted() as (app, screen):
         rendered: list[str] = []
         for widget in screen.query(Static):
             original = widget.render_lines
@@ -72,34 +91,25 @@ async def test_widgets_render_ahead_a_slice_per_turn_then_the_frame_paints_once(
         before = screen.paints
         screen.query_one(Boom).refresh()
         screen._refresh_layout(app.size)
-        turns = 0
-        while screen.paints == before:
-            await asyncio.sleep(0)
-            turns += 1
+        turns = await turns_until_painted(screen, before)
         assert screen.paints == before + 1
         assert turns >= 2  # one turn per widget before the frame
         assert len(rendered) >= 2
 
 
 async def test_an_error_while_painting_still_reaches_the_app_the_render_ahead_swallows_nothing() -> None:
-    app = Host()
     with pytest.raises(RuntimeError, match="boom"):
-        async with app.run_test(size=(40, 10)) as pilot:
-            await pilot.pause()
-            boom = app.screen.query_one(Boom)
+        async with hosted() as (app, screen):
+            boom = screen.query_one(Boom)
             boom.explode = True
             boom.refresh()
-            app.screen._refresh_layout(app.size)  # the only paint: the one after this layout
+            screen._refresh_layout(app.size)  # the only paint: the one after this layout
             await asyncio.sleep(0.05)
             assert isinstance(app._exception, RuntimeError)
 
 
 async def test_the_paint_after_a_layout_runs_on_a_later_turn_and_once() -> None:
-    app = Host()
-    async with app.run_test(size=(40, 10)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, Split)
+    async with hosted() as (app, screen):
         before = screen.paints
         screen._refresh_layout(app.size)
         screen.refresh()
@@ -110,36 +120,24 @@ async def test_the_paint_after_a_layout_runs_on_a_later_turn_and_once() -> None:
 
 
 async def test_a_timer_due_meanwhile_runs_between_the_layout_and_its_paint() -> None:
-    app = Host()
     order: list[str] = []
-    async with app.run_test(size=(40, 10)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, Split)
+    async with hosted() as (app, screen):
         loop = asyncio.get_running_loop()
         loop.call_later(0, order.append, "timer")
         screen._refresh_layout(app.size)
-        painted = screen.paints
-        while screen.paints == painted:
-            await asyncio.sleep(0)
+        await turns_until_painted(screen, screen.paints)
         order.append("paint")
         assert order == ["timer", "paint"]
 
 
 async def test_a_paint_without_a_layout_is_not_delayed() -> None:
-    app = Host()
-    async with app.run_test(size=(40, 10)) as pilot:
-        await pilot.pause()
-        screen = app.screen
+    async with hosted() as (app, screen):
         before = screen.paints
         screen._compositor_refresh()
         assert screen.paints == before + 1
 
 
-
 def test_bands_cover_what_the_compositor_shows_in_slices_of_a_few_lines() -> None:
-    from textual.geometry import Region
-
     tall, hidden, clipped = object(), object(), object()
     widgets = [
         (tall, (Region(0, 0, 30, 20), Region(0, 0, 80, 24))),  # all 20 lines shown
@@ -157,10 +155,7 @@ def test_bands_cover_what_the_compositor_shows_in_slices_of_a_few_lines() -> Non
 async def test_a_paint_due_inside_a_batch_update_waits_for_its_end() -> None:
     # The App drops a frame handed to it inside a batch: painted then, the changes would never show (a
     # closed drop-down stayed on screen).
-    app = Host()
-    async with app.run_test(size=(40, 10)) as pilot:
-        await pilot.pause()
-        screen = app.screen
+    async with hosted() as (app, screen):
         before = screen.paints
         screen._refresh_layout(app.size)
         with app.batch_update():
