@@ -96,6 +96,23 @@ def build_parser() -> argparse.ArgumentParser:
     init = sandbox_sub.add_parser("init", help="write a fresh sandbox world to a file")
     init.add_argument("--state", metavar="FILE", required=True)
     init.add_argument("--scenario", default="default")
+    served = sandbox_sub.add_parser(
+        "serve", help="serve a sandbox world on a loopback HTTPS proxy, for live mode (see docs/sandbox.md)",
+        description="The sandbox on a real socket: an HTTPS forward proxy on loopback, with its own CA, that "
+        "emulates Resource Manager, Key Vault, Microsoft Graph, Entra ID and Kore's API and forwards nothing. "
+        "It prints the exports that let plain `byok-tui` (live mode) run against it.", epilog=EPILOG,
+    )  # fmt: skip
+    served.add_argument("--state", metavar="FILE", help="the world file (default: "
+                        "~/.local/state/byok-tui/sandbox/world.json); made from --scenario when missing")  # fmt: skip
+    served.add_argument("--scenario", help="scenario of a new world (default: default)")
+    served.add_argument("--faults", metavar="SPEC", help="inject faults (see docs/sandbox.md)")
+    served.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    served.add_argument("--port", type=int, default=8443, help="port on 127.0.0.1 (default: 8443; 0: any free one)")
+    approve = sandbox_sub.add_parser("approve", help="complete a device sign-in on a served sandbox",
+                                     epilog=EPILOG)  # fmt: skip
+    approve.add_argument("code", metavar="CODE", help="the code the wizard shows")
+    approve.add_argument("--proxy", metavar="URL", help="the served sandbox (default: $HTTPS_PROXY)")
+    approve.add_argument("--decline", action="store_true", help="decline the sign-in instead")
     return parser
 
 
@@ -175,6 +192,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from byok_tui import headless
 
     if args.command == "sandbox":
+        if args.sandbox_command in ("serve", "approve"):
+            from byok_tui.sandbox import served
+
+            return served.serve(args) if args.sandbox_command == "serve" else served.approve(args)
         return headless.sandbox_init(args)
     if args.command == "serve":
         from byok_tui import serve

@@ -171,6 +171,10 @@ async def whoami(conn: Connection, method: str = "") -> dict[str, str]:
     try:
         token = await conn.credential.get_token(conn.cloud.arm_scope)
     except ClientAuthenticationError as e:
+        from byok_tui.azure.netdiag import diagnose
+
+        if (network := diagnose(e, f"https://{conn.cloud.authority_host}/")) is not None:
+            raise network from e
         detail = _first_line(e)
         if any(word in detail.lower() for word in NETWORK_WORDS):
             raise AuthError(

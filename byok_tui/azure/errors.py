@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from byok_tui.azure import netdiag
 from byok_tui.azure.evidence import request_id_of
 from byok_tui.errors import AuthError, AzureError
 
@@ -112,6 +113,8 @@ def translate(exc: BaseException, action: str) -> AzureError:
     )
 
     title = f"Could not {action}"
+    if getattr(exc, "response", None) is None and (network := netdiag.diagnose(exc)) is not None:
+        return network
     if isinstance(exc, ClientAuthenticationError) and getattr(exc, "response", None) is None:
         return AuthError(
             f"{title}: sign-in failed",
@@ -167,6 +170,8 @@ def _graph_error(exc: BaseException, title: str) -> AzureError:
 
 
 def _network_error(exc: BaseException, title: str) -> AzureError:
+    if (network := netdiag.diagnose(exc)) is not None:
+        return network
     return AzureError(
         f"{title}: Azure could not be reached",
         detail=str(exc) or type(exc).__name__,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from byok_tui.azure import netconfig
+
 
 class SharedSession:
     """A `Connection.transport_factory`: each call returns a transport over the same aiohttp session.
@@ -34,9 +36,12 @@ class SharedSession:
         if self._session is None or self._session.closed:
             # The same settings as azure-core's own session: proxies from the environment, no cookies,
             # and bodies left compressed for the SDK's decoder.
+            # The SSL context is made now, not taken from aiohttp's import-time default, so SSL_CERT_FILE
+            # set before the session starts is honoured (netconfig.py).
             self._session = aiohttp.ClientSession(
-                trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
-            )
+                trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
+                connector=aiohttp.TCPConnector(ssl=netconfig.ssl_context()),
+            )  # fmt: skip
         return AioHttpTransport(session=self._session, session_owner=False, **self._config)
 
     @property
@@ -51,25 +56,40 @@ class SharedSession:
 
 class SharedHttpx:
     """A `Connection.graph_transport_factory`: each call returns a transport over one httpx connection pool,
-    which a client's `aclose()` leaves open."""
+    which a client's `aclose()` leaves open.
+
+    httpx reads the proxy variables only when a client builds its own transport; a client handed a transport
+    (as msgraph and the Kore client are) would ignore `HTTPS_PROXY` and resolve Graph directly, which a jump
+    host behind a company proxy cannot. So the pool routes each request itself: through a proxied pool when
+    the environment names a proxy for its URL (and NO_PROXY does not exempt the host), else directly.
+    """
 
     def __init__(self) -> None:
-        self._pool: Any = None
+        self._pools: dict[str | None, Any] = {}
 
     def __call__(self) -> Any:
+        return _borrowed_transport()(self)
+
+    def pool_for(self, url: str) -> Any:
+        """The pool a request to `url` goes through (made on first use, one per proxy)."""
         import httpx
 
-        if self._pool is None:
-            self._pool = httpx.AsyncHTTPTransport()
-        return _borrowed_transport()(self._pool)
+        proxy = netconfig.proxy_for(url)
+        pool = self._pools.get(proxy)
+        if pool is None:
+            context = netconfig.ssl_context()
+            pool = self._pools[proxy] = httpx.AsyncHTTPTransport(
+                verify=context, proxy=proxy
+            )
+        return pool
 
     @property
     def is_open(self) -> bool:
-        return self._pool is not None
+        return bool(self._pools)
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
             await pool.aclose()
 
 
@@ -80,11 +100,11 @@ def _borrowed_transport() -> type:
     class Borrowed(httpx.AsyncBaseTransport):
         """Sends through a shared pool; closing it (as `AsyncClient.aclose` does) leaves the pool open."""
 
-        def __init__(self, pool: httpx.AsyncHTTPTransport) -> None:
-            self._pool = pool
+        def __init__(self, shared: SharedHttpx) -> None:
+            self._shared = shared
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            return await self._pool.handle_async_request(request)
+            return await self._shared.pool_for(str(request.url)).handle_async_request(request)
 
         async def aclose(self) -> None:
             pass

@@ -98,6 +98,10 @@ async def _get_page(http: Any, page: int, client_id: str, secret: Secret) -> Any
             response = await http.get("/api/public/bots", params={"offset": page, "limit": PAGE_SIZE},
                                       headers={"auth": sign(client_id, secret)})  # fmt: skip
         except httpx.HTTPError as e:
+            from byok_tui.azure.netdiag import diagnose
+
+            if (network := diagnose(e, str(e.request.url) if _has_request(e) else "")) is not None:
+                raise network from e
             raise KoreError(f"Could not reach Kore at {http.base_url.host}", detail=str(e) or type(e).__name__,
                             remedy="Check the Kore host in your profile and the network.") from e  # fmt: skip
         if response.status_code == 429 and attempt < MAX_THROTTLE_RETRIES:
@@ -165,3 +169,10 @@ def _unique(apps: list[AppRef], p: Path) -> list[AppRef]:
     if not apps:
         raise InputError("apps.file", f"{p} lists no apps or bots")
     return apps
+
+
+def _has_request(exc: Exception) -> bool:
+    try:
+        return exc.request is not None  # type: ignore[attr-defined]
+    except RuntimeError:  # httpx raises when no request is attached
+        return False

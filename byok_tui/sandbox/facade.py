@@ -240,6 +240,14 @@ class Sandbox:
             except HostUnreachable as err:
                 raise ServiceRequestError(str(err)) from None
 
+    def serves_host(self, host: str) -> str:
+        """What a DNS lookup of `host` would find, for the served face: "served" (an emulated host),
+        "unresolvable" (a vault name with no vault: Azure's DNS has no record) or "foreign" (not emulated)."""
+        host = host.lower()
+        if self._service_name(host) is not None:
+            return "served"
+        return "unresolvable" if self._keyvault.serves(host) else "foreign"
+
     def _service_name(self, host: str) -> str | None:
         if host == ARM_HOST:
             return "arm"
