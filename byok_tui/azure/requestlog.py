@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from byok_tui import trace
 from byok_tui.azure.evidence import request_id_of
 
 logger = logging.getLogger("byok_tui.requests")
@@ -131,6 +132,8 @@ def graph_middleware() -> Any:
                     log_failure(request.method, str(request.url), started, e)
                     raise
                 log_response(request.method, str(request.url), response.status_code, started, response)
+                # Graph's `request-id` reaches the audit journal as Resource Manager's does (trace.py).
+                trace.report(response_request_id(response))
                 return response
 
         _graph_middleware_class = GraphRequestLog

@@ -207,3 +207,13 @@ def test_a_vault_without_purge_protection_stops_the_run_with_the_fix(tmp_path):
     assert [c["id"] for c in failed] == ["vault.purge_protection"]
     assert "--enable-purge-protection true" in failed[0]["remedy"]
     assert not Sandbox.load(world).world.vaults["kv-contoso-legacy"].properties.get("enablePurgeProtection")
+
+
+def test_every_change_in_the_journal_names_the_request_that_made_it(tmp_path, world, answers_file):
+    """Graph's `request-id` (creating Kore's service principal) is journalled like Resource Manager's."""
+    assert run_full(tmp_path, world, answers_file).returncode == 0
+    lines = [json.loads(line) for line in (tmp_path / "session.json.journal").read_text().splitlines()]
+    # Writing the hand-off files is the one change made on this machine, not in Azure.
+    applied = [e for e in lines if e.get("outcome") == "applied" and e["action"] != "share.export"]
+    assert any(entry["step"] == "authorize" for entry in applied)
+    assert [entry for entry in applied if not entry.get("request_id")] == []
