@@ -150,7 +150,7 @@ async def run(args: Any) -> int:
     try:
         state = await _identify(state, conn, sb)
         # Load the app list before any change, so an unknown id to deselect changes nothing.
-        state = await _preload_apps(state, conn, answers, sb)
+        state = await _preload_apps(state, conn, answers, sb, profile_path)
         session.save(state)
         report: dict[str, Any] = {"session": str(session.path), "steps": [], "skipped": [], "stopped_before": None}
         worst = "pass"
@@ -187,14 +187,17 @@ async def run(args: Any) -> int:
         await _close(conn)
 
 
-async def _preload_apps(state: WizardState, conn: Connection, answers: answers_mod.Answers, sb: Any) -> WizardState:
+async def _preload_apps(
+    state: WizardState, conn: Connection, answers: answers_mod.Answers, sb: Any, profile_path: str | None
+) -> WizardState:
     import os
 
     from byok_tui.secret import Secret
 
     if not answers.has("apps"):
         return state
-    host = sb.kore_host if sb else profile_mod.load(None).kore_host
+    # The same profile as the rest of the run: --profile, else $BYOK_TUI_PROFILE or ./byok.toml.
+    host = sb.kore_host if sb else profile_mod.load(profile_path).kore_host
     secret = Secret(os.environ.get(apps_step.SECRET_ENV, ""))
     found = await apps_step.load(state, conn, host=host, secret=secret, progress=_progress_printer())
     state = apps_step.with_apps(state, found)

@@ -23,6 +23,7 @@ import html
 import json
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
@@ -53,6 +54,8 @@ class SandboxProxy:
         self._clients: set[asyncio.Task[None]] = set()
         self.requests = 0
         """Requests answered inside tunnels (for benches and tests)."""
+        self.token_grants: Counter[str] = Counter()
+        """Tokens issued by Entra ID, by grant type: shows sign-ins and silent renewals apart."""
 
     @property
     def url(self) -> str:
@@ -148,6 +151,8 @@ class SandboxProxy:
                     {"error": {"code": "InternalServerError", "message": f"byok-tui sandbox error: {exc}"}}
                 ).encode()
             self.requests += 1
+            if status == 200 and head.method == b"POST" and head.target.split(b"?")[0].endswith(b"/oauth2/v2.0/token"):
+                self.token_grants[parse_qs(body.decode("utf-8", "replace")).get("grant_type", ["?"])[0]] += 1
             await _reply(conn, writer, status, (reply_headers, content))
             if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                 return
@@ -162,7 +167,9 @@ class SandboxProxy:
         if method == "GET" and path == "/":
             await _reply(conn, writer, 200, self._page(), close=True)
         elif method == "GET" and path == "/health":
-            await _reply(conn, writer, 200, _json({"ok": True, "tenant_id": self.sandbox.tenant_id}), close=True)
+            await _reply(conn, writer, 200, _json({"ok": True, "tenant_id": self.sandbox.tenant_id,
+                                                     "requests": self.requests,
+                                                     "token_grants": dict(self.token_grants)}), close=True)
         elif method == "POST" and path in ("/approve", "/decline"):
             form = {k.lower(): v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
             code = form.get("code", "").strip()
