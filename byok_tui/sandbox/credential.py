@@ -14,7 +14,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
 from byok_tui.sandbox.faults import FaultInjector
-from byok_tui.sandbox.tokens import AZURE_CLI_APP_ID, TOKEN_LIFETIME, TokenIssuer
+from byok_tui.sandbox.tokens import TokenIssuer, access_token_claims
 from byok_tui.sandbox.world import World
 
 LOGIN_HOST = "login.microsoftonline.com"
@@ -94,23 +94,10 @@ class SandboxCredential:
                 "acquiring tokens for any tenant."
             )
         now = int(self._world.now())
-        expires_on = now + TOKEN_LIFETIME
-        claims = {
-            "aud": audience_of(scopes[0]),
-            "iss": f"https://sts.windows.net/{principal.tenant_id}/",
-            "iat": now,
-            "nbf": now,
-            "exp": expires_on,
-            "appid": principal.app_id or AZURE_CLI_APP_ID,
-            "idtyp": "user" if principal.kind == "User" else "app",
-            "name": principal.display_name,
-            "oid": principal.object_id,
-            "sub": principal.object_id,
-            "tid": principal.tenant_id,
-        }
-        if principal.user_principal_name:
-            claims["upn"] = principal.user_principal_name
-        return self._issuer.mint(claims), expires_on
+        claims = access_token_claims(
+            principal, audience_of(scopes[0]), now=now, lifetime=self._world.token_lifetime
+        )
+        return self._issuer.mint(claims), int(claims["exp"])
 
     async def close(self) -> None:
         return None

@@ -1,8 +1,8 @@
 """`Sandbox`: the public face of the emulator — a world, credentials for its principals, and transports.
 
-Requests are routed by host, as DNS would: `management.azure.com` to ARM, `{vault}.vault.azure.net` to the
-Key Vault data plane of a live vault, `graph.microsoft.com` to Microsoft Graph, the Kore host to Kore's public
-API; anything else fails like an unresolvable name. Injected faults (`faults=`) act here, in front of every
+Requests are routed by host, as DNS would: `login.microsoftonline.com` to Entra ID, `management.azure.com` to
+ARM, `{vault}.vault.azure.net` to the Key Vault data plane of a live vault, `graph.microsoft.com` to Microsoft
+Graph, the Kore host to Kore's public API; anything else fails like an unresolvable name. Injected faults (`faults=`) act here, in front of every
 service, so a faulted request never reaches the world.
 """
 
@@ -23,14 +23,22 @@ from byok_tui.profile import Profile
 from byok_tui.sandbox import scenarios
 from byok_tui.sandbox.arm import ARM_HOST, ArmService
 from byok_tui.sandbox.credential import SandboxCredential
+from byok_tui.sandbox.entra import EntraService, PendingSignIn, derived_client_secret
 from byok_tui.sandbox.faults import FaultEvent, FaultInjector, Faults, as_faults
 from byok_tui.sandbox.graph import GRAPH_HOST, GraphService
 from byok_tui.sandbox.keyvault_data import KeyVaultService, UnknownVaultHost
 from byok_tui.sandbox.kore import KoreService
 from byok_tui.sandbox.persist import dump_json, from_jsonable, write_atomic
 from byok_tui.sandbox.router import Reply, Request, parse_request
-from byok_tui.sandbox.tokens import TokenIssuer
-from byok_tui.sandbox.transport import ConnectionDropped, HostUnreachable, HttpxTransport, MemTransport, Wire
+from byok_tui.sandbox.tokens import AZURE_CLI_APP_ID, TokenIssuer
+from byok_tui.sandbox.transport import (
+    ConnectionDropped,
+    HostUnreachable,
+    HttpxTransport,
+    MemTransport,
+    SyncMemTransport,
+    Wire,
+)
 from byok_tui.sandbox.world import SCHEMA_VERSION, World
 from byok_tui.secret import Secret
 
@@ -62,6 +70,7 @@ class Sandbox:
         self._keyvault = KeyVaultService(world, self._issuer)
         self._graph = GraphService(world, self._issuer)
         self._kore = KoreService(world)
+        self._entra = EntraService(world, self._issuer)
         self.state_path: Path | None = Path(state_path) if state_path else None
         self._saved_revision = world.revision
         self._lock = threading.RLock()
@@ -70,6 +79,8 @@ class Sandbox:
         self._injector = FaultInjector(self.faults) if self.faults else None
         if self.faults is not None and self.faults.rbac_delay is not None:
             world.rbac_delay_override = self.faults.rbac_delay
+        if self.faults is not None and self.faults.token_lifetime is not None:
+            world.token_lifetime_override = self.faults.token_lifetime
 
     # ---- construction and persistence -------------------------------------------------------------
 
@@ -172,9 +183,58 @@ class Sandbox:
         object_id = (principal or self.world.operator_id).lower()
         return SandboxCredential(self.world, self._issuer, object_id, self._injector)
 
+    # ---- Entra ID: signing in over the wire ---------------------------------------------------------
+
+    def automation_client(self) -> tuple[str, str, Secret]:
+        """(tenant id, client id, client secret) of the scenario's automation service principal, for the
+        environment method (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET). The world keeps only the
+        secret's hash; the value is derived from the world's seed, so a saved world hands out the same one."""
+        sp = self.world.principal(scenarios.AUTOMATION_SP_ID)
+        app = self.world.applications.get(scenarios.AUTOMATION_CLIENT_ID)
+        if sp is None or app is None or not app.password_credentials:
+            raise LookupError("this sandbox world has no automation service principal")
+        key_id = app.password_credentials[0].key_id
+        return sp.tenant_id, app.app_id, Secret(derived_client_secret(self.world.seed, key_id))
+
+    def approve_device_code(self, user_code: str, principal: str | None = None) -> PendingSignIn:
+        """Finish a device-code sign-in as `principal` (object id; default the operator), as if they had
+        entered `user_code` at microsoft.com/devicelogin. The polling client gets its tokens on its next
+        poll. `ValueError` for a code nobody is waiting on, an expired one, or a principal of another tenant."""
+        with self._lock:
+            return self._entra.approve(user_code, (principal or self.world.operator_id).lower())
+
+    def decline_device_code(self, user_code: str) -> PendingSignIn:
+        """Refuse a device-code sign-in: its client hears `authorization_declined` on its next poll."""
+        with self._lock:
+            return self._entra.decline(user_code)
+
+    def pending_device_codes(self) -> list[PendingSignIn]:
+        """Device-code sign-ins waiting for someone to approve them (user code, expiry, client), oldest first."""
+        with self._lock:
+            return self._entra.pending()
+
+    def issue_refresh_token(self, principal: str | None = None, client_id: str = AZURE_CLI_APP_ID) -> str:
+        """A refresh token for a user (default the operator) signed in through `client_id` (default the
+        Azure CLI), as `az login` would keep: redeem it at the token endpoint with a `refresh_token` grant.
+        The world stores only its hash (it survives save/load); never log the returned value."""
+        with self._lock:
+            user = self.world.principal((principal or self.world.operator_id).lower())
+            if user is None or user.kind != "User":
+                raise ValueError(f"{principal!r} is not a user of the sandbox world")
+            token = self._entra.issue_refresh_token(user, client_id)
+            self._autosave()
+            return token
+
+    # ---- transports ---------------------------------------------------------------------------------
+
     def transport(self) -> MemTransport:
         """A fresh azure-core async transport answering from this world (closing it is harmless)."""
         return MemTransport(self.exchange, realtime=lambda: self.realtime)
+
+    def sync_transport(self) -> SyncMemTransport:
+        """A fresh azure-core *sync* transport on the same wire, faults included: for azure-identity's sync
+        credentials (DeviceCodeCredential hands it to MSAL). Do not call it from the sandbox's own thread."""
+        return SyncMemTransport(self.exchange)
 
     def graph_transport(self) -> HttpxTransport:
         """A fresh httpx async transport for msgraph-sdk (see docs/sandbox.md for the client wiring)."""
@@ -249,6 +309,8 @@ class Sandbox:
         return "unresolvable" if self._keyvault.serves(host) else "foreign"
 
     def _service_name(self, host: str) -> str | None:
+        if self._entra.serves(host):
+            return "login"
         if host == ARM_HOST:
             return "arm"
         if self._keyvault.serves(host):
@@ -260,12 +322,7 @@ class Sandbox:
         return None
 
     def _serve(self, request: Request) -> Wire:
-        service: Any = {
-            "arm": self._arm,
-            "keyvault": self._keyvault,
-            "graph": self._graph,
-            "kore": self._kore,
-        }.get(self._service_name(request.host) or "")
+        service: Any = self._services().get(self._service_name(request.host) or "")
         if service is None:
             raise HostUnreachable(request.host)
         try:
@@ -276,16 +333,21 @@ class Sandbox:
         return self._wire(reply)
 
     def _fault_reply(self, name: str, kind: str, request: Request) -> Reply:
-        service: Any = {
-            "arm": self._arm,
-            "keyvault": self._keyvault,
-            "graph": self._graph,
-            "kore": self._kore,
-        }[name]
+        service: Any = self._services()[name]
         try:
             return service.fault_reply(kind, request)
         except UnknownVaultHost:
             raise HostUnreachable(request.host) from None
+
+    def _services(self) -> dict[str, Any]:
+        """Service objects by fault-service name (faults.SERVICES)."""
+        return {
+            "login": self._entra,
+            "arm": self._arm,
+            "keyvault": self._keyvault,
+            "graph": self._graph,
+            "kore": self._kore,
+        }
 
     @staticmethod
     def _wire(reply: Reply) -> Wire:

@@ -8,9 +8,12 @@ A SPEC is a comma-separated list of `kind[:service]=value`:
     drop:keyvault=0.05           5 % of Key Vault requests lose their connection
     latency:graph=150ms          every Graph request takes 150 ms longer (also `1.5s`, or plain seconds)
     rbac-delay=20s               new role assignments count on the data plane after 20 s
+    token-lifetime=60            access tokens live 60 s (also `90s`, `2m`) instead of an hour: `expires_in`
+                                 and `exp` from the token endpoint and from the in-process credential, so
+                                 clients must refresh (the services refuse expired tokens)
     seed=7                       which requests fail (default 0): the same seed, the same failures
 
-Services: `login` (the credential's token requests), `arm`, `keyvault`, `graph`, `kore`; without one a kind
+Services: `login` (Entra ID: the token endpoint on the wire and the in-process credential's token requests), `arm`, `keyvault`, `graph`, `kore`; without one a kind
 applies to all five. A service-specific entry beats the general one, whatever the order.
 
 Decisions are drawn per service from a generator seeded with (seed, service, request number), so a run is
@@ -25,7 +28,9 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = ("throttle", "error", "drop", "latency", "rbac-delay", "seed")
+KINDS = ("throttle", "error", "drop", "latency", "rbac-delay", "token-lifetime", "seed")
+_WHOLE_SANDBOX = ("rbac-delay", "token-lifetime", "seed")
+"""Kinds that take no service."""
 SERVICES = ("login", "arm", "keyvault", "graph", "kore")
 _PROBABILITY_KINDS = ("drop", "error", "throttle")
 """In the order a single draw is compared against them."""
@@ -47,6 +52,8 @@ class Faults:
     """Seconds added to every request of the service."""
     rbac_delay: float | None = None
     """Seconds before a new role assignment counts on the Key Vault data plane (None: the world's setting)."""
+    token_lifetime: int | None = None
+    """Seconds an access token lives (None: the world's setting, an hour)."""
     seed: int = 0
     spec: str = ""
     """The text it was parsed from."""
@@ -77,7 +84,7 @@ def parse_faults(spec: str) -> Faults:
             raise ValueError(f"fault {part!r}: unknown kind {kind!r} (choose one of {', '.join(KINDS)})")
         if colon and not service:
             raise ValueError(f"fault {part!r}: a service must follow the ':' ({', '.join(SERVICES)})")
-        if service and kind in ("rbac-delay", "seed"):
+        if service and kind in _WHOLE_SANDBOX:
             raise ValueError(f"fault {part!r}: {kind} applies to the whole sandbox and takes no service")
         if service and service not in SERVICES:
             raise ValueError(
@@ -90,6 +97,8 @@ def parse_faults(spec: str) -> Faults:
             faults.seed = _seed(part, value)
         elif kind == "rbac-delay":
             faults.rbac_delay = _duration(part, value)
+        elif kind == "token-lifetime":
+            faults.token_lifetime = _lifetime(part, value)
         else:
             number = _duration(part, value) if kind == "latency" else _probability(part, value)
             if service:
@@ -136,6 +145,13 @@ def _duration(part: str, text: str) -> float:
     number = float(m["n"])
     unit = (m["unit"] or "s").lower()
     return number / 1000 if unit == "ms" else number * 60 if unit == "m" else number
+
+
+def _lifetime(part: str, text: str) -> int:
+    seconds = int(_duration(part, text))
+    if seconds < 1:
+        raise ValueError(f"fault {part!r}: a token must live at least one second, not {text!r}")
+    return seconds
 
 
 def _seed(part: str, text: str) -> int:

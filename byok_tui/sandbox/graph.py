@@ -41,6 +41,13 @@ DIRECTORY_ROLES = {
 """Built-in Entra directory roles: display name → role template id."""
 SP_CREATORS = ("Global Administrator", "Application Administrator", "Cloud Application Administrator")
 """Roles that may create the service principal of another tenant's multi-tenant app."""
+APP_READERS = (
+    "Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All",
+)  # fmt: skip
+"""Application permissions (token `roles`) that let an app-only caller read organization and service principals."""
+APP_SP_CREATORS = ("Application.ReadWrite.All",)
+"""Application permissions that let an app-only caller create another tenant's app's service principal
+(`Application.ReadWrite.OwnedBy` covers only apps the caller owns)."""
 
 SP_FIELDS = (
     "id", "deletedDateTime", "accountEnabled", "alternativeNames", "appDisplayName", "appDescription",
@@ -239,13 +246,14 @@ class GraphService:
 
     def _handle(self, request: Request) -> Reply:
         segments = [s for s in request.segments if s != ""]  # `/v1.0//servicePrincipals` (azure-wire §8.1)
-        caller = self._authenticate(request)
+        caller, claims = self._authenticate(request)
         if not segments or segments[0] not in VERSIONS:
             version = segments[0] if segments else ""
             raise graph_error(400, "BadRequest", f"Invalid version: {version}")
-        return _Call(self.world, caller, request, segments[1:]).run()
+        roles = [str(r) for r in claims.get("roles") or []]
+        return _Call(self.world, caller, request, segments[1:], roles).run()
 
-    def _authenticate(self, request: Request) -> Principal:
+    def _authenticate(self, request: Request) -> tuple[Principal, dict[str, Any]]:
         token = bearer(request.header("authorization"))
         if token is None:
             raise _unauthenticated("Access token is empty.")
@@ -260,7 +268,7 @@ class GraphService:
         principal = self.world.principal(str(claims.get("oid", "")))
         if principal is None or principal.tenant_id.lower() != str(claims.get("tid", "")).lower():
             raise _unauthenticated("Access token validation failure.")
-        return principal
+        return principal, claims
 
     def _verify(self, token: str) -> dict[str, Any]:
         try:
@@ -327,11 +335,15 @@ def _unauthenticated(message: str) -> ApiError:
 class _Call:
     """One authenticated request: routing, authorization and the handlers."""
 
-    def __init__(self, world: World, caller: Principal, request: Request, path: list[str]):
+    def __init__(
+        self, world: World, caller: Principal, request: Request, path: list[str], roles: list[str] | None = None
+    ):
         self.world = world
         self.caller = caller
         self.request = request
         self.path = path
+        self.app_roles = set(roles or [])
+        """The token's `roles`: what an app-only caller was granted when its token was issued."""
 
     @property
     def tenant_id(self) -> str:
@@ -371,13 +383,18 @@ class _Call:
     # ---- authorization ----------------------------------------------------------------------------
 
     def _require_read(self) -> None:
-        """Users may read the directory; an app-only caller needs a directory role (no app roles modelled)."""
-        if self.caller.kind != "User" and not self.caller.directory_roles:
-            raise _denied()
+        """Users may read the directory; an app-only caller needs a directory role or an application
+        permission that reads it."""
+        if self.caller.kind == "User" or self.caller.directory_roles or self.app_roles & set(APP_READERS):
+            return
+        raise _denied()
 
-    def _require_role(self, allowed: tuple[str, ...]) -> None:
-        if not set(self.caller.directory_roles) & set(allowed):
-            raise _denied()
+    def _require_role(self, allowed: tuple[str, ...], app_permissions: tuple[str, ...] = ()) -> None:
+        if set(self.caller.directory_roles) & set(allowed):
+            return
+        if self.caller.kind != "User" and self.app_roles & set(app_permissions):
+            return
+        raise _denied()
 
     # ---- organization and me ----------------------------------------------------------------------
 
@@ -486,7 +503,7 @@ class _Call:
         return Reply(200, {"@odata.context": f"{BASE}/$metadata#servicePrincipals/$entity", **body})
 
     def create_service_principal(self) -> Reply:
-        self._require_role(SP_CREATORS)
+        self._require_role(SP_CREATORS, APP_SP_CREATORS)
         body = self.request.json(lambda m: graph_error(400, "BadRequest", m))
         if not isinstance(body, dict):
             raise graph_error(400, "BadRequest", "Empty Payload. JSON content expected.")

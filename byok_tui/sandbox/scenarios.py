@@ -2,7 +2,8 @@
 
 | scenario           | what it adds                                                                          |
 | ------------------ | ------------------------------------------------------------------------------------- |
-| `default`          | Contoso; operator Owner + Application Administrator; Kore app without SP; 30 bots      |
+| `default`          | Contoso; operator Owner + Application Administrator; Kore app without SP; 30 bots;     |
+|                    |   automation SP `byok-automation` with the operator's rights (every scenario has it)   |
 | `existing-vault`   | + access-policy vault `kv-contoso-legacy` with key `legacy-cmk`                        |
 | `restricted`       | operator only Contributor, no directory role (consent-URL path, no role assignments)   |
 | `private-endpoint` | + RBAC vault `kv-contoso-cmk` (purge protection, key `kore-cmk`) with a Pending Kore    |
@@ -15,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from byok_tui.sandbox import keycrypto, kore, vault_properties
+from byok_tui.sandbox.entra import derived_client_secret, hash_secret
 from byok_tui.sandbox.world import (
     Application,
     Key,
     KeyVersion,
     KoreAccount,
+    PasswordCredential,
     ResourceGroup,
     Subscription,
     Tenant,
@@ -53,6 +56,7 @@ BIG_ACCOUNT_BOTS = 5000
 OPERATOR_CONTRIBUTOR_ASSIGNMENT = "2b9c4e71-5a3d-4f86-9e0b-7c1d8a6f3e52"
 PE_VAULT_NAME = "kv-contoso-cmk"
 PE_VAULT_OFFICER_ASSIGNMENT = "c4a8e0f2-6b1d-4e97-a3c5-9d2f7b0e8a14"
+PE_VAULT_AUTOMATION_ASSIGNMENT = "f0b2d4e6-8a1c-4d3e-9b57-3e5a7c9d1b28"
 ALL_KEY_PERMISSIONS = [
     "get", "list", "update", "create", "import", "delete", "recover", "backup", "restore", "decrypt", "encrypt",
     "unwrapKey", "wrapKey", "verify", "sign", "purge", "release", "rotate", "getrotationpolicy",
@@ -61,6 +65,17 @@ ALL_KEY_PERMISSIONS = [
 """What the portal writes when every key permission is ticked (individual names, not `all`)."""
 SCENARIO_EPOCH = 1767225600
 """2026-01-01T00:00:00Z: when pre-existing things in a scenario were created."""
+AUTOMATION_APP_NAME = "byok-automation"
+AUTOMATION_CLIENT_ID = "3d5e7a91-2c48-4b6f-9e01-8a7c5d2f4b63"
+"""Application (client) id of Contoso's own single-tenant app for running the wizard unattended."""
+AUTOMATION_SP_ID = "e4a2c6b8-95d1-4f37-8c0e-1b9d7f3a5e26"
+"""Object id of its service principal in Contoso."""
+AUTOMATION_SECRET_ID = "7b1f9d3e-4a62-4c85-b0e7-2d8f6a9c1e54"
+AUTOMATION_ROLE_ASSIGNMENT = "a9c3e5f7-1b2d-4e68-8f0a-6c4e2b8d0f13"
+AUTOMATION_SECRET_END = SCENARIO_EPOCH + 2 * 365 * 24 * 3600
+"""Client secrets live at most two years; this one runs out at the start of 2028."""
+GRAPH_READ = "Directory.Read.All"
+GRAPH_WRITE_APPS = "Application.ReadWrite.All"
 
 
 def default(name: str = "default", *, bots: int = KORE_BOTS, operator_role: str = "Owner") -> World:
@@ -102,7 +117,51 @@ def default(name: str = "default", *, bots: int = KORE_BOTS, operator_role: str 
             SUBSCRIPTION_ID, rg, location, {"owner": "platform-team"}
         )
     world.kore = kore_account(bots)
+    add_automation_principal(world, operator_role)
     return world
+
+
+def add_automation_principal(world: World, operator_role: str) -> None:
+    """Contoso's automation identity for the environment method: a single-tenant app with one client
+    secret and a service principal that may do every step the operator may. Same Azure role on the
+    subscription; in Graph an app holds application permissions, not directory roles, so the operator's
+    Application Administrator becomes `Application.ReadWrite.All` (create the Kore service principal), and
+    reading the directory (organization, service principals) is `Directory.Read.All`. A restricted operator's
+    twin can only read."""
+    world.applications[AUTOMATION_CLIENT_ID] = Application(
+        AUTOMATION_CLIENT_ID,
+        AUTOMATION_APP_NAME,
+        TENANT_ID,
+        sign_in_audience="AzureADMyOrg",
+        publisher_name="Contoso",
+        password_credentials=[
+            PasswordCredential(
+                key_id=AUTOMATION_SECRET_ID,
+                display_name="byok-tui",
+                hint=derived_client_secret(world.seed, AUTOMATION_SECRET_ID)[:3],
+                secret_sha256=hash_secret(derived_client_secret(world.seed, AUTOMATION_SECRET_ID)),
+                start=SCENARIO_EPOCH,
+                end=AUTOMATION_SECRET_END,
+            )
+        ],
+    )
+    sp = world.add_principal(
+        AUTOMATION_APP_NAME,
+        "ServicePrincipal",
+        ip=OPERATOR_IP,  # it runs on the operator's jump host: the same address meets the vault firewall
+        object_id=AUTOMATION_SP_ID,
+        tenant_id=TENANT_ID,
+        app_id=AUTOMATION_CLIENT_ID,
+    )
+    operator = world.operator
+    sp.app_roles = [GRAPH_READ] + ([GRAPH_WRITE_APPS] if operator.directory_roles else [])
+    world.assign_role(
+        AUTOMATION_SP_ID,
+        operator_role,
+        f"/subscriptions/{SUBSCRIPTION_ID}",
+        name=AUTOMATION_ROLE_ASSIGNMENT,
+        created_on=SCENARIO_EPOCH,
+    )
 
 
 def kore_account(bots: int = KORE_BOTS) -> KoreAccount:
@@ -153,6 +212,13 @@ def private_endpoint(name: str = "private-endpoint") -> World:
         name=PE_VAULT_OFFICER_ASSIGNMENT,
         created_on=SCENARIO_EPOCH,
     )
+    world.assign_role(
+        AUTOMATION_SP_ID,
+        "Key Vault Crypto Officer",
+        vault.id,
+        name=PE_VAULT_AUTOMATION_ASSIGNMENT,
+        created_on=SCENARIO_EPOCH,
+    )
     world.request_private_endpoint_connection(PE_VAULT_NAME, KORE_CLIENT_ID)
     return world
 
@@ -195,7 +261,7 @@ def existing_vault(name: str = "existing-vault") -> World:
         tags={"owner": "security-team"},
         properties=vault_properties.apply(
             vault_properties.defaults("kv-contoso-legacy", TENANT_ID, api_version="2019-09-01"),
-            {"accessPolicies": [legacy_policy]},
+            {"accessPolicies": [legacy_policy, {**legacy_policy, "objectId": AUTOMATION_SP_ID}]},
             creating=True,
             tenant_id=TENANT_ID,
         ),

@@ -13,12 +13,19 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from byok_tui.sandbox.world import Principal
 
 AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 """The client a user's device-code / CLI sign-in runs as (azure-wire §9.2); users' tokens carry it as appid."""
 
 TOKEN_LIFETIME = 3600
+"""Entra's usual access-token lifetime (the world's `token_lifetime`, which a fault can shorten, decides)."""
+
+GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
+"""Graph's resource URL and application id: app-only tokens for either carry the app's Graph `roles`."""
 
 
 def b64url(data: bytes) -> str:
@@ -68,6 +75,47 @@ class TokenIssuer:
     def _sign(self, header: str, payload: str) -> str:
         digest = hmac.new(self.secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
         return b64url(digest)
+
+
+def access_token_claims(
+    principal: Principal,
+    audience: str,
+    *,
+    now: int,
+    lifetime: int,
+    client_id: str = "",
+    scopes: str = "",
+) -> dict[str, Any]:
+    """The claims of an Entra v1 access token for `principal` and `audience` (ARM, Key Vault and Graph
+    get v1 tokens, issued by sts.windows.net): the one place both the in-process credential and the
+    token endpoint build them, so the services cannot tell which one a token came from.
+
+    Users sign in through a public client (`client_id`, default the Azure CLI) and get its delegated
+    `scp`; service principals sign in as their own app and carry their Graph application permissions in
+    `roles` when the token is for Graph."""
+    user = principal.kind == "User"
+    claims: dict[str, Any] = {
+        "aud": audience,
+        "iss": f"https://sts.windows.net/{principal.tenant_id}/",
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "appid": client_id or principal.app_id or AZURE_CLI_APP_ID,
+        "appidacr": "0" if user else "1",
+        "idtyp": "user" if user else "app",
+        "name": principal.display_name,
+        "oid": principal.object_id,
+        "sub": principal.object_id,
+        "tid": principal.tenant_id,
+        "ver": "1.0",
+    }
+    if user:
+        claims["scp"] = scopes or "user_impersonation"
+    if principal.user_principal_name:
+        claims["upn"] = principal.user_principal_name
+    if not user and principal.app_roles and audience.rstrip("/") in GRAPH_AUDIENCES:
+        claims["roles"] = list(principal.app_roles)
+    return claims
 
 
 def bearer(authorization: str) -> str | None:

@@ -22,13 +22,14 @@ import inspect
 import json
 import os
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
-from azure.core.pipeline.transport import AsyncHttpTransport
-from azure.core.rest import AsyncHttpResponse
+from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+from azure.core.rest import AsyncHttpResponse, HttpResponse
 from azure.core.utils import case_insensitive_dict
 
 SERVER_NICENESS = 10
@@ -222,6 +223,10 @@ def request_body(request: Any) -> bytes:
         return body.encode("utf-8")
     if isinstance(body, bytes | bytearray):
         return bytes(body)
+    content_type = str(request.headers.get("Content-Type", "")).lower()
+    if isinstance(body, dict) and "x-www-form-urlencoded" in content_type:
+        # azure-core keeps `data=` forms (token requests) as a dict for the transport to encode.
+        return urlencode(body, doseq=True).encode("ascii")
     return json.dumps(body).encode("utf-8")
 
 
@@ -269,6 +274,99 @@ class MemTransport(AsyncHttpTransport):
         # time, but always a yield point.
         self.slept.append(float(duration))
         await asyncio.sleep(float(duration) if self._realtime() else 0)
+
+
+class SyncMemResponse(HttpResponse):
+    """`MemResponse` for azure-core's sync pipeline."""
+
+    def __init__(self, request: Any, status: int, headers: dict[str, str], body: bytes):
+        self._inner = MemResponse(request, status, headers, body)
+
+    request = property(lambda self: self._inner.request)
+    status_code = property(lambda self: self._inner.status_code)
+    headers = property(lambda self: self._inner.headers)
+    reason = property(lambda self: self._inner.reason)
+    content_type = property(lambda self: self._inner.content_type)
+    is_closed = property(lambda self: self._inner.is_closed)
+    is_stream_consumed = property(lambda self: self._inner.is_stream_consumed)
+    url = property(lambda self: self._inner.url)
+    content = property(lambda self: self._inner.content)
+
+    @property
+    def encoding(self) -> str | None:
+        return self._inner.encoding
+
+    @encoding.setter
+    def encoding(self, value: str | None) -> None:
+        self._inner.encoding = value
+
+    def text(self, encoding: str | None = None) -> str:
+        return self._inner.text(encoding)
+
+    def json(self) -> Any:
+        return self._inner.json()
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise HttpResponseError(response=self)
+
+    def read(self) -> bytes:
+        self._inner._consumed = True
+        return self.content
+
+    def iter_raw(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self.read()
+
+    def iter_bytes(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self.read()
+
+    def close(self) -> None:
+        self._inner._closed = True
+
+    def __enter__(self) -> SyncMemResponse:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
+
+
+class SyncMemTransport(HttpTransport):
+    """azure-core's sync side (azure-identity's sync credentials, and MSAL through them). Each request is
+    answered on the sandbox's thread, like an async one, and the calling thread blocks for the reply; waits
+    (`sleep`) return at once and are recorded in `slept`."""
+
+    def __init__(self, dispatch: Dispatch):
+        self._dispatch = dispatch
+        self.closed = False
+        self.slept: list[float] = []
+
+    def send(self, request: Any, **kwargs: Any) -> SyncMemResponse:
+        remote = RemoteLoop.get()
+        answer = _answer(self._dispatch, request.method, request.url, list(request.headers.items()),
+                         request_body(request))  # fmt: skip
+        try:
+            status, headers, body = asyncio.run_coroutine_threadsafe(answer, remote).result()
+        except HostUnreachable as err:
+            raise ServiceRequestError(str(err)) from None
+        except ConnectionDropped as err:
+            raise ServiceResponseError(str(err)) from None
+        return SyncMemResponse(request, status, headers, body)
+
+    def open(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __enter__(self) -> SyncMemTransport:
+        self.open()
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
+
+    def sleep(self, duration: float) -> None:
+        self.slept.append(float(duration))
 
 
 class HttpxTransport(httpx.AsyncBaseTransport):

@@ -62,6 +62,10 @@ class Principal:
     """When the directory object was created (Graph's `createdDateTime`)."""
     account_enabled: bool = True
     job_title: str = ""
+    app_roles: list[str] = field(default_factory=list)
+    """For service principals: Microsoft Graph application permissions granted by admin consent (Entra keeps
+    them as appRoleAssignments on Graph's service principal, e.g. `Application.ReadWrite.All`). They reach
+    Graph as the `roles` claim of the principal's app-only tokens."""
 
 
 @dataclass
@@ -86,6 +90,37 @@ class Application:
     private_ip: str = ""
     """The address a vault sees for calls arriving through one of those private endpoints."""
     publisher_name: str = ""
+    password_credentials: list[PasswordCredential] = field(default_factory=list)
+    """Client secrets, as Entra keeps them: a hint and a hash, never the value."""
+    public_client: bool = False
+    """Whether the app may sign users in without a secret (device code); first-party tools such as the
+    Azure CLI are public clients without an entry here."""
+
+
+@dataclass
+class PasswordCredential:
+    """One client secret of an application (Graph's `passwordCredential`)."""
+
+    key_id: str
+    display_name: str
+    hint: str
+    """The first three characters, which the portal shows."""
+    secret_sha256: str
+    """Hex SHA-256 of the secret: the world file never holds the value."""
+    start: float
+    end: float
+
+
+@dataclass
+class RefreshTokenGrant:
+    """What a refresh token stands for; the token itself is random and only its hash is kept (the key of
+    `World.refresh_tokens`), so a saved world cannot be mined for usable tokens."""
+
+    principal_id: str
+    client_id: str
+    tenant_id: str
+    issued_on: float
+    expires_on: float
 
 
 @dataclass
@@ -241,6 +276,8 @@ class KoreAccount:
 class Settings:
     rbac_propagation_seconds: float = 0.0
     """How long a new role assignment takes to count on the Key Vault data plane (ARM sees it at once)."""
+    token_lifetime_seconds: int = 3600
+    """Lifetime of the access tokens Entra issues (`expires_in`, `exp`); Entra's default is 60-90 minutes."""
 
 
 def _real_clock() -> float:
@@ -273,10 +310,15 @@ class World:
     """Live vaults keyed by lower-cased name: vault names are global."""
     deleted_vaults: dict[str, DeletedVault] = field(default_factory=dict)
     kore: KoreAccount = field(default_factory=KoreAccount)
+    refresh_tokens: dict[str, RefreshTokenGrant] = field(default_factory=dict)
+    """Live refresh tokens keyed by the hex SHA-256 of the token (Entra ID's sign-in state that survives a
+    restart of a served sandbox)."""
     clock: Callable[[], float] = field(default=_real_clock, metadata=RUNTIME, repr=False, compare=False)
     """Seconds since the epoch; replace it to move time in tests."""
     rbac_delay_override: float | None = field(default=None, metadata=RUNTIME, compare=False)
     """Set by an `rbac-delay` fault: replaces `settings.rbac_propagation_seconds` without being saved."""
+    token_lifetime_override: int | None = field(default=None, metadata=RUNTIME, compare=False)
+    """Set by a `token-lifetime` fault: replaces `settings.token_lifetime_seconds` without being saved."""
     revision: int = field(default=0, metadata=RUNTIME, compare=False)
     """Bumped by every change, so the sandbox knows when to autosave."""
     requests_served: int = field(default=0, metadata=RUNTIME, compare=False)
@@ -313,6 +355,13 @@ class World:
         if self.rbac_delay_override is not None:
             return self.rbac_delay_override
         return self.settings.rbac_propagation_seconds
+
+    @property
+    def token_lifetime(self) -> int:
+        """Seconds an access token issued now stays valid, faults included."""
+        if self.token_lifetime_override is not None:
+            return self.token_lifetime_override
+        return self.settings.token_lifetime_seconds
 
     # ---- lookups ------------------------------------------------------------------------------------
 

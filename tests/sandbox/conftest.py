@@ -50,7 +50,7 @@ async def create_vault(
         return await poller.result()
 
 
-def graph_client(sb: Sandbox, principal: str | None = None, *, transport=None):
+def graph_client(sb: Sandbox, principal: str | None = None, *, transport=None, credential=None):
     """A GraphServiceClient wired exactly as docs/sandbox.md shows (azure-wire §8.1); returns (client, http)
     so the test can close the httpx client."""
     import httpx
@@ -66,7 +66,7 @@ def graph_client(sb: Sandbox, principal: str | None = None, *, transport=None):
         options=options,
     )
     auth = AzureIdentityAuthenticationProvider(
-        sb.credential(principal), scopes=["https://graph.microsoft.com/.default"]
+        credential or sb.credential(principal), scopes=["https://graph.microsoft.com/.default"]
     )
     return GraphServiceClient(request_adapter=GraphRequestAdapter(auth, client=http)), http
 
@@ -85,3 +85,40 @@ def kiota_sleeps(monkeypatch) -> list[float]:
 
     monkeypatch.setattr(retry_handler, "asyncio", SimpleNamespace(sleep=sleep))
     return waits
+
+
+class SignInClock:
+    """One clock for the world and for MSAL's device-flow polling (`msal.oauth2cli.oauth2` sleeps a second at
+    a time between polls, for real): sleeping advances it at once, so a 5 s poll interval costs nothing.
+    `world_ahead` moves only the world's clock (Entra's side), e.g. to let a device code expire while MSAL
+    still polls; `on_sleep` callbacks run once per MSAL sleep, on MSAL's thread."""
+
+    def __init__(self, start: float):
+        self.now = start
+        self.world_ahead = 0.0
+        self.on_sleep: list = []
+
+    def time(self) -> float:
+        return self.now
+
+    def world(self) -> float:
+        return self.now + self.world_ahead
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        for callback in list(self.on_sleep):
+            callback()
+
+
+@pytest.fixture
+def sign_in_clock(sb, monkeypatch) -> SignInClock:
+    """Drive `sb`'s world clock and MSAL's polling clock together (see SignInClock)."""
+    import time
+    from types import SimpleNamespace
+
+    import msal.oauth2cli.oauth2 as oauth2
+
+    clock = SignInClock(time.time())
+    sb.world.clock = clock.world
+    monkeypatch.setattr(oauth2, "time", SimpleNamespace(time=clock.time, sleep=clock.sleep))
+    return clock
