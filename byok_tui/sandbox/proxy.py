@@ -23,6 +23,7 @@ import html
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -196,15 +197,16 @@ class SandboxProxy:
     def _page(self, message: str = "") -> tuple[dict[str, str], bytes]:
         rows = []
         for pending in self.sandbox.pending_device_codes():
-            code = html.escape(str(pending["user_code"]))
+            code = html.escape(pending.user_code)
+            expires = time.strftime("%H:%M:%S UTC", time.gmtime(pending.expires_on))
             rows.append(
-                f"<tr><td><code>{code}</code></td><td>{html.escape(str(pending.get('expires', '')))}</td>"
+                f"<tr><td><code>{code}</code></td><td>{html.escape(pending.client_name)}</td><td>{expires}</td>"
                 f"<td><form method=post action=/approve><input type=hidden name=code value={code}>"
-                f"<button>Approve as {html.escape(str(pending.get('account', 'the operator')))}</button></form>"
+                "<button>Approve as the operator</button></form>"
                 f"<form method=post action=/decline><input type=hidden name=code value={code}>"
                 "<button>Decline</button></form></td></tr>"
             )
-        table = "".join(rows) or "<tr><td colspan=3>No device sign-in is waiting.</td></tr>"
+        table = "".join(rows) or "<tr><td colspan=4>No device sign-in is waiting.</td></tr>"
         note = f"<p><strong>{html.escape(message)}</strong></p>" if message else ""
         page = (
             "<!doctype html><meta charset=utf-8><title>byok-tui sandbox: device sign-in</title>"
@@ -212,7 +214,7 @@ class SandboxProxy:
             "<p>Approving a code here stands for signing in at microsoft.com/devicelogin with the "
             "sandbox tenant's operator account.</p>" + note + "<form method=post action=/approve>"
             "<input name=code placeholder='code' autofocus> <button>Approve</button></form>"
-            "<table><tr><th>code</th><th>expires</th><th></th></tr>" + table + "</table>"
+            "<table><tr><th>code</th><th>app</th><th>expires</th><th></th></tr>" + table + "</table>"
         )
         return {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}, page.encode()
 

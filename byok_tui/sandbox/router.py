@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from byok_tui.sandbox.errors import ApiError
 
@@ -72,13 +72,15 @@ def parse_request(method: str, url: str, headers: Iterable[tuple[str, str]], bod
 
 
 def parse_query(query: str) -> dict[str, str]:
-    """Lenient: role-assignment `$filter` arrives unencoded, role-definition `$filter` percent-encoded."""
+    """Lenient: role-assignment `$filter` arrives unencoded in-process, role-definition `$filter`
+    percent-encoded, and over a socket aiohttp (yarl) sends spaces as `+`, which Azure's front ends read as
+    spaces, as every form-style query decoder does (a literal plus arrives as `%2B`)."""
     result: dict[str, str] = {}
     for pair in query.split("&"):
         if not pair:
             continue
         name, _, value = pair.partition("=")
-        result[unquote(name).lower()] = unquote(value)
+        result[unquote_plus(name).lower()] = unquote_plus(value)
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def test_it_prints_ready_to_paste_exports_and_writes_what_they_name(served: Serv
 
 
 def test_a_host_it_does_not_emulate_is_refused_and_never_forwarded(served: Served):
-    with httpx.Client(proxy=served.proxy, verify=served.exports["SSL_CERT_FILE"]) as client:
+    with httpx.Client(proxy=served.proxy, verify=ssl.create_default_context(cafile=served.exports["SSL_CERT_FILE"])) as client:
         with pytest.raises(httpx.ProxyError, match="403"):
             client.get("https://example.com/")
         with pytest.raises(httpx.ProxyError, match="502"):  # a vault name with no vault: no DNS record
@@ -47,7 +48,7 @@ def test_a_host_it_does_not_emulate_is_refused_and_never_forwarded(served: Serve
 
 
 def test_the_tls_it_presents_verifies_against_its_ca_only(served: Served):
-    with httpx.Client(proxy=served.proxy, verify=served.exports["SSL_CERT_FILE"]) as client:
+    with httpx.Client(proxy=served.proxy, verify=ssl.create_default_context(cafile=served.exports["SSL_CERT_FILE"])) as client:
         assert client.get("https://management.azure.com/subscriptions?api-version=2022-12-01").status_code == 401
     with httpx.Client(proxy=served.proxy) as client, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY"):
         client.get("https://management.azure.com/subscriptions?api-version=2022-12-01")
