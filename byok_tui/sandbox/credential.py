@@ -3,6 +3,8 @@
 It honours the same contract as azure-identity (azure-wire §2): `get_token` returns a real `AccessToken`
 (kiota checks the type), `get_token_info` an `AccessTokenInfo`, and a request for another tenant than the
 principal's fails with `ClientAuthenticationError`, as a single-tenant azure-identity credential does.
+Its tokens are built by `tokens.access_token_claims`, like those of the emulated token endpoint (entra.py),
+and live `World.token_lifetime` seconds (an hour, or what a `token-lifetime` fault says).
 """
 
 from __future__ import annotations

@@ -487,3 +487,13 @@ async def test_login_faults_act_on_the_wire():
         with pytest.raises(ClientAuthenticationError, match="AADSTS90033"):
             await cred.get_token(ARM_SCOPE)
     assert {e.kind for e in sb.fault_events} == {"error"} and len(sb.fault_events) > 1  # retried, then gave up
+
+
+def test_token_lifetime_in_the_faults_grammar():
+    from byok_tui.sandbox import parse_faults
+
+    assert parse_faults("token-lifetime=2m,seed=3").token_lifetime == 120
+    assert parse_faults("throttle=0.1").token_lifetime is None
+    for bad in ("token-lifetime:login=60", "token-lifetime=0", "token-lifetime=soon"):
+        with pytest.raises(ValueError, match="token-lifetime"):
+            parse_faults(bad)

@@ -15,7 +15,7 @@ from msgraph.generated.service_principals.service_principals_request_builder imp
     ServicePrincipalsRequestBuilder,
 )
 
-from byok_tui.sandbox import Sandbox
+from byok_tui.sandbox import Sandbox, scenarios
 
 from .conftest import create_vault, graph_client
 
@@ -232,7 +232,8 @@ async def test_app_only_callers(sb):
             await client.service_principals.get()
         assert info.value.response_status_code == 403
         robot.directory_roles = ["Directory Readers"]
-        assert [s.id for s in (await client.service_principals.get()).value] == [robot.object_id]
+        found = [s.id for s in (await client.service_principals.get()).value]
+        assert found == [scenarios.AUTOMATION_SP_ID, robot.object_id]  # the scenario's own automation SP first
         with pytest.raises(ODataError) as info:
             await client.me.get()
     assert (info.value.response_status_code, info.value.error.message) == (
@@ -278,5 +279,5 @@ async def test_paging_and_query_refusals(sb):
         eventual = await client.service_principals.get(
             RequestConfiguration(query_parameters=counted, headers={"ConsistencyLevel": "eventual"})
         )
-        assert eventual.odata_count == 5
-    assert names == [f"Tool {n}" for n in range(5)]
+        assert eventual.odata_count == 6
+    assert names == [scenarios.AUTOMATION_APP_NAME] + [f"Tool {n}" for n in range(5)]

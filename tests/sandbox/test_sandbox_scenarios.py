@@ -11,7 +11,7 @@ from azure.mgmt.authorization.aio import AuthorizationManagementClient
 from azure.mgmt.keyvault.aio import KeyVaultManagementClient
 from msgraph.generated.models.service_principal import ServicePrincipal
 
-from byok_tui.sandbox import SCENARIOS, Sandbox
+from byok_tui.sandbox import SCENARIOS, Sandbox, scenarios
 from byok_tui.sandbox.persist import to_jsonable
 from byok_tui.sandbox.scenarios import KORE_PRIVATE_ENDPOINT_ID
 
@@ -38,9 +38,16 @@ def test_default():
     sb = Sandbox.create("default")
     operator = sb.world.operator
     assert operator.directory_roles == ["Application Administrator"]
-    assert [(a.role_definition_id, a.scope) for a in sb.world.role_assignments.values()] == [
-        ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", f"/subscriptions/{sb.subscription_id}")
-    ]
+    owner = ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", f"/subscriptions/{sb.subscription_id}")
+    assert [
+        (a.principal_id, a.role_definition_id, a.scope) for a in sb.world.role_assignments.values()
+    ] == [(sb.operator_object_id, *owner), (scenarios.AUTOMATION_SP_ID, *owner)]
+    automation = sb.world.principal(scenarios.AUTOMATION_SP_ID)
+    assert (automation.kind, automation.app_id, automation.ip) == (
+        "ServicePrincipal", scenarios.AUTOMATION_CLIENT_ID, sb.operator_ip,
+    )  # fmt: skip
+    assert automation.app_roles == ["Directory.Read.All", "Application.ReadWrite.All"]
+    assert sb.automation_client()[:2] == (sb.tenant_id, scenarios.AUTOMATION_CLIENT_ID)
     app = sb.world.applications[sb.kore_client_id]
     assert (app.display_name, app.sign_in_audience, app.trusted_service) == (
         "Kore.ai BYOK",
