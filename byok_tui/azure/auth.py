@@ -55,6 +55,10 @@ class SyncCredentialAdapter:
     async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         import asyncio
 
+        # azure-identity keeps CAE and non-CAE tokens in separate MSAL caches: Resource Manager asks without
+        # CAE, Key Vault and Graph with it, so a device-code sign-in would be asked for twice. Every token is
+        # asked for CAE-capable (Resource Manager accepts them and answers claims challenges): one sign-in.
+        kwargs["enable_cae"] = True
         return await asyncio.to_thread(self._credential.get_token, *scopes, **kwargs)
 
     async def close(self) -> None:
