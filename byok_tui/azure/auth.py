@@ -170,17 +170,18 @@ async def whoami(conn: Connection, method: str = "") -> dict[str, str]:
     """Who the connection signs in as, read from an ARM token: {"object_id", "tenant_id", "account",
     "kind"} where account is the UPN (a user) or the application id (a service principal) and kind is
     "user" or "app". This is the call that makes a device-code credential show its code."""
-    from azure.core.exceptions import ClientAuthenticationError
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
 
     try:
         token = await conn.credential.get_token(conn.cloud.arm_scope)
-    except ClientAuthenticationError as e:
+    # azure-identity's async credentials let a transport's error through as it is, not as an auth error.
+    except (ClientAuthenticationError, ServiceRequestError, ServiceResponseError) as e:
         from byok_tui.azure.netdiag import diagnose
 
         if (network := diagnose(e, f"https://{conn.cloud.authority_host}/")) is not None:
             raise network from e
         detail = _first_line(e)
-        if any(word in detail.lower() for word in NETWORK_WORDS):
+        if not isinstance(e, ClientAuthenticationError) or any(word in detail.lower() for word in NETWORK_WORDS):
             raise AuthError(
                 f"Sign-in failed: {conn.cloud.authority_host} could not be reached",
                 detail=detail,

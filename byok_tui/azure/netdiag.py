@@ -9,6 +9,7 @@ SSL_CERT_FILE, REQUESTS_CA_BUNDLE) and the fix, or None when the failure is some
 
 from __future__ import annotations
 
+import os
 import re
 import ssl
 from collections.abc import Iterator
@@ -34,7 +35,10 @@ def diagnose(exc: BaseException, url: str = "") -> NetworkError | None:
     host = _host(url, chain, text)
     proxy = netconfig.proxy_for(url) if url else _any_proxy()
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
-        return _untrusted(host, _first_line(chain, "CERTIFICATE_VERIFY_FAILED"))
+        # requests (MSAL's sign-in, the Azure CLI) reads REQUESTS_CA_BUNDLE; aiohttp and httpx read SSL_CERT_FILE.
+        through_requests = any(type(e).__module__.startswith(("requests", "urllib3")) for e in chain)
+        variable = "REQUESTS_CA_BUNDLE" if through_requests else "SSL_CERT_FILE"
+        return _untrusted(host, _first_line(chain, "CERTIFICATE_VERIFY_FAILED"), variable)
     status = _refused_status(chain, text)
     if status and proxy:
         return _refused(host, proxy, status)
@@ -43,16 +47,16 @@ def diagnose(exc: BaseException, url: str = "") -> NetworkError | None:
     return None
 
 
-def _untrusted(host: str, detail: str) -> NetworkError:
+def _untrusted(host: str, detail: str, variable: str) -> NetworkError:
     where = f"the certificate presented for {host}" if host else "a server's certificate"
-    variable = netconfig.ca_variable()
-    if variable:
+    other = "SSL_CERT_FILE" if variable == "REQUESTS_CA_BUNDLE" else "REQUESTS_CA_BUNDLE"
+    if os.environ.get(variable):
         fix = (f"{variable} names a CA bundle that does not include the CA that signed {where}. Point "
-               "SSL_CERT_FILE (aiohttp and httpx) and REQUESTS_CA_BUNDLE (sign-in, through MSAL) at a PEM bundle "
-               "that holds it")  # fmt: skip
+               f"{variable} (and {other}) at a PEM bundle that holds it")  # fmt: skip
     else:
-        fix = ("If this network inspects TLS (a company proxy that re-signs certificates), get its root CA from "
-               "the network team and set SSL_CERT_FILE and REQUESTS_CA_BUNDLE to a PEM bundle that includes it")  # fmt: skip
+        fix = (f"{variable} is not set. If this network inspects TLS (a company proxy that re-signs certificates), "
+               f"get its root CA from the network team and set {variable} and {other} to a PEM bundle that "
+               "includes it")  # fmt: skip
     return NetworkError(
         f"TLS: {where} is not trusted by this machine",
         detail=detail,

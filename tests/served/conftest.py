@@ -37,11 +37,12 @@ class Served:
     def proxy(self) -> str:
         return self.exports["HTTPS_PROXY"]
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300,
-            input: str | None = None) -> subprocess.CompletedProcess:  # fmt: skip
-        """`byok-tui ARGS` in a shell that pasted the exports (plus `env`)."""
+    def cli(self, *args: str, env: dict[str, str] | None = None, without: tuple[str, ...] = (),
+            timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+        """`byok-tui ARGS` in a shell that pasted the exports (plus `env`, less the variables `without`)."""
+        merged = {k: v for k, v in {**self.env, **(env or {})}.items() if k not in without}
         return subprocess.run([sys.executable, "-m", "byok_tui", *args], capture_output=True, text=True,
-                              env={**self.env, **(env or {})}, timeout=timeout, input=input)  # fmt: skip
+                              env=merged, timeout=timeout, input=input)  # fmt: skip
 
     def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "byok_tui", *args], stdout=subprocess.PIPE,

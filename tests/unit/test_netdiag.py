@@ -33,7 +33,8 @@ def test_an_untrusted_certificate_names_the_ca_variables():
     found = netdiag.diagnose(exc, "https://graph.microsoft.com/v1.0/organization")
     assert found is not None
     assert found.title == "TLS: the certificate presented for graph.microsoft.com is not trusted by this machine"
-    assert "SSL_CERT_FILE" in found.remedy and "REQUESTS_CA_BUNDLE" in found.remedy
+    assert found.remedy.startswith("SSL_CERT_FILE is not set.")
+    assert "REQUESTS_CA_BUNDLE" in found.remedy
     assert found.exit_code == 3
 
 
@@ -43,6 +44,17 @@ def test_an_untrusted_certificate_with_a_bundle_set_says_the_bundle_lacks_the_ca
     found = netdiag.diagnose(exc)
     assert found is not None
     assert found.remedy.startswith("SSL_CERT_FILE names a CA bundle that does not include the CA")
+
+
+def test_a_sign_in_through_requests_names_requests_ca_bundle(monkeypatch):
+    import requests
+
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/ssl/company.pem")  # right for aiohttp; requests ignores it
+    exc = requests.exceptions.SSLError("HTTPSConnectionPool(host='login.microsoftonline.com', port=443): "
+                                       "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")  # fmt: skip
+    found = netdiag.diagnose(exc, "https://login.microsoftonline.com/")
+    assert found is not None
+    assert found.remedy.startswith("REQUESTS_CA_BUNDLE is not set.")
 
 
 def test_a_refused_connect_from_httpx_names_the_proxy_without_its_password():
