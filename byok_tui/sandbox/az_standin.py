@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from byok_tui.sandbox.persist import write_atomic
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if answer.get("refresh_token") and answer["refresh_token"] != config["refresh_token"]:
         config["refresh_token"] = answer["refresh_token"]
-        _save(config_path, config)
+        write_atomic(config_path, json.dumps(config, indent=2))  # 0600, as the CLI keeps its cache
     expires_on = int(dt.datetime.now(dt.UTC).timestamp()) + int(answer.get("expires_in", 3600))
     local = dt.datetime.fromtimestamp(expires_on).strftime("%Y-%m-%d %H:%M:%S.%f")
     print(json.dumps({
@@ -87,14 +88,6 @@ def main(argv: list[str] | None = None) -> int:
         "tokenType": "Bearer",
     }, indent=2))  # fmt: skip
     return 0
-
-
-def _save(path: Path, config: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(config, out, indent=2)
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

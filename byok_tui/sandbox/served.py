@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from byok_tui.errors import InputError
+from byok_tui.sandbox.persist import (
+    write_atomic,  # 0600: the env file and the stand-in's cache hold sandbox secrets
+)
 from byok_tui.sandbox.tokens import AZURE_CLI_APP_ID
 
 DEFAULT_PORT = 8443
@@ -119,7 +122,7 @@ def write_files(sandbox: Any, ca: Any, files: Files, proxy_url: str) -> list[str
     """Write the CA, profile, stand-in `az` and env file; returns the export lines."""
     ca.write(files.ca)
     files.profile.write_text(profile_text(sandbox), encoding="utf-8")
-    _write_private(files.az_config, json.dumps({
+    write_atomic(files.az_config, json.dumps({
         "tenant_id": sandbox.tenant_id,
         "subscription_id": sandbox.subscription_id,
         "client_id": AZURE_CLI_APP_ID,
@@ -131,18 +134,9 @@ def write_files(sandbox: Any, ca: Any, files: Files, proxy_url: str) -> list[str
     az.write_text(AZ_SCRIPT.format(python=shlex.quote(sys.executable), config=shlex.quote(str(files.az_config))))
     az.chmod(0o755)
     lines = export_lines(exports(sandbox, proxy_url, files))
-    _write_private(files.env, "# source this file: byok-tui live mode against the served sandbox\n"
+    write_atomic(files.env, "# source this file: byok-tui live mode against the served sandbox\n"
                    + "\n".join(lines) + "\n")  # fmt: skip
     return lines
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Readable by its owner only (the env file and the stand-in's cache hold sandbox secrets)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp, path)
 
 
 # ---- serve ------------------------------------------------------------------------------------------------
