@@ -84,6 +84,8 @@ def load(path: str | Path, today: date | None = None) -> Answers:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise InputError("--answers", f"cannot read {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise InputError("--answers", f"{path} is not UTF-8 text (byte {e.start}); is it the right file?") from e
     return parse(text, today)
 
 

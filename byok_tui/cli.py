@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from byok_tui import __version__
-from byok_tui.errors import ByokError
+from byok_tui.errors import ByokError, Terminated
 
 EPILOG = "exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error"
 
@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(export)
     export.add_argument("--format", choices=("json", "md", "az"), default="json")
 
+    recover = sub.add_parser("recover", help="set a damaged session file aside and rebuild it from its last good "
+                             "save and journal", epilog=EPILOG)  # fmt: skip
+    _common(recover)
+    recover.add_argument("--journal-only", action="store_true",
+                         help="ignore the saved backups: rebuild only what the journal proves")  # fmt: skip
+
     serve = sub.add_parser("serve", help="the demo (or, with --live, the wizard) in a browser tab, on localhost",
                            epilog=EPILOG)  # fmt: skip
     _common(serve)
@@ -121,7 +127,7 @@ def _session_path(args: argparse.Namespace) -> str:
 
 TUI_COMMANDS = (None, "demo")
 """Commands that draw on the terminal: logging must never write to it."""
-HEADLESS_COMMANDS = ("run", "verify")
+HEADLESS_COMMANDS = ("run", "verify", "recover")
 """Commands that talk to Azure without a screen: on failure they end by naming the log."""
 
 
@@ -138,7 +144,7 @@ def _logging(args: argparse.Namespace) -> None:
 def _point_at_log(args: argparse.Namespace, code: int) -> int:
     from byok_tui import logs
 
-    if code not in (0, 130) and args.command in HEADLESS_COMMANDS and logs.current_path():
+    if code != 0 and code < 128 and args.command in HEADLESS_COMMANDS and logs.current_path():
         print(f"details: {logs.current_path()}", file=sys.stderr)
     return code
 
@@ -157,9 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.describe(), file=sys.stderr)
         return _point_at_log(args, exc.exit_code)
     except KeyboardInterrupt:
-        print("Interrupted. The session was saved after the last completed change; run again to resume.",
-              file=sys.stderr)  # fmt: skip
-        return 130
+        return _interrupted(args, 2)  # SIGINT: 128 + 2
+    except Terminated as exc:  # SIGTERM or SIGHUP
+        return _interrupted(args, exc.signum)
     except Exception:
         logging.getLogger("byok_tui.cli").exception("%s stopped on an unexpected error", args.command)
         _point_at_log(args, 1)
@@ -170,8 +176,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.open_deferred()  # a TUI that stopped before its first frame: what it logged still reaches the file
 
 
+def _interrupted(args: argparse.Namespace, signum: int) -> int:
+    """One line on how to resume; exit 128 + the signal (130 for Ctrl-C). The terminal may be gone (SIGHUP)."""
+    import contextlib
+
+    where = f" {args.session}" if getattr(args, "session", None) else ""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"Interrupted: the session{where} is saved; run the same command again to resume.",
+              file=sys.stderr, flush=True)  # fmt: skip
+    return 128 + signum
+
+
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.command in ("sandbox", "run", "verify", "export"):  # not the wizard: it would only slow its start
+    if args.command in ("sandbox", "run", "verify", "export", "recover"):  # not the wizard: it would only slow its start
         from byok_tui import headless
 
     if args.command == "sandbox":
@@ -189,6 +206,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return headless.run_async(headless.verify(args))
     if args.command == "export":
         return headless.export(args)
+    if args.command == "recover":
+        return headless.recover(args)
     if args.command == "demo":
         return _demo(args)
     parser.error(f"unknown command {args.command}")

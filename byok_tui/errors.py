@@ -61,6 +61,16 @@ class AuthError(AzureError):
     """Sign-in failed or a token was refused."""
 
 
+class Terminated(Exception):
+    """SIGTERM or SIGHUP (a dropped SSH connection) ended a command; the session is whole on disk."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 class SessionError(ByokError):
     """The session file cannot be used as it is (damaged, foreign, newer, busy) or cannot be saved. Exit 2."""
 

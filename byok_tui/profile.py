@@ -82,4 +82,6 @@ def load(path: str | os.PathLike | None = None) -> Profile:
         text = Path(chosen).read_text(encoding="utf-8")
     except OSError as e:
         raise InputError("--profile", f"cannot read {chosen}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise InputError("--profile", f"{chosen} is not UTF-8 text (byte {e.start}); is it the right file?") from e
     return parse(text, str(chosen))
