@@ -54,12 +54,16 @@ class SessionLock:
 
         from byok_tui.session import _make_private_dirs
 
-        _make_private_dirs(self.lock_path.parent)
         lock = FileLock(self.lock_path, timeout=0, mode=0o600, thread_local=False)
         try:
+            _make_private_dirs(self.lock_path.parent)
             lock.acquire(timeout=0)
         except Timeout:
             raise self.busy(read_info(self.info_path)) from None
+        except OSError as exc:  # a read-only folder, a full disk: nothing is changed, say so
+            from byok_tui.errors import session_save_error
+
+            raise session_save_error(exc, self.session_path, before="the wizard") from exc
         self._lock = lock
         stale = read_info(self.info_path)
         if stale and not (stale.get("pid") == os.getpid() and stale.get("host") == socket.gethostname()):
@@ -93,10 +97,16 @@ class SessionLock:
         info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command or _command(),
                 "since": clock.now().isoformat(timespec="seconds")}  # fmt: skip
         tmp = self.info_path.with_name(f".{self.info_path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(info) + "\n")
-        os.replace(tmp, self.info_path)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(info) + "\n")
+            os.replace(tmp, self.info_path)
+        except OSError:  # a full disk or read-only folder: the lock holds anyway, only the names go unsaid
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            with contextlib.suppress(OSError):
+                self.info_path.unlink()
 
 
 def read_info(path: Path) -> dict[str, Any]:

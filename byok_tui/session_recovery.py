@@ -154,6 +154,8 @@ def recover(session: Session, *, use_backup: bool = True) -> tuple[WizardState, 
         state = WizardState()
     entries = _this_sessions(session.read_journal(), backup)
     state, proved = rebuild_from_journal(state, _since(entries, backup))
+    if not state.session_id and entries:  # the journal's lines carry the id of the session they belong to
+        state = dataclasses.replace(state, session_id=str(entries[-1]["session"]))
     if not state.session_id:
         from byok_tui.session import new_session_id
 
