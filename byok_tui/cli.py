@@ -237,16 +237,40 @@ def _demo(args: argparse.Namespace) -> int:
 
         from byok_tui import glyphs
         from byok_tui.app import build_app
-        from byok_tui.session import Session
 
-        session = Session(args.session) if args.session else None
-        profile = load_profile(args.profile) if args.profile else sb.profile()
-        app = build_app(sb.connection(prepare=after_first_frame), session, session.load() if session else None,
-                        profile=profile, ascii=glyphs.wants_ascii(args.ascii), theme=args.theme)  # fmt: skip
-        app.run()
+        session, state, problem, lock = _tui_session(args.session) if args.session else (None, None, None, None)
+        try:
+            profile = load_profile(args.profile) if args.profile else sb.profile()
+            app = build_app(sb.connection(prepare=after_first_frame), session, state, profile=profile,
+                            ascii=glyphs.wants_ascii(args.ascii), theme=args.theme, session_problem=problem)  # fmt: skip
+            app.run()
+        finally:
+            if lock is not None:
+                lock.release()
     finally:
         gc.enable()
     return app.return_code or 0
+
+
+def _tui_session(path: str):
+    """(Session, state, problem, lock) for a TUI: the lock is held (SessionBusy, exit 2, if another byok-tui
+    holds it); an unusable file is not an error here but a `problem` the App opens on."""
+    from byok_tui.errors import SessionError
+    from byok_tui.session import Session
+    from byok_tui.session_lock import SessionLock, describe
+    from byok_tui.session_recovery import open_session
+
+    session = Session(path)
+    lock = SessionLock(session.path, "byok-tui").acquire()
+    if lock.previous:
+        logging.getLogger("byok_tui.cli").warning("took over %s from %s", session.path, describe(lock.previous))
+    try:
+        return session, open_session(session), None, lock
+    except SessionError as exc:
+        return session, None, getattr(exc, "problem", None), lock
+    except BaseException:
+        lock.release()
+        raise
 
 
 def _live(args: argparse.Namespace) -> int:
@@ -258,24 +282,24 @@ def _live(args: argparse.Namespace) -> int:
     from byok_tui.clouds import UnknownCloud, get_cloud
     from byok_tui.connection import Connection
     from byok_tui.errors import InputError
-    from byok_tui.session import Session, new_session_id
-    from byok_tui.state import StateError, WizardState
+    from byok_tui.session import new_session_id
+    from byok_tui.state import WizardState
 
     profile = load_profile(args.profile)
-    session = Session(args.session)
+    session, loaded, problem, lock = _tui_session(args.session)
     try:
-        state = session.load() or WizardState(session_id=new_session_id())
-    except StateError as e:
-        raise InputError("--session", f"{e}; move it aside to start a new session") from e
-    try:
-        cloud = get_cloud(args.cloud or (state.signin.cloud if state.signin.method else profile.cloud))
-    except UnknownCloud as e:
-        raise InputError("--cloud", str(e)) from e
-    if cloud.name != state.signin.cloud:
-        state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, cloud=cloud.name))
-    app = build_app(Connection(credential=None, cloud=cloud, label="Azure"), session, state, profile=profile,
-                    ascii=glyphs.wants_ascii(args.ascii), theme=args.theme)  # fmt: skip
-    app.run()
+        state = loaded or WizardState(session_id=new_session_id())
+        try:
+            cloud = get_cloud(args.cloud or (state.signin.cloud if state.signin.method else profile.cloud))
+        except UnknownCloud as e:
+            raise InputError("--cloud", str(e)) from e
+        if cloud.name != state.signin.cloud:
+            state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, cloud=cloud.name))
+        app = build_app(Connection(credential=None, cloud=cloud, label="Azure"), session, state, profile=profile,
+                        ascii=glyphs.wants_ascii(args.ascii), theme=args.theme, session_problem=problem)  # fmt: skip
+        app.run()
+    finally:
+        lock.release()
     return app.return_code or 0
 
 

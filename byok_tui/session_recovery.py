@@ -73,7 +73,7 @@ class SessionProblem:
         """What recovery would start from, in a sentence."""
         parts: list[str] = []
         if self.backup is not None:
-            when = f", saved {self.backup.saved_at}" if self.backup.saved_at else ""
+            when = f", saved {_readable(self.backup.saved_at)}" if self.backup.saved_at else ""
             parts.append(f"the last good save ({self.backup.path.name}{when}, "
                          f"resuming at {self.backup.state.resume_point()})")  # fmt: skip
         if self.journal_changes:
@@ -93,6 +93,16 @@ class SessionProblem:
         exc = SessionError(self.title(), detail=self.cause(), remedy=self.remedy())
         exc.problem = self  # type: ignore[attr-defined]
         return exc
+
+
+def _readable(stamp: str) -> str:
+    """'2025-01-15T09:30:00+00:00' -> '2025-01-15 09:30 UTC' (the text itself if it is not such a stamp)."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return stamp
 
 
 def open_session(session: Session) -> WizardState | None:
