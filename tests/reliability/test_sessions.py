@@ -216,3 +216,12 @@ def test_a_save_that_fails_leaves_the_previous_session_and_changes_nothing(flow,
     monkeypatch.undo()
     assert session.read_bytes() == saved
     assert fingerprint(flow.world) == world
+
+
+@pytest.mark.parametrize("argv", [[], ["demo"]], ids=["wizard", "demo"])
+def test_a_second_wizard_on_a_held_session_is_refused_before_it_starts(flow, capsys, argv):
+    session = flow.tmp / "session.json"
+    with SessionLock(session, "byok-tui run"):
+        assert main([*argv, "--session", str(session)]) == 2
+    err = capsys.readouterr().err
+    assert f"{session} is in use by pid {os.getpid()}" in err and "Traceback" not in err
