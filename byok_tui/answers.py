@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,15 @@ def load(path: str | Path, today: date | None = None) -> Answers:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise InputError("--answers", f"cannot read {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise InputError("--answers", f"{path} is not UTF-8 text (byte {e.start}); is it the right file?") from e
     return parse(text, today)
+
+
+def _today() -> date:
+    from byok_tui import clock
+
+    return clock.today()
 
 
 def parse(text: str, today: date | None = None) -> Answers:
@@ -99,7 +107,7 @@ def parse(text: str, today: date | None = None) -> Answers:
         if section not in data:
             raise InputError(section, f"the [{section}] section is required")
     answers = Answers({name: _section(name, data[name], FIELDS[name]) for name in FIELDS if name in data})
-    _check_rules(answers, today or datetime.now(UTC).date())
+    _check_rules(answers, today or _today())
     return answers
 
 

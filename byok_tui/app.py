@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -44,10 +44,6 @@ NARROW_BELOW = 100
 """Terminal width (columns) under which the `narrow` layout applies: stepper collapses to one line."""
 
 Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _wizard_commands() -> type[Provider]:
@@ -107,6 +103,7 @@ class ByokApp(App[None]):
         profile: Profile | None = None,
         ascii: bool = False,
         theme: str | None = None,
+        session_problem: Any = None,
     ) -> None:
         super().__init__()
         from byok_tui import component_styles
@@ -138,6 +135,11 @@ class ByokApp(App[None]):
 
         self.idle_gc = IdleCollector()
         """Keeps full garbage collections short, and compacts while the operator is idle (see byok_tui.idle_gc)."""
+        self.session_problem = session_problem
+        """A `session_recovery.SessionProblem` when the session file could not be used: the App opens on a
+        page that says so and offers to recover it, before any step."""
+        self._signals: list[int] = []
+        self._previous_clock: Any = None
         self.set_reactive(ByokApp.state, state)
 
     # --- state ---------------------------------------------------------------------------
@@ -165,6 +167,7 @@ class ByokApp(App[None]):
         # The layout class before any screen exists: the first Resize then changes nothing, where adding it
         # there would restyle the whole first screen before its first frame.
         self.set_class(self.size.width < NARROW_BELOW, "narrow")
+        self._install_clock_and_signals()
         self.call_later(self._show_first_screen)
         self.idle_gc.install()
         self.set_interval(0.5, self._collect_if_idle, name="idle-gc")
@@ -177,7 +180,52 @@ class ByokApp(App[None]):
             self.idle_gc.activity()
         await super().on_event(event)
 
+    def _install_clock_and_signals(self) -> None:
+        """While the App runs, its clock is the one clock (so the engine's date rules and the screens agree),
+        and SIGTERM / SIGHUP (a closed SSH connection) end it the way ctrl+q does: what is queued is saved,
+        an apply in flight is cancelled and journalled as interrupted, and the lock is released."""
+        import asyncio
+        import signal
+
+        from byok_tui import clock
+
+        if self.clock is not clock.now:
+            self._previous_clock = clock.set_source(self.clock)
+        loop = asyncio.get_running_loop()
+        for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+            if sig is None:
+                continue
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+                continue
+            self._signals.append(sig)
+
+    def _on_signal(self, signum: int) -> None:
+        logger.warning("signal %s: saving the session and leaving", signum)
+        self.exit(return_code=128 + signum)
+
     def _show_first_screen(self) -> None:
+        if self.session_problem is not None:
+            from byok_tui.screens.session_problem import SessionProblemScreen
+
+            self.push_screen(SessionProblemScreen(self.session_problem))
+        else:
+            self._enter_wizard()
+        from byok_tui import css_preload, logs
+
+        self.screen.call_after_refresh(logs.open_deferred)  # the CLI's TUI commands defer opening the log file
+        self.screen.call_after_refresh(css_preload.start, self)  # every screen's CSS, parsed in a thread
+
+    def resume_with(self, state: WizardState) -> None:
+        """Leave the session-problem page for the wizard, on `state` (recovered or new), where it resumes."""
+        self.session_problem = None
+        self.set_reactive(ByokApp.state, state)
+        self.start_step = first_step(state, self.conn)
+        self.pop_screen()
+        self._enter_wizard()
+
+    def _enter_wizard(self) -> None:
         if self.start_step == "signin" or not self.signed_in:
             self.push_screen(self._screen_for("signin"))
         elif self.state.signin.subscription_id:
@@ -190,10 +238,6 @@ class ByokApp(App[None]):
                             description="Reading the tenant and subscription")  # fmt: skip
         if self.conn.prepare is not None:  # the demo's sandbox: built once the first screen is drawn
             self.screen.call_after_refresh(self.conn.prepare)
-        from byok_tui import css_preload, logs
-
-        self.screen.call_after_refresh(logs.open_deferred)  # the CLI's TUI commands defer opening the log file
-        self.screen.call_after_refresh(css_preload.start, self)  # every screen's CSS, parsed in a thread
 
     async def _sign_in(self) -> None:
         """Fill `state.signin` from what the connection can tell (engine.signin.discover) and record the
@@ -354,8 +398,17 @@ class ByokApp(App[None]):
 
     async def on_unmount(self) -> None:
         """The credential lives as long as the App: close it (and the HTTP session it holds)."""
+        import asyncio
+
+        from byok_tui import clock
         from byok_tui.engine import signin
 
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
+        self._signals.clear()
+        if self.clock is not clock.now:
+            clock.set_source(self._previous_clock)
         self.idle_gc.uninstall()
         try:
             await signin.close(self.conn)
@@ -386,6 +439,7 @@ def build_app(
     profile: Profile | None = None,
     ascii: bool = False,
     theme: str | None = None,
+    session_problem: Any = None,
 ) -> ByokApp:
     """The one way to make the App (the CLI and the tests both use it).
 
@@ -404,6 +458,26 @@ def build_app(
         state = WizardState(session_id=new_session_id())
     if start_step is not None and start_step not in STEP_IDS:
         raise ValueError(f"start_step: unknown step {start_step!r}; choose one of {', '.join(STEP_IDS)}")
+    step = first_step(state, conn, start_step)
+    from byok_tui.session import Session
+
+    writer = None
+    if isinstance(session, Session):  # the TUI saves off the UI thread; headless keeps the plain Session
+        from byok_tui.session_writer import SessionWriter
+
+        session = writer = SessionWriter(session)
+    from byok_tui import clock as clock_mod
+
+    app = ByokApp(conn, session, state, start_step=step, clock=clock or clock_mod.now, profile=profile,
+                  ascii=ascii, theme=theme, session_problem=session_problem)  # fmt: skip
+    if writer is not None:
+        writer.on_error = _unsaved_notice(app, writer.path)
+    return app
+
+
+def first_step(state: WizardState, conn: Connection, start_step: str | None = None) -> str:
+    """The screen to open on: `start_step`, else where the session left off if that step is built, else the
+    next built step; always Sign-in for a live connection without a credential."""
     from byok_tui.screens import registry
 
     built = registry.built_steps()
@@ -414,18 +488,7 @@ def build_app(
         step = (later or list(built))[0]
     if conn.credential is None:
         step = "signin"
-    from byok_tui.session import Session
-
-    writer = None
-    if isinstance(session, Session):  # the TUI saves off the UI thread; headless keeps the plain Session
-        from byok_tui.session_writer import SessionWriter
-
-        session = writer = SessionWriter(session)
-    app = ByokApp(conn, session, state, start_step=step, clock=clock or _utc_now, profile=profile,
-                  ascii=ascii, theme=theme)  # fmt: skip
-    if writer is not None:
-        writer.on_error = _unsaved_notice(app, writer.path)
-    return app
+    return step
 
 
 def _unsaved_notice(app: ByokApp, path: Path) -> Callable[[BaseException], None]:
@@ -433,7 +496,8 @@ def _unsaved_notice(app: ByokApp, path: Path) -> Callable[[BaseException], None]
 
     def notice(exc: BaseException) -> None:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        message = f"Could not save the session to {path}: {reason}. The wizard keeps the state in memory."
+        message = (f"Could not save the session to {path}: {reason}. The previous save is intact; the wizard "
+                   "keeps the state in memory and starts no change it cannot record.")  # fmt: skip
         show = functools.partial(app.notify, message, title="Session not saved", severity="error", timeout=30)
         app.post_message(events.Callback(callback=show))
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from byok_tui import __version__
-from byok_tui.errors import ByokError
+from byok_tui.errors import ByokError, Terminated
 
 EPILOG = "exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error"
 
@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(export)
     export.add_argument("--format", choices=("json", "md", "az"), default="json")
 
+    recover = sub.add_parser("recover", help="set a damaged session file aside and rebuild it from its last good "
+                             "save and journal", epilog=EPILOG)  # fmt: skip
+    _common(recover)
+    recover.add_argument("--journal-only", action="store_true",
+                         help="ignore the saved backups: rebuild only what the journal proves")  # fmt: skip
+
     serve = sub.add_parser("serve", help="the demo (or, with --live, the wizard) in a browser tab, on localhost",
                            epilog=EPILOG)  # fmt: skip
     _common(serve)
@@ -138,7 +144,7 @@ def _session_path(args: argparse.Namespace) -> str:
 
 TUI_COMMANDS = (None, "demo")
 """Commands that draw on the terminal: logging must never write to it."""
-HEADLESS_COMMANDS = ("run", "verify")
+HEADLESS_COMMANDS = ("run", "verify", "recover")
 """Commands that talk to Azure without a screen: on failure they end by naming the log."""
 
 
@@ -155,7 +161,7 @@ def _logging(args: argparse.Namespace) -> None:
 def _point_at_log(args: argparse.Namespace, code: int) -> int:
     from byok_tui import logs
 
-    if code not in (0, 130) and args.command in HEADLESS_COMMANDS and logs.current_path():
+    if code != 0 and code < 128 and args.command in HEADLESS_COMMANDS and logs.current_path():
         print(f"details: {logs.current_path()}", file=sys.stderr)
     return code
 
@@ -174,9 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.describe(), file=sys.stderr)
         return _point_at_log(args, exc.exit_code)
     except KeyboardInterrupt:
-        print("Interrupted. The session was saved after the last completed change; run again to resume.",
-              file=sys.stderr)  # fmt: skip
-        return 130
+        return _interrupted(args, 2)  # SIGINT: 128 + 2
+    except Terminated as exc:  # SIGTERM or SIGHUP
+        return _interrupted(args, exc.signum)
     except Exception:
         logging.getLogger("byok_tui.cli").exception("%s stopped on an unexpected error", args.command)
         _point_at_log(args, 1)
@@ -187,8 +193,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.open_deferred()  # a TUI that stopped before its first frame: what it logged still reaches the file
 
 
+def _interrupted(args: argparse.Namespace, signum: int) -> int:
+    """One line on how to resume; exit 128 + the signal (130 for Ctrl-C). The terminal may be gone (SIGHUP)."""
+    import contextlib
+
+    where = f" {args.session}" if getattr(args, "session", None) else ""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"Interrupted: the session{where} is saved; run the same command again to resume.",
+              file=sys.stderr, flush=True)  # fmt: skip
+    return 128 + signum
+
+
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.command in ("sandbox", "run", "verify", "export"):  # not the wizard: it would only slow its start
+    if args.command in ("sandbox", "run", "verify", "export", "recover"):  # not the wizard: it would only slow its start
         from byok_tui import headless
 
     if args.command == "sandbox":
@@ -210,6 +227,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return headless.run_async(headless.verify(args))
     if args.command == "export":
         return headless.export(args)
+    if args.command == "recover":
+        return headless.recover(args)
     if args.command == "demo":
         return _demo(args)
     parser.error(f"unknown command {args.command}")
@@ -239,16 +258,40 @@ def _demo(args: argparse.Namespace) -> int:
 
         from byok_tui import glyphs
         from byok_tui.app import build_app
-        from byok_tui.session import Session
 
-        session = Session(args.session) if args.session else None
-        profile = load_profile(args.profile) if args.profile else sb.profile()
-        app = build_app(sb.connection(prepare=after_first_frame), session, session.load() if session else None,
-                        profile=profile, ascii=glyphs.wants_ascii(args.ascii), theme=args.theme)  # fmt: skip
-        app.run()
+        session, state, problem, lock = _tui_session(args.session) if args.session else (None, None, None, None)
+        try:
+            profile = load_profile(args.profile) if args.profile else sb.profile()
+            app = build_app(sb.connection(prepare=after_first_frame), session, state, profile=profile,
+                            ascii=glyphs.wants_ascii(args.ascii), theme=args.theme, session_problem=problem)  # fmt: skip
+            app.run()
+        finally:
+            if lock is not None:
+                lock.release()
     finally:
         gc.enable()
     return app.return_code or 0
+
+
+def _tui_session(path: str):
+    """(Session, state, problem, lock) for a TUI: the lock is held (SessionBusy, exit 2, if another byok-tui
+    holds it); an unusable file is not an error here but a `problem` the App opens on."""
+    from byok_tui.errors import SessionError
+    from byok_tui.session import Session
+    from byok_tui.session_lock import SessionLock, describe
+    from byok_tui.session_recovery import open_session
+
+    session = Session(path)
+    lock = SessionLock(session.path, "byok-tui").acquire()
+    if lock.previous:
+        logging.getLogger("byok_tui.cli").warning("took over %s from %s", session.path, describe(lock.previous))
+    try:
+        return session, open_session(session), None, lock
+    except SessionError as exc:
+        return session, None, getattr(exc, "problem", None), lock
+    except BaseException:
+        lock.release()
+        raise
 
 
 def _live(args: argparse.Namespace) -> int:
@@ -260,24 +303,24 @@ def _live(args: argparse.Namespace) -> int:
     from byok_tui.clouds import UnknownCloud, get_cloud
     from byok_tui.connection import Connection
     from byok_tui.errors import InputError
-    from byok_tui.session import Session, new_session_id
-    from byok_tui.state import StateError, WizardState
+    from byok_tui.session import new_session_id
+    from byok_tui.state import WizardState
 
     profile = load_profile(args.profile)
-    session = Session(args.session)
+    session, loaded, problem, lock = _tui_session(args.session)
     try:
-        state = session.load() or WizardState(session_id=new_session_id())
-    except StateError as e:
-        raise InputError("--session", f"{e}; move it aside to start a new session") from e
-    try:
-        cloud = get_cloud(args.cloud or (state.signin.cloud if state.signin.method else profile.cloud))
-    except UnknownCloud as e:
-        raise InputError("--cloud", str(e)) from e
-    if cloud.name != state.signin.cloud:
-        state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, cloud=cloud.name))
-    app = build_app(Connection(credential=None, cloud=cloud, label="Azure"), session, state, profile=profile,
-                    ascii=glyphs.wants_ascii(args.ascii), theme=args.theme)  # fmt: skip
-    app.run()
+        state = loaded or WizardState(session_id=new_session_id())
+        try:
+            cloud = get_cloud(args.cloud or (state.signin.cloud if state.signin.method else profile.cloud))
+        except UnknownCloud as e:
+            raise InputError("--cloud", str(e)) from e
+        if cloud.name != state.signin.cloud:
+            state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, cloud=cloud.name))
+        app = build_app(Connection(credential=None, cloud=cloud, label="Azure"), session, state, profile=profile,
+                        ascii=glyphs.wants_ascii(args.ascii), theme=args.theme, session_problem=problem)  # fmt: skip
+        app.run()
+    finally:
+        lock.release()
     return app.return_code or 0
 
 

@@ -59,3 +59,37 @@ class AzureError(ByokError):
 
 class AuthError(AzureError):
     """Sign-in failed or a token was refused."""
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP (a dropped SSH connection) ended a command; the session is whole on disk."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class SessionError(ByokError):
+    """The session file cannot be used as it is (damaged, foreign, newer, busy) or cannot be saved. Exit 2."""
+
+    exit_code = 2
+
+
+def session_save_error(exc: BaseException, path: object, *, before: str = "") -> SessionError:
+    """A save or journal write that failed (ENOSPC, EROFS, EACCES…): the previous save is intact, and nothing
+    further is done. `before` names the change that was therefore not started."""
+    import errno
+
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    code = errno.errorcode.get(exc.errno, "") if isinstance(exc, OSError) and exc.errno else ""
+    detail = "The previous save is intact."
+    if before:
+        detail += f" “{before}” was not started: the wizard makes no change it cannot record."
+    return SessionError(
+        f"Could not save the session to {path}: {reason}" + (f" ({code})" if code else ""),
+        detail=detail,
+        remedy="Free some space, or make the folder writable, or choose another --session; then run the same "
+        "command again: it resumes from the last save.",
+    )

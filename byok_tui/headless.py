@@ -30,8 +30,10 @@ from byok_tui.engine import share as share_step
 from byok_tui.engine import test_configuration as test_step
 from byok_tui.engine import vault as vault_step
 from byok_tui.engine.model import Change, CheckResult, overall
-from byok_tui.errors import ByokError, InputError
+from byok_tui.errors import ByokError, InputError, Terminated, session_save_error
 from byok_tui.session import Session, new_session_id
+from byok_tui.session_lock import SessionBusy, SessionLock, describe
+from byok_tui.session_recovery import interrupted_changes, open_session
 from byok_tui.state import WizardState
 
 
@@ -93,7 +95,14 @@ def sandbox_for(state_file: str | None, scenario: str = "default", faults: str |
     """
     from byok_tui.sandbox.deferred import open_sandbox  # the demo builds its sandbox the same way
 
-    return open_sandbox(state_file, scenario, faults, realtime=realtime)
+    try:
+        return open_sandbox(state_file, scenario, faults, realtime=realtime)
+    except ByokError:
+        raise
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+        # A damaged or foreign world file: bad input, and the world (which it is) stays as it was.
+        raise InputError("--sandbox-state", f"{state_file} is not a byok-tui sandbox world that this version "
+                         f"reads ({type(e).__name__}: {str(e)[:200]})") from e  # fmt: skip
 
 
 def print_plan(changes: list[Change], out: TextIO) -> None:
@@ -137,10 +146,28 @@ async def _connection_for(args: Any, answers: answers_mod.Answers) -> tuple[Conn
     return auth.live_connection(answers.signin.get("method", "azure-cli"), answers.signin["tenant_id"], cloud), None
 
 
+def _take(session: Session, command: str) -> SessionLock:
+    """Hold the session for this process (SessionBusy, exit 2, naming the holder, if another one does)."""
+    lock = SessionLock(session.path, command).acquire()
+    if lock.previous:
+        _err(f"note: took over {session.path} from {describe(lock.previous)}, which ended without releasing it")
+    return lock
+
+
 async def run(args: Any) -> int:
     answers = answers_mod.load(args.answers)
     session = Session(args.session)
-    state = session.load() or WizardState(session_id=new_session_id())
+    lock = _take(session, "byok-tui run")
+    try:
+        return await _run(args, answers, session)
+    finally:
+        lock.release()
+
+
+async def _run(args: Any, answers: answers_mod.Answers, session: Session) -> int:
+    state = open_session(session) or WizardState(session_id=new_session_id())
+    for change in interrupted_changes(session, state):
+        _err(f"note: “{change}” was interrupted last time; this run adopts whatever it made")
     state = answers_mod.apply_to(answers, state)
     conn, sb = await _connection_for(args, answers)
     # A sandbox world has its own Kore app; a profile file describes the real one.
@@ -151,7 +178,10 @@ async def run(args: Any) -> int:
         state = await _identify(state, conn, sb)
         # Load the app list before any change, so an unknown id to deselect changes nothing.
         state = await _preload_apps(state, conn, answers, sb, profile_path)
-        session.save(state)
+        try:
+            session.save(state)
+        except OSError as exc:  # a read-only folder or a full disk: stop before any change
+            raise session_save_error(exc, session.path, before="the first change") from exc
         report: dict[str, Any] = {"session": str(session.path), "steps": [], "skipped": [], "stopped_before": None}
         worst = "pass"
         for step in STEPS:
@@ -268,9 +298,22 @@ async def _close(conn: Connection) -> None:
 
 async def verify(args: Any) -> int:
     session = Session(args.session)
-    state = session.load()
+    state = open_session(session)
     if state is None:
         raise InputError("--session", f"no session at {session.path}; run the wizard or `byok-tui run` first")
+    try:
+        lock: SessionLock | None = SessionLock(session.path, "byok-tui verify").acquire()
+    except SessionBusy as busy:  # read-only: check anyway, and leave the holder's record alone
+        _err(f"note: {busy.title}; checking without recording the results in the session")
+        lock = None
+    try:
+        return await _verify(args, session if lock else None, state)
+    finally:
+        if lock:
+            lock.release()
+
+
+async def _verify(args: Any, session: Session | None, state: WizardState) -> int:
     if args.sandbox_state is not None:
         conn = sandbox_for(args.sandbox_state, faults=getattr(args, "faults", None)).connection()
     else:
@@ -299,7 +342,7 @@ async def verify(args: Any) -> int:
 
 
 def export(args: Any) -> int:
-    state = Session(args.session).load()
+    state = open_session(Session(args.session))
     if state is None:
         raise InputError("--session", f"no session at {args.session}")
     print(export_text(state, args.format), end="")
@@ -349,8 +392,52 @@ def sandbox_init(args: Any) -> int:
     return 0
 
 
+def recover(args: Any) -> int:
+    """`byok-tui recover`: set a damaged session aside and rebuild it from its last good save and journal."""
+    from byok_tui import session_recovery
+
+    session = Session(args.session)
+    lock = _take(session, "byok-tui recover")
+    try:
+        _state, notes = session_recovery.recover(session, use_backup=not args.journal_only)
+    finally:
+        lock.release()
+    for note in notes:
+        print(note)
+    return 0
+
+
 def run_async(coro) -> int:
-    return asyncio.run(coro)
+    """Run a headless command. SIGTERM and SIGHUP (a dropped SSH connection) stop it the way Ctrl-C does:
+    the change in flight is cancelled at its next wait (journalled as started, then interrupted), every save
+    is whole, and `Terminated` says which signal it was."""
+    import signal
+
+    received: list[int] = []
+
+    async def main() -> int:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        installed = []
+        for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+            if sig is None:
+                continue
+            try:
+                loop.add_signal_handler(sig, lambda s=sig: (received.append(s), task.cancel()))
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                pass
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            if received:
+                raise Terminated(received[0]) from None
+            raise
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    return asyncio.run(main())
 
 
 def fail(exc: ByokError) -> int:

@@ -42,6 +42,8 @@ def parse(text: str, source: str = "profile") -> Profile:
     except tomllib.TOMLDecodeError as e:
         raise InputError(source, f"not valid TOML ({e})") from e
     data = data.get("profile", data)
+    if not isinstance(data, dict):
+        raise InputError("profile", "must be a [profile] table")
     for key in data:
         if key not in FIELDS:
             raise InputError(f"profile.{key}", f"unknown field; expected one of: {', '.join(sorted(FIELDS))}")
@@ -82,4 +84,11 @@ def load(path: str | os.PathLike | None = None) -> Profile:
         text = Path(chosen).read_text(encoding="utf-8")
     except OSError as e:
         raise InputError("--profile", f"cannot read {chosen}: {e.strerror or e}") from e
-    return parse(text, str(chosen))
+    except UnicodeDecodeError as e:
+        raise InputError("--profile", f"{chosen} is not UTF-8 text (byte {e.start}); is it the right file?") from e
+    try:
+        return parse(text, str(chosen))
+    except InputError as e:  # name the file too, not just the field
+        if str(chosen) in e.title:
+            raise
+        raise InputError(f"{e.field} (in {chosen})", e.rule) from e

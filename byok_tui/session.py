@@ -69,8 +69,13 @@ def _secret_kind(value: str) -> str | None:
     return None
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+BACKUPS = 2
+"""How many earlier saves `save` keeps beside the session: session.json.bak (the last good save before the
+current one), then session.json.bak.2."""
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class Session:
@@ -79,13 +84,29 @@ class Session:
     `path` holds the JSON of a WizardState; `journal_path` (the same name plus ".journal", e.g.
     session.json.journal) holds one JSON object per line. Several Session objects, even in several
     processes, may append to one journal: each line is a single O_APPEND write.
+
+    `save` keeps the previous good save as `backup_paths[0]` (rotated, 0600) and never overwrites a file it
+    cannot read as a session: that one is kept as `session.json.damaged-<time>` first.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.path: Path = Path(path).expanduser()
         self.journal_path: Path = self.path.with_name(self.path.name + ".journal")
+        if clock is None:
+            from byok_tui import clock as clock_mod
+
+            clock = clock_mod.now
         self._clock = clock
         self._session_id: str | None = None
+        self._on_disk: tuple[int, int, int, int] | None = None  # the file as this object last saved or loaded it
+        self.kept_aside: Path | None = None
+        """Where `save` or `keep_aside` last moved an unreadable session file to (None if it never had to)."""
+
+    @property
+    def backup_paths(self) -> tuple[Path, ...]:
+        """The earlier saves kept beside the session, newest first."""
+        first = self.path.with_name(self.path.name + ".bak")
+        return (first, *(self.path.with_name(f"{self.path.name}.bak.{n}") for n in range(2, BACKUPS + 1)))
 
     def __repr__(self) -> str:
         return f"Session({str(self.path)!r})"
@@ -110,6 +131,7 @@ class Session:
         directory = self.path.parent
         _make_private_dirs(directory)
         tmp = directory / f".{self.path.name}.{os.urandom(6).hex()}.tmp"
+        self._keep_what_is_there()
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC | _BINARY, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -125,6 +147,47 @@ class Session:
             raise
         _fsync_dir(directory)
         self._session_id = state.session_id
+        with contextlib.suppress(OSError):
+            self._on_disk = _signature(os.stat(self.path))
+
+    def _keep_what_is_there(self) -> None:
+        """Before a save replaces the file: rotate it into the backups if it is a good session, else keep it
+        aside under a new name. Never lose either."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return
+        good = self._on_disk == _signature(st) or _reads_as_session(self.path)
+        if not good:
+            self.keep_aside()
+            return
+        backups = self.backup_paths
+        for older, newer in zip(reversed(backups[1:]), reversed(backups[:-1]), strict=True):
+            if newer.exists():
+                os.replace(newer, older)
+        _link_or_copy(self.path, backups[0])
+
+    def keep_aside(self) -> Path | None:
+        """Keep the session file under a new name (session.json.damaged-<UTC time>, 0600), leaving the path free.
+
+        The file itself is linked, not copied, so it stays byte for byte what it was. None if there is no file.
+        """
+        if not self.path.exists():
+            return None
+        stamp = self._clock().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
+        os.replace(self.path, target)
+        if _POSIX:
+            with contextlib.suppress(OSError):
+                os.chmod(target, 0o600)
+        _fsync_dir(self.path.parent)
+        self.kept_aside = target
+        self._on_disk = None
+        return target
 
     def load(self) -> WizardState | None:
         """The saved state; None if there is no session file; StateError if it cannot be used."""
@@ -133,20 +196,11 @@ class Session:
         except FileNotFoundError:
             return None
         except OSError as e:
-            raise StateError(f"{self.path}: cannot read the session file ({e.strerror or e})") from e
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise StateError(f"{self.path}: the session file is not UTF-8 text (byte {e.start})") from e
-        if not text.strip():
-            raise StateError(f"{self.path}: the session file is empty")
-        try:
-            state = WizardState.from_json(text)
-        except StateError as e:
-            raise StateError(f"{self.path}: {e}") from e
-        except (ValueError, TypeError, RecursionError) as e:
-            raise StateError(f"{self.path}: the session file is not a byok-tui session ({e})") from e
+            raise StateError(f"{self.path}: cannot read the session file ({e.strerror or e})", kind="unreadable") from e
+        state = parse_session(raw, str(self.path))
         self._session_id = state.session_id
+        with contextlib.suppress(OSError):
+            self._on_disk = _signature(os.stat(self.path))
         return state
 
     # --- the journal --------------------------------------------------------------------
@@ -246,6 +300,51 @@ class Session:
             if isinstance(entry, dict):
                 entries.append(entry)
         return entries
+
+
+def parse_session(raw: bytes, name: str) -> WizardState:
+    """The WizardState in a session file's bytes; StateError naming `name`, what is wrong, and its kind."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise StateError(f"{name}: the session file is not UTF-8 text (byte {e.start}); it is damaged") from e
+    if not text.strip():
+        raise StateError(f"{name}: the session file is empty (cut short when it was copied or written?)")
+    try:
+        return WizardState.from_json(text)
+    except StateError as e:
+        raise StateError(f"{name}: {e}", kind=e.kind, found_version=e.found_version, written_by=e.written_by) from e
+    except (ValueError, TypeError, RecursionError) as e:
+        raise StateError(f"{name}: the session file is not a byok-tui session ({e})", kind="foreign") from e
+
+
+def _reads_as_session(path: Path) -> bool:
+    try:
+        parse_session(path.read_bytes(), str(path))
+    except (OSError, StateError):
+        return False
+    return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """`target` becomes `source` as it is now (a hard link: same bytes, same 0600 mode; a private copy where
+    the file system has no links). Replaces `target` atomically."""
+    tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
+    try:
+        os.link(source, tmp)
+    except OSError:
+        data = source.read_bytes()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC | _BINARY, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _make_private_dirs(directory: Path) -> None:

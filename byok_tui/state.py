@@ -14,7 +14,11 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The session file's schema. 1: the first. 2: adds "written_by" (the byok-tui that saved the file), so a
+file from a newer byok-tui can be refused with both versions named. `MIGRATIONS` reads every older one."""
+
+OLDEST_SCHEMA_VERSION = 1
 
 STEP_IDS: tuple[str, ...] = (
     "signin",
@@ -33,7 +37,53 @@ STEP_IDS: tuple[str, ...] = (
 
 
 class StateError(ValueError):
-    """A session file that cannot be read as a WizardState (names the field and why)."""
+    """A session file that cannot be read as a WizardState (names the field and why).
+
+    `kind` says which: "damaged" (not JSON, cut short, or a field that does not fit), "foreign" (JSON, but
+    not a byok-tui session) or "newer" (a session from a newer byok-tui: `found_version`, `written_by`).
+    """
+
+    def __init__(self, message: str, *, kind: str = "damaged", found_version: int | None = None,
+                 written_by: str = "") -> None:  # fmt: skip
+        super().__init__(message)
+        self.kind = kind
+        self.found_version = found_version
+        self.written_by = written_by
+
+
+def _written_by() -> str:
+    from byok_tui import __version__
+
+    return f"byok-tui {__version__}"
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 only adds "written_by", which a version-1 file does not have."""
+    return {**data, "schema_version": 2}
+
+
+MIGRATIONS: dict[int, Any] = {1: _v1_to_v2}
+"""version -> function that turns a file of that version into the next one's shape."""
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """A session dict of any version this byok-tui knows, brought up to SCHEMA_VERSION (StateError otherwise)."""
+    version = data.get("schema_version")
+    if "schema_version" not in data:
+        raise StateError("not a byok-tui session (it has no schema_version)", kind="foreign")
+    if isinstance(version, bool) or not isinstance(version, int) or version < OLDEST_SCHEMA_VERSION:
+        raise StateError(f"not a byok-tui session (schema_version is {version!r:.40})", kind="foreign")
+    if version > SCHEMA_VERSION:
+        written_by = data.get("written_by") if isinstance(data.get("written_by"), str) else ""
+        raise StateError(
+            f"written by a newer byok-tui ({(written_by or 'unknown version')[:40]}, session schema {version}); "
+            f"this is {_written_by()}, which reads session schemas {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}",
+            kind="newer", found_version=version, written_by=written_by[:40],
+        )  # fmt: skip
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version = data["schema_version"]
+    return data
 
 
 class _Record:
@@ -269,17 +319,14 @@ class WizardState(_Record):
         # Compact: with `indent`, json falls back from its C encoder to pure Python, and a session with
         # Kore's 5,000 apps then takes 20 ms more to save, on the UI thread, after every change.
         # (`python -m json.tool session.json` shows it indented.)
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return json.dumps({**self.to_dict(), "written_by": _written_by()}, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_dict(cls, data: Any) -> WizardState:
         if not isinstance(data, dict):
-            raise StateError("session: expected a JSON object at the top level")
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise StateError(
-                f"schema_version: this byok-tui reads version {SCHEMA_VERSION}, the file has {version!r}"
-            )
+            raise StateError("not a byok-tui session (the top level is not a JSON object)", kind="foreign")
+        data = migrate(data)
+        data.pop("written_by", None)
         return _decode(cls, data, "")
 
     @classmethod
@@ -287,9 +334,12 @@ class WizardState(_Record):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            raise StateError(f"session: not valid JSON ({e.msg} at line {e.lineno})") from e
+            cut = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string")
+            what = e.msg.removesuffix(" starting at").lower()  # json's own words, e.g. "expecting value"
+            why = "cut short (the end is missing)" if cut else f"{what} at line {e.lineno} column {e.colno}"
+            raise StateError(f"not valid JSON: {why}") from e
         except (ValueError, RecursionError) as e:  # absurd nesting or numbers: still not a session
-            raise StateError("session: not a byok-tui session (unreadable JSON)") from e
+            raise StateError("not a byok-tui session (unreadable JSON)", kind="foreign") from e
         return cls.from_dict(data)
 
 

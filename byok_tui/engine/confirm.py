@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from byok_tui.connection import Connection
@@ -27,7 +27,9 @@ NEXT_STEPS = (
 
 def clock() -> datetime:
     """The time Proceed is recorded at (UTC). Tests replace it to freeze the record."""
-    return datetime.now(UTC)
+    from byok_tui import clock as clock_mod
+
+    return clock_mod.now()
 
 
 def summary(state: WizardState) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ app/bot selection may (the seed's rule). `today` is always passed in, so tests c
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
@@ -23,7 +23,9 @@ QUICK_DATES: tuple[tuple[str, int], ...] = (("Today", 0), ("+7 days", 7), ("+30 
 
 
 def today_utc() -> date:
-    return datetime.now(UTC).date()
+    from byok_tui import clock
+
+    return clock.today()
 
 
 def quick_date(today: date, days: int) -> str:

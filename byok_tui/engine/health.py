@@ -9,11 +9,11 @@ never hides the others.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import ModuleType
 
+from byok_tui import clock
 from byok_tui.connection import Connection
 from byok_tui.engine.model import CheckResult, Progress, overall
 from byok_tui.errors import ByokError
@@ -68,9 +68,10 @@ async def check_all(
                                                    detail="Nothing to check yet.")]))  # fmt: skip
             continue
         check = module(step_id).check
-        dated = today is not None and "today" in inspect.signature(check).parameters
+        from byok_tui.engine.runner import clock_arguments
+
         try:
-            results = await (check(state, conn, today=today) if dated else check(state, conn))
+            results = await check(state, conn, **clock_arguments(check, today))
         except ByokError as exc:
             results = [CheckResult(f"{step_id}.error", f"The check could not run: {exc.title}", "fail",
                                    detail=exc.detail, remedy=exc.remedy or "Try again.",
@@ -83,7 +84,7 @@ async def check_all(
 
 def with_outcomes(state: WizardState, outcomes: list[Outcome], now: datetime | None = None) -> WizardState:
     """The state with each checked step's outcome recorded, as a step's own checks would record it."""
-    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    stamp = (now or clock.now()).isoformat(timespec="seconds")
     for step_id, results in outcomes:
         if not done(state, step_id):
             continue

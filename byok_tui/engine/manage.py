@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
+from byok_tui import clock
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Progress
 from byok_tui.errors import ByokError
@@ -63,7 +64,7 @@ async def rotate(
         enterprise_key=dataclasses.replace(ek, key_identifier=identifier),
     )
     # The tests must prove the new version before anything relies on it.
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = clock.now().isoformat(timespec="seconds")
     state = state.with_step("test", dataclasses.replace(state.step("test"), checked="", updated_at=now))
     if session:
         session.save(state)

@@ -6,16 +6,19 @@ The TUI and the headless CLI both go through here, so "state is saved after ever
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import inspect
-from datetime import UTC, date, datetime
+from collections.abc import AsyncIterator
+from datetime import date, datetime
 from types import ModuleType
 from typing import Protocol
 
-from byok_tui import trace
+from byok_tui import clock, trace
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress, overall
-from byok_tui.errors import ByokError
+from byok_tui.errors import ByokError, session_save_error
 from byok_tui.state import WizardState
 
 
@@ -38,8 +41,25 @@ async def made_durable(session: SessionLike) -> None:
         await durable()
 
 
+def clock_arguments(check: object, today: date | None = None) -> dict[str, object]:
+    """The clock a check takes, from the one clock: `today` (a date) and/or `now` (a datetime).
+
+    A `today` given by the caller wins for the date; `now` is the clock's, moved to that day if it differs.
+    """
+    params = inspect.signature(check).parameters  # type: ignore[arg-type]
+    current = clock.now()
+    if today is not None and today != current.date():
+        current = datetime.combine(today, current.timetz())
+    kwargs: dict[str, object] = {}
+    if "today" in params:
+        kwargs["today"] = current.date()
+    if "now" in params:
+        kwargs["now"] = current
+    return kwargs
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 def _scaled(progress: Progress, index: int, total: int) -> Progress:
@@ -70,14 +90,25 @@ async def apply_plan(
     from byok_tui.engine.manage import refuse_if_locked
 
     step_id: str = step.STEP_ID
-    refuse_if_locked(state, step_id, today)
+    refuse_if_locked(state, step_id, today or clock.today())
     changes = step.plan(state) if changes is None else changes
     total = max(len(changes), 1)
     for index, change in enumerate(changes):
         progress(f"[{index + 1}/{len(changes)}] {change.title}", index / total)
+        if session:
+            # On disk before the change starts: if the process dies mid-change (SIGKILL, a dropped SSH
+            # connection), the journal says what was in flight, and the next run adopts what it made.
+            async with _recording(session, change.title):
+                session.journal(step=step_id, action=change.id, target=change.target, outcome="started")
+                await made_durable(session)
         with trace.collect() as request_ids:
             try:
                 state_after = await step.apply(state, conn, change, _scaled(progress, index, total))
+            except asyncio.CancelledError:  # Ctrl-C, SIGTERM, SIGHUP, or the App leaving: say so, best effort
+                if session:
+                    with contextlib.suppress(Exception):
+                        session.journal(step=step_id, action=change.id, target=change.target, outcome="interrupted")
+                raise
             except ByokError as exc:
                 if session:
                     session.journal(
@@ -93,20 +124,36 @@ async def apply_plan(
             step_id, dataclasses.replace(record, applied_changes=done, updated_at=_now())
         )
         if session:
-            session.save(state)
-            session.journal(
-                step=step_id, action=change.id, target=change.target, outcome="applied",
-                request_id=request_ids[-1] if request_ids else "",
-            )  # fmt: skip
-            await made_durable(session)
+            async with _recording(session, "", state):
+                session.save(state)
+                session.journal(
+                    step=step_id, action=change.id, target=change.target, outcome="applied",
+                    request_id=request_ids[-1] if request_ids else "",
+                )  # fmt: skip
+                await made_durable(session)
     state = state.with_step(
         step_id, dataclasses.replace(state.step(step_id), applied=True, updated_at=_now())
     )
     if session:
-        session.save(state)
-        await made_durable(session)
+        async with _recording(session, "", state):
+            session.save(state)
+            await made_durable(session)
     progress("All changes applied.", 1.0)
     return state
+
+
+@contextlib.asynccontextmanager
+async def _recording(session: SessionLike, before: str, state: WizardState | None = None) -> AsyncIterator[None]:
+    """Turn a failed save or journal write (ENOSPC, EROFS, EACCES…) into a SessionError that says the
+    previous save is intact; `before` names the change not started because of it. `state` rides on the
+    error as `.state`, like an Azure failure's, so the App keeps what was done in memory."""
+    try:
+        yield
+    except OSError as exc:
+        error = session_save_error(exc, getattr(session, "path", "the session file"), before=before)
+        if state is not None:
+            error.state = state  # type: ignore[attr-defined]
+        raise error from exc
 
 
 async def run_checks(
@@ -122,13 +169,13 @@ async def run_checks(
     `today` reaches the checks that depend on the date (the enterprise key's enforcement rules), so the
     App's clock, which tests freeze, decides them; None means the real date.
     """
-    dated = today is not None and "today" in inspect.signature(step.check).parameters
-    results: list[CheckResult] = await (step.check(state, conn, today=today) if dated else step.check(state, conn))
+    results: list[CheckResult] = await step.check(state, conn, **clock_arguments(step.check, today))
     status = overall(results)
     record = dataclasses.replace(state.step(step.STEP_ID), checked=status, updated_at=_now())
     state = state.with_step(step.STEP_ID, record)
     if session:
-        session.save(state)
-        session.journal(step=step.STEP_ID, action="check", outcome=status)
-        await made_durable(session)
+        async with _recording(session, "", state):
+            session.save(state)
+            session.journal(step=step.STEP_ID, action="check", outcome=status)
+            await made_durable(session)
     return state, results

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from shlex import quote as q
 
 from byok_tui.connection import Connection
@@ -353,7 +353,10 @@ async def check(state: WizardState, conn: Connection, *, now: datetime | None = 
     """Live, read-only proof that the vault and key are fit for BYOK."""
     from byok_tui.azure import keys, vaults
 
-    now = now or datetime.now(UTC)
+    if now is None:
+        from byok_tui import clock
+
+        now = clock.now()
     v = state.vault
     results: list[CheckResult] = []
     start = time.perf_counter()

@@ -67,8 +67,8 @@ async def test_a_failed_save_is_shown_with_the_path_and_the_os_error(tmp_path, m
         notes = [(n.title, n.message, n.severity) for n in app._notifications]
         assert (
             "Session not saved",
-            f"Could not save the session to {session.path}: No space left on device. "
-            "The wizard keeps the state in memory.",
+            f"Could not save the session to {session.path}: No space left on device. The previous save is "
+            "intact; the wizard keeps the state in memory and starts no change it cannot record.",
             "error",
         ) in notes
         assert app.state.validation.ticked == ("analytics",)  # the change itself stands

@@ -60,8 +60,11 @@ async def test_saves_and_journals_after_each_change():
     assert [s.step("vault").applied_changes for s in session.saved[:3]] == [
         ("x.a",), ("x.a", "x.b"), ("x.a", "x.b", "x.c")
     ]  # fmt: skip
-    assert [line["action"] for line in session.lines] == ["x.a", "x.b", "x.c"]
-    assert all(line["outcome"] == "applied" for line in session.lines)
+    # Each change is journalled as started (on disk before it begins), then as applied.
+    assert [(line["action"], line["outcome"]) for line in session.lines] == [
+        ("x.a", "started"), ("x.a", "applied"), ("x.b", "started"), ("x.b", "applied"),
+        ("x.c", "started"), ("x.c", "applied"),
+    ]  # fmt: skip
     assert state.step("vault").applied
     # Progress is scaled onto the whole plan and ends at 1.
     known = [f for f in fractions if f is not None]
@@ -89,3 +92,47 @@ async def test_checks_record_the_worst_status():
     assert state.step("vault").checked == "warn"
     assert session.saved[-1] == state
     assert session.lines[-1]["outcome"] == "warn"
+
+
+async def test_a_change_that_cannot_be_recorded_is_not_started():
+    """Disk full (or a read-only folder): the journal line for the change fails, so the change never runs,
+    and the error says the previous save is intact."""
+    import errno
+
+    from byok_tui.errors import SessionError
+
+    step, applied = fake_step()
+
+    class FullDisk(RecordingSession):
+        path = "/full/session.json"
+
+        def journal(self, **line) -> None:
+            if line["outcome"] == "started" and line["action"] == "x.b":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            super().journal(**line)
+
+    with pytest.raises(SessionError) as info:
+        await runner.apply_plan(step, WizardState(), CONN, FullDisk(), lambda m, f=None: None)
+    assert applied == ["x.a"]
+    assert info.value.exit_code == 2
+    assert "Could not save the session to /full/session.json: No space left on device (ENOSPC)" in info.value.title
+    assert "previous save is intact" in info.value.detail and "“change b” was not started" in info.value.detail
+
+
+async def test_an_interrupted_change_is_journalled_as_started_then_interrupted():
+    import asyncio
+
+    started = asyncio.Event()
+
+    async def apply(state, conn, change, progress):
+        started.set()
+        await asyncio.Event().wait()  # a change Azure never finishes: cancelled below
+
+    step = types.SimpleNamespace(STEP_ID="vault", plan=fake_step()[0].plan, apply=apply)
+    session = RecordingSession()
+    task = asyncio.ensure_future(runner.apply_plan(step, WizardState(), CONN, session, lambda m, f=None: None))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [(line["action"], line["outcome"]) for line in session.lines] == [("x.a", "started"), ("x.a", "interrupted")]

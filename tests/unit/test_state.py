@@ -115,13 +115,13 @@ def test_missing_fields_take_their_defaults() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ([], "session: expected a JSON object at the top level"),
-        (None, "session: expected a JSON object at the top level"),
-        ({}, "schema_version: this byok-tui reads version 1, the file has None"),
-        ({"schema_version": 99}, "schema_version: this byok-tui reads version 1, the file has 99"),
-        ({"schema_version": "1"}, "the file has '1'"),
-        (state_dict(schema_version=True), "schema_version: expected a whole number"),
-        (state_dict(schema_version=1.0), "schema_version: expected a whole number"),
+        ([], "not a byok-tui session (the top level is not a JSON object)"),
+        (None, "not a byok-tui session (the top level is not a JSON object)"),
+        ({}, "not a byok-tui session (it has no schema_version)"),
+        ({"schema_version": 99}, "written by a newer byok-tui (unknown version, session schema 99)"),
+        ({"schema_version": "1"}, "schema_version is '1'"),
+        (state_dict(schema_version=True), "schema_version is True"),
+        (state_dict(schema_version=1.0), "schema_version is 1.0"),
         (state_dict(colour="blue"), "session: unknown field 'colour'"),
         (state_dict(vault__colour="blue"), "vault: unknown field 'colour'"),
         (state_dict(signin__password="x"), "signin: unknown field 'password'"),
@@ -152,7 +152,7 @@ def test_decode_errors_name_the_field(data: object, expected: str) -> None:
 
 
 def test_not_json() -> None:
-    with pytest.raises(StateError, match=r"session: not valid JSON \(Expecting value at line 1\)"):
+    with pytest.raises(StateError, match=r"not valid JSON: expecting value at line 1 column 1"):
         WizardState.from_json("not json")
 
 
