@@ -95,14 +95,7 @@ def sandbox_for(state_file: str | None, scenario: str = "default", faults: str |
     """
     from byok_tui.sandbox.deferred import open_sandbox  # the demo builds its sandbox the same way
 
-    try:
-        return open_sandbox(state_file, scenario, faults, realtime=realtime)
-    except ByokError:
-        raise
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
-        # A damaged or foreign world file: bad input, and the world (which it is) stays as it was.
-        raise InputError("--sandbox-state", f"{state_file} is not a byok-tui sandbox world that this version "
-                         f"reads ({type(e).__name__}: {str(e)[:200]})") from e  # fmt: skip
+    return open_sandbox(state_file, scenario, faults, realtime=realtime)
 
 
 def print_plan(changes: list[Change], out: TextIO) -> None:

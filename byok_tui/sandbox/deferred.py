@@ -49,7 +49,7 @@ def parse_options(state_file: str | None, scenario: str, faults: str | None) -> 
 
 
 def open_sandbox(state_file: str | None, scenario: str = "default", faults: str | Faults | None = None,
-                 *, realtime: bool = False) -> Sandbox:  # fmt: skip
+                 *, realtime: bool = False, option: str = "--sandbox-state") -> Sandbox:  # fmt: skip
     """The sandbox world kept in `state_file` (created there on first use), or a fresh one in memory.
 
     A bad scenario name or fault SPEC is bad input (exit 2), named by its option.
@@ -58,7 +58,12 @@ def open_sandbox(state_file: str | None, scenario: str = "default", faults: str 
     from byok_tui.sandbox.facade import Sandbox
 
     if state_file and Path(state_file).exists():
-        return Sandbox.load(state_file, parsed, realtime=realtime)
+        try:
+            return Sandbox.load(state_file, parsed, realtime=realtime)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+            # A damaged or foreign world file is bad input, for every command that opens one; it stays as it was.
+            raise InputError(option, f"{state_file} is not a byok-tui sandbox world that this version reads "
+                             f"({type(e).__name__}: {str(e)[:200]})") from e  # fmt: skip
     try:
         sb = Sandbox.create(scenario, parsed, realtime=realtime)
     except ValueError as e:

@@ -150,7 +150,7 @@ def serve(args: Any) -> int:
     if state.exists() and args.scenario:
         print(f"note: {state} exists; serving that world (--scenario {args.scenario} applies to a new one)",
               file=sys.stderr)  # fmt: skip
-    sandbox = open_sandbox(str(state), args.scenario or "default", args.faults, realtime=True)
+    sandbox = open_sandbox(str(state), args.scenario or "default", args.faults, realtime=True, option="--state")
     return asyncio.run(_serve(sandbox, Files(state), args.host, args.port))
 
 

@@ -90,3 +90,13 @@ def test_sigterm_stops_it_cleanly_with_the_world_saved(served: Served):
     assert served.stop() == 0
     assert "world is saved" in served.process.stderr.read()  # type: ignore[union-attr]
     assert Sandbox.load(served.state).tenant_id == served.exports["AZURE_TENANT_ID"]
+
+
+def test_a_damaged_world_file_is_exit_2_and_left_as_it_was(tmp_path):
+    world = tmp_path / "world.json"
+    world.write_text('{"kind": "byok-tui-sandbox-world", "world": {', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "byok_tui", "sandbox", "serve", "--state", str(world), "--port",
+                             "0"], capture_output=True, text=True, env=clean_env(tmp_path), timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert f"--state: {world} is not a byok-tui sandbox world" in result.stderr and "Traceback" not in result.stderr
+    assert world.read_text(encoding="utf-8") == '{"kind": "byok-tui-sandbox-world", "world": {'
