@@ -422,7 +422,9 @@ class SigninScreen(StepScreen):
             directories = await signin_step.tenants(conn)
             subscriptions = await signin_step.subscriptions(conn)
         except ByokError as exc:
-            self.status_line.update("Not signed in." if not app.signed_in else "Still signed in as before.")
+            # The sandbox's connection has a credential from the start: only an account proves an earlier sign-in.
+            before = app.signed_in and bool(app.state.signin.account)
+            self.status_line.update("Still signed in as before." if before else "Not signed in.")
             self.error_note.show_error(exc)
             if conn is not None and conn is not app.conn:
                 await signin_step.close(conn)

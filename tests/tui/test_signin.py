@@ -368,3 +368,15 @@ def test_demo_hands_the_sandbox_profile_to_the_app(started):
     assert cli.main(["demo", "--scenario", "restricted"]) == 0
     (app,) = started
     assert app.conn.is_sandbox and app.profile.kore_client_id == "c510eb08-865c-4925-8a0b-c84b69289503"
+
+
+async def test_a_sandbox_that_cannot_sign_in_says_not_signed_in(make_app):
+    """The sandbox's connection has a credential from the start, but no sign-in ever succeeded: the status
+    must not claim "Still signed in as before" (seen with a damaged --sandbox-state)."""
+    sb = Sandbox.create("default")
+    sb.world.principals.pop(sb.operator_object_id)  # Entra refuses the operator: AADSTS50034
+    app = make_app(sandbox=sb).app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert str(app.screen.query_one("#signin-status").content) == "Not signed in."
+        assert app.screen.query_one("#signin-error", ErrorNote).has_class("-shown")
