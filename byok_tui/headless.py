@@ -322,13 +322,32 @@ def export_text(state: WizardState, fmt: str) -> str:
                              ("Key Name", v.key_name), ("Key identifier", v.key_id)):  # fmt: skip
             lines.append(f"- **{label}**: `{value or '(not recorded yet)'}`")
     else:
-        lines.append("# az commands equivalent to this session's plan")
+        lines += az_script_header(state)
         for step in (s.module for s in STEPS):
             if not state.step(step.STEP_ID).applied_changes:
                 continue
             for change in step.plan(state):
-                lines.append(f"# {change.title}\n{change.az}")
+                lines.append(f"\n# {change.title}\n{change.az}")
     return "\n".join(lines) + "\n"
+
+
+def az_script_header(state: WizardState) -> list[str]:
+    """The top of `export --format az`: the script runs against this session's cloud, tenant and subscription,
+    whatever the operator's az defaults are, and stops at the first command that fails."""
+    from byok_tui.engine.model import arg
+
+    s = state.signin
+    return [
+        "#!/bin/sh",
+        "# The az commands equivalent to this byok-tui session. Run with: sh FILE (after az login).",
+        "set -eu",
+        f"az cloud set --name {arg(s.cloud or 'AzureCloud')}",
+        f"az account set --subscription {arg(s.subscription_id)}",
+        f'if [ "$(az account show --query tenantId --output tsv)" != {arg(s.tenant_id)} ]; then',
+        f"  echo {arg(f'Signed in to another tenant: run az login --tenant {s.tenant_id}')} >&2",
+        "  exit 1",
+        "fi",
+    ]
 
 
 def sandbox_init(args: Any) -> int:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from shlex import quote as q
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.model import Change, CheckResult, Progress, arg
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import ServicePrincipalInfo
 from byok_tui.state import WizardState
@@ -55,7 +54,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="authorize.consent",
                 title="Wait until an administrator grants admin consent to the Kore.ai app",
                 target=target,
-                az=f"# open {consent_url(state)}\naz ad sp show --id {q(app)}",
+                az=f"# open {consent_url(state)}\naz ad sp show --id {arg(app)}",
                 detail="A Global Administrator opens the URL and accepts; the wizard then finds the "
                 "service principal that consent created.",
             )
@@ -65,7 +64,7 @@ def plan(state: WizardState) -> list[Change]:
             id="authorize.service_principal",
             title=f"Create the service principal of the Kore.ai app {app} in your tenant",
             target=target,
-            az=f"az ad sp create --id {q(app)}",
+            az=f"az ad sp create --id {arg(app)}",
         )
     ]
 

@@ -58,6 +58,17 @@ def sentence(clauses: list[str]) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
+def arg(value: object) -> str:
+    """A value for a shell command line, always single-quoted: an exported script stays correct whatever a
+    name holds, and every value reads the same way (shlex.quote leaves "safe" words bare)."""
+    return "'" + str(value).replace("'", "'\"'\"'") + "'"
+
+
+def args(values: object) -> str:
+    """Several values (az's space-separated lists), each quoted."""
+    return " ".join(arg(v) for v in values)  # type: ignore[attr-defined]
+
+
 def no_progress(message: str, fraction: float | None = None) -> None:
     """A Progress that discards everything."""
 

@@ -116,7 +116,7 @@ def test_verify_and_export_after_run(tmp_path, world, answers_file):
     md = cli("export", "--session", str(session), "--format", "md").stdout
     assert "**Tenant ID**" in md
     az = cli("export", "--session", str(session), "--format", "az").stdout
-    assert "az keyvault create --name kv-e2e-byok" in az
+    assert "az keyvault create --name 'kv-e2e-byok'" in az
 
 
 def test_verify_fails_when_the_key_is_disabled(tmp_path, world, answers_file):
@@ -127,7 +127,7 @@ def test_verify_fails_when_the_key_is_disabled(tmp_path, world, answers_file):
     sb.save(world)
     result = cli("verify", "--session", str(session), "--sandbox-state", str(world))
     assert result.returncode == 1
-    assert "✗ Key kore-cmk is enabled" in result.stdout
+    assert "✗ Key kore-cmk is disabled" in result.stdout  # the title states the finding (#15)
 
 
 def test_sandbox_init_writes_a_world(tmp_path):
