@@ -1,6 +1,6 @@
 """Command line: parse arguments, build what the command needs, hand over. No logic of its own.
 
-Exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error.
+Exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error · 4 run stopped early.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from byok_tui import __version__
 from byok_tui.errors import ByokError
 
-EPILOG = "exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error"
+EPILOG = ("exit codes: 0 everything asked for is done · 1 a check failed · 2 bad input or usage · "
+          "3 Azure / auth error · 4 run stopped before every step was done")
 
 
 def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -138,7 +139,7 @@ def _logging(args: argparse.Namespace) -> None:
 def _point_at_log(args: argparse.Namespace, code: int) -> int:
     from byok_tui import logs
 
-    if code not in (0, 130) and args.command in HEADLESS_COMMANDS and logs.current_path():
+    if code not in (0, 4, 130) and args.command in HEADLESS_COMMANDS and logs.current_path():
         print(f"details: {logs.current_path()}", file=sys.stderr)
     return code
 

@@ -7,8 +7,11 @@ stdout carries results (plain text, or JSON with --json); progress and errors go
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -61,9 +64,9 @@ def _needs_enterprise_key(state: WizardState) -> str | None:
 
 
 def _needs_console(state: WizardState) -> str | None:
-    for step_id, section in (("enterprise_key", "enterprise_key"), ("test", None), ("apps", "apps")):
-        if state.step(step_id).checked not in ("pass", "warn"):
-            return f"{step_id} has not passed" + (f" (add [{section}])" if section else "")
+    for module, section in ((enterprise_key_step, "enterprise_key"), (test_step, None), (apps_step, "apps")):
+        if state.step(module.STEP_ID).checked not in ("pass", "warn"):
+            return f"{module.TITLE} has not passed" + (f" (add [{section}])" if section else "")
     return None if state.share.export_dir else "no folder for the record (add [share])"
 
 
@@ -79,6 +82,56 @@ STEPS = (
     HeadlessStep(confirm_step, None, _needs_console),
 )
 """Steps the headless run performs, in the guide's order."""
+
+
+INCOMPLETE = 4
+"""Exit code of a run that stopped before every step it was asked for was done (not a failure, not done)."""
+
+
+class _ForgivingStdout(io.TextIOBase):
+    """stdout that survives its reader leaving (`run … | head`): the rest of the output is dropped, the work
+    goes on. Without it the first print after `head` exits raises BrokenPipeError mid-step."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop()
+
+    def _drop(self) -> None:
+        # Point the descriptor at /dev/null: what is still buffered, and the interpreter's own flush at
+        # exit, then go nowhere instead of raising again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+
+@contextlib.contextmanager
+def forgiving_stdout():
+    """Run a headless command with a stdout that may be closed early by its reader."""
+    original = sys.stdout
+    sys.stdout = _ForgivingStdout(original)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.flush()
+        sys.stdout = original
 
 
 def _err(text: str) -> None:
@@ -163,6 +216,8 @@ async def run(args: Any) -> int:
             if missing := step.prerequisite(state):
                 print(f"== Stopped before {title}: {missing} ==", file=out)
                 report["stopped_before"] = {"step": step.module.STEP_ID, "reason": missing}
+                report["remaining"] = _remaining(step, answers)
+                print(f"Still to do: {', '.join(report['remaining'])}.", file=out)
                 break
             state, results, changes = await _run_step(step.module, state, conn, session, args, out)
             report["steps"].append(
@@ -177,14 +232,24 @@ async def run(args: Any) -> int:
                     reason = f"{title} has failing checks; fix them and run again"
                     print(f"== Stopped: {reason} ==", file=out)
                     report["stopped_before"] = {"step": following[0].module.STEP_ID, "reason": reason}
+                    report["remaining"] = [title, *_remaining(following[0], answers)]
+                    print(f"Still to do: {', '.join(report['remaining'])}.", file=out)
                 break
         report.update(status=worst, vault_uri=state.vault.vault_uri, key_id=state.vault.key_id,
                       kore_sp_object_id=state.authorize.sp_object_id)  # fmt: skip
         if args.json:
             print(json.dumps(report, indent=2))
-        return 1 if worst == "fail" else 0
+        if worst == "fail":
+            return 1
+        return INCOMPLETE if report["stopped_before"] else 0
     finally:
         await _close(conn)
+
+
+def _remaining(stopped_at: HeadlessStep, answers: answers_mod.Answers) -> list[str]:
+    """The titles of the steps not done, from the one the run stopped before (skipped ones left out)."""
+    following = STEPS[STEPS.index(stopped_at) :]
+    return [s.module.TITLE for s in following if s is stopped_at or not s.section or answers.has(s.section)]
 
 
 async def _preload_apps(state: WizardState, conn: Connection, answers: answers_mod.Answers, sb: Any) -> WizardState:
@@ -299,7 +364,8 @@ def export(args: Any) -> int:
     state = Session(args.session).load()
     if state is None:
         raise InputError("--session", f"no session at {args.session}")
-    print(export_text(state, args.format), end="")
+    with forgiving_stdout():
+        print(export_text(state, args.format), end="")
     return 0
 
 
@@ -366,7 +432,8 @@ def sandbox_init(args: Any) -> int:
 
 
 def run_async(coro) -> int:
-    return asyncio.run(coro)
+    with forgiving_stdout():
+        return asyncio.run(coro)
 
 
 def fail(exc: ByokError) -> int:
