@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the wizard against the built-in Azure sandbox (no account needed)",
                           epilog=EPILOG)  # fmt: skip
     _common(demo)
-    demo.add_argument("--scenario", default="default", help="sandbox scenario (default: default)")
+    demo.add_argument("--scenario", help="sandbox scenario for a new world (default: default)")
     demo.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. throttle:arm=0.2,latency=300ms,seed=7 "
                       "(default: realistic latency)")  # fmt: skip
     demo.add_argument("--sandbox-state", metavar="FILE", help="keep the sandbox world in this file")
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--yes", action="store_true", help="apply without asking")
     run.add_argument("--read-only", action="store_true", help="plan and check, change nothing")
     run.add_argument("--json", action="store_true", help="print a JSON report on stdout")
-    run.add_argument("--scenario", default="default", help="sandbox scenario for a new --sandbox-state")
+    run.add_argument("--scenario", help="sandbox scenario for a new --sandbox-state (default: default)")
     run.add_argument("--faults", metavar="SPEC", help="inject sandbox faults (see docs/sandbox.md)")
 
     verify = sub.add_parser("verify", help="re-run every check of a session headless", epilog=EPILOG)
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = sandbox_sub.add_parser("init", help="write a fresh sandbox world to a file")
     init.add_argument("--state", metavar="FILE", required=True)
     init.add_argument("--scenario", default="default")
+    init.add_argument("--force", action="store_true", help="replace the world already in FILE")
     return parser
 
 
@@ -209,8 +210,16 @@ def _demo(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         from byok_tui.sandbox.deferred import DeferredSandbox
+        from byok_tui.session import Session
+        from byok_tui.worlds import refuse_other_scenario, refuse_sandbox_session_without_world
 
-        sb = DeferredSandbox(args.sandbox_state, args.scenario, args.faults or DEMO_LATENCY, realtime=True)
+        refuse_other_scenario(args.sandbox_state, args.scenario)
+        session = Session(args.session) if args.session else None
+        state = session.load() if session else None
+        if state is not None and not args.sandbox_state and any(r.applied_changes for r in state.steps.values()):
+            refuse_sandbox_session_without_world(state.signin.method, str(session.path), "demo")
+        sb = DeferredSandbox(args.sandbox_state, args.scenario or "default", args.faults or DEMO_LATENCY,
+                             realtime=True)  # fmt: skip
 
         def after_first_frame() -> None:
             gc.enable()
@@ -219,11 +228,9 @@ def _demo(args: argparse.Namespace) -> int:
 
         from byok_tui import glyphs
         from byok_tui.app import build_app
-        from byok_tui.session import Session
 
-        session = Session(args.session) if args.session else None
         profile = load_profile(args.profile) if args.profile else sb.profile()
-        app = build_app(sb.connection(prepare=after_first_frame), session, session.load() if session else None,
+        app = build_app(sb.connection(prepare=after_first_frame), session, state,
                         profile=profile, ascii=glyphs.wants_ascii(args.ascii), theme=args.theme)  # fmt: skip
         app.run()
     finally:
@@ -249,6 +256,9 @@ def _live(args: argparse.Namespace) -> int:
         state = session.load() or WizardState(session_id=new_session_id())
     except StateError as e:
         raise InputError("--session", f"{e}; move it aside to start a new session") from e
+    from byok_tui.worlds import refuse_sandbox_session_without_world
+
+    refuse_sandbox_session_without_world(state.signin.method, str(session.path), "demo")
     try:
         cloud = get_cloud(args.cloud or (state.signin.cloud if state.signin.method else profile.cloud))
     except UnknownCloud as e:

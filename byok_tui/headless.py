@@ -181,7 +181,11 @@ def _confirm(changes: list[Change], yes: bool) -> None:
 
 async def _connection_for(args: Any, answers: answers_mod.Answers) -> tuple[Connection, Any]:
     if args.sandbox_state is not None or answers.signin.get("method") == "sandbox":
-        sb = sandbox_for(args.sandbox_state, getattr(args, "scenario", "default"), getattr(args, "faults", None))
+        from byok_tui.worlds import refuse_other_scenario
+
+        scenario = getattr(args, "scenario", None)
+        refuse_other_scenario(args.sandbox_state, scenario)
+        sb = sandbox_for(args.sandbox_state, scenario or "default", getattr(args, "faults", None))
         return sb.connection(), sb
     from byok_tui.azure import auth
     from byok_tui.clouds import get_cloud
@@ -336,6 +340,9 @@ async def verify(args: Any) -> int:
     if args.sandbox_state is not None:
         conn = sandbox_for(args.sandbox_state, faults=getattr(args, "faults", None)).connection()
     else:
+        from byok_tui.worlds import refuse_sandbox_session_without_world
+
+        refuse_sandbox_session_without_world(state.signin.method, str(session.path), "verify")
         from byok_tui.azure import auth
         from byok_tui.clouds import get_cloud
 
@@ -417,8 +424,13 @@ def az_script_header(state: WizardState) -> list[str]:
 
 
 def sandbox_init(args: Any) -> int:
+    from pathlib import Path
+
     from byok_tui.sandbox import Sandbox
 
+    if Path(args.state).exists() and not args.force:
+        raise InputError("--state", f"{args.state} already holds a sandbox world: add --force to replace it "
+                         "(its vaults, keys and role assignments are lost), or choose another file")  # fmt: skip
     try:
         sb = Sandbox.create(args.scenario)
     except ValueError as e:  # an unknown scenario: bad input, not a crash

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 
 from byok_tui.sandbox import Sandbox
 from tests.e2e.conftest import cli, report
@@ -144,3 +146,39 @@ def test_sandbox_init_refuses_an_unknown_scenario_naming_the_option(tmp_path):
     assert result.returncode == 2 and not path.exists()
     assert "--scenario" in result.stderr and "moon" in result.stderr and "default" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- wrong options get the right remedy (#15, item 7) ---------------------------------------------
+
+
+def test_verify_of_a_sandbox_session_without_its_world_names_the_missing_option(tmp_path, world, answers_file):
+    session = tmp_path / "s.json"
+    cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world), "--session", str(session), "--yes")
+    result = cli("verify", "--session", str(session))
+    assert result.returncode == 2, result.stderr
+    assert "sandbox session" in result.stderr and "--sandbox-state FILE" in result.stderr
+    assert "Unknown sign-in method" not in result.stderr
+    # The wizard on live Azure says the same before it opens (no check ever fails on the network).
+    live = subprocess.run([sys.executable, "-m", "byok_tui", "--session", str(session)], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
+    assert live.returncode == 2 and "sandbox session" in live.stderr and "--sandbox-state FILE" in live.stderr
+    demo = subprocess.run([sys.executable, "-m", "byok_tui", "demo", "--session", str(session)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
+    assert demo.returncode == 2 and "--sandbox-state FILE" in demo.stderr
+
+
+def test_a_scenario_that_an_existing_world_file_cannot_honour_is_refused(tmp_path, world):
+    result = subprocess.run(
+        [sys.executable, "-m", "byok_tui", "demo", "--scenario", "restricted", "--sandbox-state", str(world)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--scenario" in result.stderr and "already holds a sandbox world (scenario default)" in result.stderr
+
+
+def test_sandbox_init_keeps_an_existing_world_unless_forced(tmp_path, world):
+    before = world.read_bytes()
+    refused = cli("sandbox", "init", "--state", str(world), "--scenario", "restricted")
+    assert refused.returncode == 2 and "--force" in refused.stderr and world.read_bytes() == before
+    forced = cli("sandbox", "init", "--state", str(world), "--scenario", "restricted", "--force")
+    assert forced.returncode == 0 and world.read_bytes() != before
