@@ -153,7 +153,7 @@ def print_plan(changes: list[Change], out: TextIO) -> None:
     if not changes:
         print("Nothing to change.", file=out)
     for i, change in enumerate(changes, 1):
-        flag = "  [irreversible]" if change.irreversible else ""
+        flag = "  [irreversible]" if change.irreversible else "  [exists: no change]" if change.effect == "adopt" else ""
         print(f"{i}. {change.title}{flag}", file=out)
         print(f"   $ {change.az}", file=out)
         if change.detail and change.irreversible:
@@ -170,7 +170,7 @@ def print_checks(results: list[CheckResult], out: TextIO) -> None:
 
 
 def _confirm(changes: list[Change], yes: bool) -> None:
-    if yes or not changes:
+    if yes or all(c.effect == "adopt" for c in changes):
         return
     if not sys.stdin or not sys.stdin.isatty():
         raise InputError("--yes", "is required to change Azure when no one can answer the prompt")
@@ -302,7 +302,7 @@ async def _run_step(
         state = await prepare(state, conn)
     for problem in getattr(module, "problems", lambda s: [])(state):
         raise problem
-    changes = [] if args.read_only else module.plan(state)
+    changes = [] if args.read_only else await runner.survey(module, state, conn)
     print_plan(changes, out)
     _confirm(changes, args.yes)
     if not args.read_only:

@@ -125,8 +125,7 @@ class FlowScreen(StepScreen):
                 yield from self.compose_form()
             with VerticalScroll(id="review-page"):
                 yield Static("Planned changes", classes="step-title")
-                yield Static("Nothing has changed yet. Apply makes these changes, in this order.",
-                             classes="purpose")  # fmt: skip
+                yield Static("", id="review-intro", classes="purpose")
                 yield Checkbox("Show az commands (z)", True, id="show-az", compact=True)
                 yield PlanView()
                 with Horizontal(classes="actions"):
@@ -207,7 +206,15 @@ class FlowScreen(StepScreen):
             return
         self.app.clear_notifications()  # earlier "fix this first" toasts no longer apply
         self.app.set_state(candidate)
-        self.changes = self.STEP.plan(candidate)
+        try:
+            # Against Azure as it is now: what exists is adopted, and a plan the operator could start but
+            # not finish is refused here, before anything irreversible.
+            self.changes = await runner.survey(self.STEP, candidate, self.app.conn)
+        except ByokError as exc:
+            self.app.push_screen(ErrorModal(exc, context="Nothing was changed"))
+            return
+        intro = runner.review_intro(candidate, self.STEP.STEP_ID, self.changes)
+        self.query_one("#review-intro", Static).update(intro)
         await self.plan_view.show_changes(self.changes)
         self.query_one("#apply-progress").display = False
         self.apply_button.label = "Apply (a)"  # a new plan: an earlier "Retry" no longer applies

@@ -11,7 +11,7 @@ import dataclasses
 import time
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress, arg
+from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import ServicePrincipalInfo
 from byok_tui.state import WizardState
@@ -96,6 +96,20 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
 def default_method(can_create: bool | None) -> str:
     """Option 2 (create the service principal) when the pre-flight says the operator may; else option 1."""
     return "service-principal" if can_create else "consent-url"
+
+
+async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
+    """The plan against the tenant now: Kore's service principal already there is no change (nor a wait)."""
+    from byok_tui.azure import graph
+
+    try:
+        sp = await graph.find_service_principal(conn, state.authorize.kore_client_id)
+    except ByokError:
+        return changes  # unknown: the plan stays as it was rather than claim something
+    if sp is None:
+        return [dataclasses.replace(c, effect="create") for c in changes]
+    return [adopted(c, f"No change: Kore's service principal exists ({sp.display_name}, {sp.object_id})")
+            for c in changes]  # fmt: skip
 
 
 async def _await_consent(conn: Connection, app: str, progress: Progress) -> ServicePrincipalInfo:

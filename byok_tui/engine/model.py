@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -26,6 +27,9 @@ class Change:
     """Removes or replaces something that exists."""
     detail: str = ""
     """Why this change is needed, when it is not obvious."""
+    effect: str = ""
+    """What it does to Azure as Azure is now, once a survey looked: "create", "change", or "adopt" (it
+    exists as asked, so applying writes nothing); "" when no survey has looked (plan() alone is pure)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,12 @@ class Progress(Protocol):
     """Receives progress from a running apply. Screens post a message; the CLI prints a line."""
 
     def __call__(self, message: str, fraction: float | None = None) -> None: ...
+
+
+def adopted(change: Change, title: str) -> Change:
+    """`change` found already true in Azure: applying it writes nothing, so it warns of nothing either."""
+    return dataclasses.replace(change, title=title, effect="adopt", irreversible=False, destructive=False,
+                               detail="")  # fmt: skip
 
 
 def sentence(clauses: list[str]) -> str:

@@ -12,7 +12,7 @@ import ipaddress
 import time
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress, arg, sentence
+from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, sentence
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import WizardState
@@ -117,6 +117,37 @@ def plan(state: WizardState) -> list[Change]:
             detail=who_loses_access(state),
         )
     ]
+
+
+async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
+    """The plan against the vault as it is now: a firewall already as asked, or a connection already
+    approved, is no change (and nothing to confirm)."""
+    out = []
+    for change in changes:
+        if change.id == "network.firewall":
+            vault = await current_firewall(state, conn)
+            if vault is not None and firewall_as_asked(state, vault):
+                change = adopted(change, f"No change: the firewall of {vault.name} already denies by default "
+                                 f"and allows {', '.join(vault.ip_rules) or 'no address'}"
+                                 + (" and trusted Microsoft services" if state.network.allow_trusted_services
+                                    else ""))  # fmt: skip
+            else:
+                change = dataclasses.replace(change, effect="change")
+        elif change.id == "network.approve" and state.network.connection_name:
+            found = next((c for c in await list_connections(state, conn)
+                          if c.name == state.network.connection_name), None)  # fmt: skip
+            if found is not None and found.status == "Approved":
+                change = adopted(change, f"No change: Kore's private-endpoint connection {found.name} is approved")
+        out.append(change)
+    return out
+
+
+def firewall_as_asked(state: WizardState, vault: VaultInfo) -> bool:
+    """Whether the vault's firewall already is what the plan would set: same default, bypass and rules."""
+    bypass = "AzureServices" if state.network.allow_trusted_services else "None"
+    have = {ipaddress.ip_network(r, strict=False) for r in vault.ip_rules}
+    want = {ipaddress.ip_network(r, strict=False) for r in rules(state)}
+    return vault.default_action == "Deny" and vault.bypass.lower() == bypass.lower() and have == want
 
 
 def who_loses_access(state: WizardState) -> str:

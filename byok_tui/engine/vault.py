@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from shlex import quote as q
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress, arg, args
+from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, args
 from byok_tui.engine.waiting import retry_while_propagating
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import KeyInfo, NameCheck, ResourceGroupInfo, VaultInfo
@@ -181,6 +181,105 @@ def _vault_uri(state: WizardState) -> str:
     from byok_tui.clouds import get_cloud
 
     return state.vault.vault_uri or get_cloud(state.signin.cloud).vault_uri(state.vault.name)
+
+
+# --- survey: the plan against what exists now -------------------------------------------------
+
+ASSIGN_ROLES = "Microsoft.Authorization/roleAssignments/write"
+
+
+async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
+    """`changes` as they apply to Azure now (adopt what exists), refusing a plan the operator cannot finish.
+
+    Read-only. A vault created with purge protection cannot be taken back, so before one is planned the
+    operator must be able to finish the step: create the key, which on a new (RBAC) vault takes a data role
+    they either hold already or may assign themselves.
+    """
+    from byok_tui.azure import resources, vaults
+
+    v, sub = state.vault, state.signin.subscription_id
+    group = await resources.get_resource_group(conn, sub, v.resource_group) if v.resource_group else None
+    vault = await vaults.get_vault(conn, sub, v.resource_group, v.name) if group else None
+    out: list[Change] = []
+    for change in changes:
+        if change.id == "vault.resource_group":
+            change = (adopted(change, f"Use the existing resource group {group.name} ({group.location})")
+                      if group else dataclasses.replace(change, effect="create"))  # fmt: skip
+        elif change.id == "vault.vault":
+            change = (adopted(change, f"Use the existing key vault {vault.name} ({vault.location})")
+                      if vault else dataclasses.replace(change, effect="create"))  # fmt: skip
+        elif change.id == "vault.purge_protection" and vault and vault.purge_protection:
+            change = adopted(change, f"Purge protection is already on for {vault.name}")
+        elif change.id == "vault.operator_access":
+            change = await _survey_operator_access(state, conn, change, vault)
+        elif change.id == "vault.key" and v.create_key:
+            change = await _survey_key(state, conn, change, vault) if vault else dataclasses.replace(
+                change, effect="create")  # fmt: skip
+        out.append(change)
+    if any(c.irreversible for c in out):
+        await _refuse_unfinishable(state, conn, out, group)
+    return out
+
+
+async def _survey_operator_access(state: WizardState, conn: Connection, change: Change,
+                                  vault: VaultInfo | None) -> Change:  # fmt: skip
+    from byok_tui.azure import rbac
+
+    operator = _operator(state) or conn.operator_object_id
+    if vault is None or not vault.rbac_authorization or not operator:
+        return dataclasses.replace(change, effect="create")
+    try:
+        holder = await rbac.has_data_action(conn, state.signin.subscription_id, vault.id, operator, KEY_CREATE_ACTION)
+    except ByokError:
+        return change  # unknown: say nothing rather than something false
+    if holder:
+        return adopted(change, f"You can already create keys in {vault.name} (a role of yours allows it)")
+    return dataclasses.replace(change, effect="create")
+
+
+async def _survey_key(state: WizardState, conn: Connection, change: Change, vault: VaultInfo) -> Change:
+    from byok_tui.azure import keys
+
+    try:
+        key = await keys.get_key(conn, vault.uri, state.vault.key_name)
+    except ByokError:
+        return change  # this operator cannot read keys yet (the plan gives them a role first): unknown
+    if key is None:
+        return dataclasses.replace(change, effect="create")
+    return adopted(change, f"Use the existing key {key.name} (version {key.version})")
+
+
+async def _refuse_unfinishable(state: WizardState, conn: Connection, changes: list[Change],
+                               group: ResourceGroupInfo | None) -> None:  # fmt: skip
+    """Raise, naming the remedy and a hand-off, when the operator could make the irreversible change but not
+    the ones after it."""
+    from byok_tui.azure import rbac
+
+    role = next((c for c in changes if c.id == "vault.operator_access"), None)
+    operator = _operator(state) or conn.operator_object_id
+    if role is None or role.effect == "adopt" or not _is_rbac(state) or not operator:
+        return
+    sub = state.signin.subscription_id
+    scope = group.id if group and group.id else f"/subscriptions/{sub}"
+    try:
+        if await rbac.has_data_action(conn, sub, scope, operator, KEY_CREATE_ACTION):
+            return
+        if await rbac.has_action(conn, sub, scope, operator, ASSIGN_ROLES):
+            return
+    except ByokError:
+        return  # the role assignments cannot be read: apply finds out, as before
+    where = f"resource group {state.vault.resource_group}" if group else "the subscription"
+    handoff = (f"az role assignment create --role {arg('Key Vault Crypto Officer')} --assignee-object-id "
+               f"{arg(operator)} --scope {arg(scope)}")  # fmt: skip
+    raise ByokError(
+        "You could create the vault but not its key, so nothing was changed",
+        detail=f"A new vault uses Azure RBAC: creating its key needs a data role such as Key Vault Crypto "
+        f"Officer. You hold none on {where}, and your roles there may not assign one "
+        f"({ASSIGN_ROLES}). Purge protection would keep the unfinished vault, and its name, for 90 days.",
+        remedy=f"Ask an Owner or User Access Administrator to give you the role, then review again: {handoff} "
+        f"(or ask them to run this step, or choose an existing vault where you can create keys).",
+        code="CannotFinishStep",
+    )
 
 
 # --- apply -----------------------------------------------------------------------------------

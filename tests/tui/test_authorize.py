@@ -80,7 +80,7 @@ async def test_create_the_service_principal(make_app):
         await settle(pilot)
         assert screen.page == "review"
         plan = texts(screen.query(ChangeView))
-        assert f"$ az ad sp create --id {sb.kore_client_id}" in plan
+        assert f"$ az ad sp create --id '{sb.kore_client_id}'" in plan
         assert app.state.authorize == AuthorizeState(method="service-principal", kore_client_id=sb.kore_client_id)
 
         await pilot.press("a")

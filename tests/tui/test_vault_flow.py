@@ -72,8 +72,8 @@ async def test_create_vault_and_key_end_to_end(make_app):
             app.state.vault.name == "kv-contoso-byok" and app.state.vault.resource_group == "rg-contoso-prod"
         )
         plan = texts(screen.query(ChangeView))
-        assert any(t.startswith("$ az keyvault create --name kv-contoso-byok") for t in plan)
-        assert any(t.startswith("$ az keyvault key create") and "--size 3072" in t for t in plan)
+        assert any(t.startswith("$ az keyvault create --name 'kv-contoso-byok'") for t in plan)
+        assert any(t.startswith("$ az keyvault key create") and "--size '3072'" in t for t in plan)
         assert "⚠ irreversible: cannot be undone" in plan
 
         await pilot.press("z")  # hide the az commands

@@ -1,0 +1,63 @@
+"""The wizard tells the truth at every step (issue #15): a reopened step says what an interrupted apply
+made, and a plan the operator cannot finish is refused before anything irreversible."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.widgets import Static
+
+from byok_tui.engine import runner
+from byok_tui.engine import vault as vault_step
+from byok_tui.screens.widgets.modals import ErrorModal
+from byok_tui.screens.widgets.plan import ChangeView
+from tests.tui.conftest import settle
+from tests.tui.prepare import answers, done_through, quiet
+
+
+def texts(widgets) -> list[str]:
+    return [str(w.content) for view in widgets for w in view.query(Static)]
+
+
+def new_group(state):
+    return dataclasses.replace(state, vault=dataclasses.replace(
+        state.vault, resource_group="rg-kore-byok", create_resource_group=True, location="eastus"))  # fmt: skip
+
+
+async def test_a_reopened_step_says_what_its_interrupted_apply_made(make_app):
+    h = make_app()
+    sb = h.sandbox
+    state = new_group(await done_through(sb, "authorize"))
+    fresh = await runner.survey(vault_step, state, sb.connection())
+    # Interrupted (Ctrl-C) right after "Created resource group …".
+    partial = await runner.apply_plan(vault_step, state, sb.connection(), None, quiet, fresh[:1])
+    partial = partial.with_step("vault", dataclasses.replace(partial.step("vault"), applied=False))
+    app = make_app(state=partial, sandbox=sb, start_step="vault").app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.page == "review"
+        intro = str(screen.query_one("#review-intro", Static).content)
+        assert "Nothing has changed" not in intro and "stopped part-way" in intro
+        plan = texts(screen.query(ChangeView))
+        assert "Use the existing resource group rg-kore-byok (eastus)" in plan
+        assert "Create resource group rg-kore-byok in eastus" not in plan
+
+
+async def test_the_restricted_account_is_refused_before_the_irreversible_vault(make_app):
+    h = make_app("restricted")
+    sb = h.sandbox
+    state = new_group(answers(sb))
+    state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, create_vault=True))
+    app = make_app(state=state, sandbox=sb, start_step="vault").app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorModal)
+        shown = " ".join(str(s.content) for s in app.screen.query(Static))
+        assert "You could create the vault but not its key" in shown
+        assert "az role assignment create" in shown
+        assert not sb.world.vaults
