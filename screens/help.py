@@ -18,6 +18,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from .widgets.footer import StableFooter
 from .widgets.prereq import step_name
 
 ENGINE_MODULES = {"test": "test_configuration", "validate": "validation"}
@@ -143,6 +144,7 @@ class HelpScreen(ModalScreen[None]):
                     for row in group.rows:
                         yield key_line(row)
             yield Static("esc, ?, F1 or q closes · ↑ ↓ PgUp PgDn scroll", id="help-close")
+        yield StableFooter()  # the help's own keys, not those of the page underneath
 
     def action_close(self) -> None:
         self.dismiss()

@@ -272,7 +272,7 @@ async def _refuse_unfinishable(state: WizardState, conn: Connection, changes: li
     handoff = (f"az role assignment create --role {arg('Key Vault Crypto Officer')} --assignee-object-id "
                f"{arg(operator)} --scope {arg(scope)}")  # fmt: skip
     raise ByokError(
-        "You could create the vault but not its key, so nothing was changed",
+        "You could create the vault but not its key",
         detail=f"A new vault uses Azure RBAC: creating its key needs a data role such as Key Vault Crypto "
         f"Officer. You hold none on {where}, and your roles there may not assign one "
         f"({ASSIGN_ROLES}). Purge protection would keep the unfinished vault, and its name, for 90 days.",
