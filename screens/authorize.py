@@ -31,6 +31,7 @@ from .messages import ApplyFinished
 from .widgets.copyfield import CopyField
 from .widgets.field import FieldMessage, Row
 from .widgets.links import link
+from .widgets.marks import Radio
 from .widgets.notes import ErrorNote
 from .widgets.reveal import Reveal
 from .widgets.rules import Rule
@@ -150,9 +151,9 @@ class AuthorizeScreen(FlowScreen):
                      classes="field-note")  # fmt: skip
         yield Static("How", classes="section")
         yield RadioSet(
-            RadioButton("Create it now (option 2: az ad sp create)", value=method == "service-principal",
+            Radio("Create it now (option 2: az ad sp create)", value=method == "service-principal",
                         id="method-sp", compact=True),
-            RadioButton("An administrator opens the consent URL (option 1)", value=method == "consent-url",
+            Radio("An administrator opens the consent URL (option 1)", value=method == "consent-url",
                         id="method-consent", compact=True),
             id="authorize-method", compact=True,
         )  # fmt: skip

@@ -28,6 +28,7 @@ from byok_tui.state import STEP_IDS, WizardState
 from .base import StepScreen
 from .messages import ApplyFinished, ApplyProgress
 from .widgets.checks import ChecksView
+from .widgets.marks import Tick
 from .widgets.modals import ConfirmModal, ErrorModal
 from .widgets.notes import ErrorNote
 from .widgets.plan import PlanView
@@ -126,7 +127,7 @@ class FlowScreen(StepScreen):
             with VerticalScroll(id="review-page"):
                 yield Static("Planned changes", classes="step-title")
                 yield Static("", id="review-intro", classes="purpose")
-                yield Checkbox("Show az commands (z)", True, id="show-az", compact=True)
+                yield Tick("Show az commands (z)", True, id="show-az", compact=True)
                 yield PlanView()
                 with Horizontal(classes="actions"):
                     yield Button("Back (b)", id="to-form", compact=True)

@@ -30,6 +30,7 @@ from byok_tui.state import StepRecord, WizardState
 from .flow import FlowScreen
 from .widgets.facts import Fact
 from .widgets.field import FieldMessage, Row
+from .widgets.marks import Radio, Tick
 from .widgets.notes import ErrorNote
 from .widgets.prereq import MissingSteps
 from .widgets.rules import Rule
@@ -126,8 +127,8 @@ class NetworkScreen(FlowScreen):
         yield MissingSteps(_missing(state), id="net-missing")
         with Vertical(id="net-form", classes=f"-{'pe' if mode == PE else 'fw'}"):
             yield Row("How", RadioSet(
-                RadioButton(f"A {glyphs.SEP} Private endpoint (recommended)", value=mode == PE, id="net-pe", compact=True),
-                RadioButton(f"B {glyphs.SEP} Firewall", value=mode == FW, id="net-fw", compact=True),
+                Radio(f"A {glyphs.SEP} Private endpoint (recommended)", value=mode == PE, id="net-pe", compact=True),
+                Radio(f"B {glyphs.SEP} Firewall", value=mode == FW, id="net-fw", compact=True),
                 id="net-mode", compact=True))  # fmt: skip
             yield FieldMessage(id="net-mode-msg")
             yield Static("Kore reaches the vault over Azure Private Link from its own network, never over the internet; "
@@ -147,9 +148,9 @@ class NetworkScreen(FlowScreen):
                                              validators=[Rule(EXTRA_FIELD, _extra_rules_problem)],
                                              validate_on=["changed", "blur"]))  # fmt: skip
                 yield FieldMessage(id="net-extra-msg")
-                yield Checkbox("Allow trusted Microsoft services", n.allow_trusted_services, id="net-trusted",
+                yield Tick("Allow trusted Microsoft services", n.allow_trusted_services, id="net-trusted",
                                compact=True)  # fmt: skip
-                yield Checkbox(_mine_label(self.operator_ip, looking=True), n.allow_operator_ip, id="net-mine",
+                yield Tick(_mine_label(self.operator_ip, looking=True), n.allow_operator_ip, id="net-mine",
                                compact=True)  # fmt: skip
                 yield FieldMessage(id="net-mine-msg")
                 yield Static(Content(f"{glyphs.WARNING} " + network_step.LOCKOUT_WARNING), id="net-lockout")

@@ -22,6 +22,7 @@ from byok_tui.state import VaultState
 
 from .widgets.field import FieldMessage, Row
 from .widgets.lazy_select import LazySelect
+from .widgets.marks import Tick
 from .widgets.notes import ErrorNote
 from .widgets.section import Section
 
@@ -158,7 +159,7 @@ class VaultSection(Section):
         yield FieldMessage(id="vault-select-msg", classes="when-existing")
         yield ErrorNote(id="vault-note", classes="when-existing")
         yield Static("", id="vault-facts", classes="when-existing")
-        yield Checkbox("Enable purge protection (irreversible)", a.enable_purge_protection, id="vault-purge",
+        yield Tick("Enable purge protection (irreversible)", a.enable_purge_protection, id="vault-purge",
                        compact=True, classes="when-existing")  # fmt: skip
         yield FieldMessage(id="vault-purge-msg", classes="when-existing")
         yield Row("Region", LazySelect(_options(vault_step.LOCATIONS), prompt="Choose a region", compact=True,
@@ -319,7 +320,7 @@ class KeySection(Section):
         yield Row("Size", LazySelect([(f"RSA {s}", s) for s in vault_step.KEY_SIZES], value=size, allow_blank=False,
                                  id="key-size", compact=True), classes="when-new")  # fmt: skip
         yield FieldMessage(id="key-size-msg", classes="when-new")
-        yield Checkbox("HSM-backed (Premium only)", a.key_hsm, id="key-hsm", compact=True, classes="when-new")
+        yield Tick("HSM-backed (Premium only)", a.key_hsm, id="key-hsm", compact=True, classes="when-new")
         yield FieldMessage(id="key-hsm-msg", classes="when-new")
         yield Row("Key", LazySelect([], prompt="Choose an existing vault first", id="key-select", compact=True),
                   classes="when-existing")  # fmt: skip
