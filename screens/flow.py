@@ -314,6 +314,18 @@ class FlowScreen(StepScreen):
         self.query_one("#result-page", VerticalScroll).scroll_home(animate=False)
         self.query_one("#next" if self.passed else "#recheck").focus(scroll_visible=False)
 
+    def why_not_next(self) -> str:
+        record = self.app.state.step(self.STEP.STEP_ID)
+        if self.app.applying:
+            return "The changes are still being applied; Next opens once their checks pass."
+        if self.page == "form" and not record.applied:
+            return "Fill in this step, then Review (r) and Apply (a): Next opens once its checks pass."
+        if self.page == "review":
+            return "Apply (a) the planned changes first: Next opens once their checks pass."
+        if record.checked == "fail":
+            return "Some checks fail: fix what they say, then re-run them (k). Next opens once they pass."
+        return "The checks have not passed yet: run them (k). Next opens once they pass."
+
     ready_text: ClassVar[str] = "this step is done"
     """Ends the all-pass verdict: "✓ All 9 checks pass: <ready_text> (n: next step)."."""
 

@@ -96,4 +96,4 @@ class ValidationScreen(StepScreen):
         self.query_one(HealthView).run()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "next"  # the last step: no Next
+        return action not in ("next", "why_not_next")  # the last step: no Next

@@ -61,3 +61,14 @@ async def test_the_restricted_account_is_refused_before_the_irreversible_vault(m
         assert "You could create the vault but not its key" in shown
         assert "az role assignment create" in shown
         assert not sb.world.vaults
+
+
+async def test_next_on_an_unfinished_step_says_why(make_app):
+    app = make_app(start_step="vault").app
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.STEP_ID == "vault"  # did not move
+        (note,) = [n for n in app._notifications if n.title == "Next: not yet"]
+        assert "Review (r) and Apply (a)" in note.message
