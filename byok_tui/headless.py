@@ -300,8 +300,7 @@ async def _run_step(
     prepare = getattr(module, "prepare", None)
     if prepare and not args.read_only:
         state = await prepare(state, conn)
-    for problem in getattr(module, "problems", lambda s: [])(state):
-        raise problem
+    answers_mod.raise_all(getattr(module, "problems", lambda s: [])(state))
     changes = [] if args.read_only else await runner.survey(module, state, conn)
     print_plan(changes, out)
     _confirm(changes, args.yes)

@@ -222,10 +222,18 @@ class FlowScreen(StepScreen):
         self.page = "review"
 
     def refuse(self, problems: list[tuple[str, str]]) -> None:
-        """Tell the operator what to fix first: (field, message) pairs, the first one as a toast."""
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.notify(problems[0][1] + more, title="Review: fix this first", severity="error")
+        """Tell the operator every problem at once: (field, message) pairs, all in one toast.
+
+        The form has focused the first bad field; it goes to the top of the view, so that its message
+        under it is not where toasts appear (bottom right)."""
+        if not problems:
+            return
+        title = "Review: fix this first" if len(problems) == 1 else f"Review: fix these {len(problems)} first"
+        self.notify("\n".join(f"{glyphs.BULLET} {message}" for _, message in problems), title=title,
+                    severity="error")  # fmt: skip
+        focused = self.focused
+        if focused is not None:
+            self.call_after_refresh(focused.scroll_visible, top=True, animate=False)
 
     @on(Checkbox.Changed, "#show-az")
     def _az_toggled(self, event: Checkbox.Changed) -> None:

@@ -72,3 +72,20 @@ async def test_next_on_an_unfinished_step_says_why(make_app):
         assert app.screen.STEP_ID == "vault"  # did not move
         (note,) = [n for n in app._notifications if n.title == "Next: not yet"]
         assert "Review (r) and Apply (a)" in note.message
+
+
+async def test_review_reports_every_problem_of_the_form_at_once(make_app):
+    app = make_app(start_step="vault").app
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.page == "form"
+        (note,) = [n for n in app._notifications if (n.title or "").startswith("Review: fix")]
+        listed = note.message.splitlines()
+        assert len(listed) >= 2 and note.title == f"Review: fix these {len(listed)} first"
+        # The first bad field has the focus and sits at the top of the view, away from the toast.
+        focused = app.focused
+        assert focused is not None
+        assert focused.region.y - screen.query_one("#form-page").region.y <= 3
