@@ -271,12 +271,19 @@ class FlowScreen(StepScreen):
         self.apply_log.clear()
         self.apply_button.disabled = True
         self.app.start_apply(self.STEP, self.changes, self)
+        # Once laid out (it was hidden until now): scrolling at once would measure it as empty and stay put,
+        # leaving the progress below the view and the screen looking frozen.
+        progress = self.query_one("#apply-progress")
+        self.call_after_refresh(progress.scroll_visible, animate=False)
+
+    def _progress_in_view(self) -> None:
         self.query_one("#apply-progress").scroll_visible(animate=False)
 
     def on_apply_progress(self, message: ApplyProgress) -> None:
         if message.fraction is not None:
             self.apply_bar.update(progress=message.fraction)
         self.apply_log.write(f"{message.stamp} {message.message}")
+        self.call_after_refresh(self._progress_in_view)  # the log grows: keep its last line in view
 
     def on_apply_finished(self, message: ApplyFinished) -> None:
         self.apply_button.disabled = False

@@ -89,3 +89,30 @@ async def test_review_reports_every_problem_of_the_form_at_once(make_app):
         focused = app.focused
         assert focused is not None
         assert focused.region.y - screen.query_one("#form-page").region.y <= 3
+
+
+async def test_a_running_apply_keeps_its_progress_in_view(make_app):
+    """Step 2's plan is longer than 80x24: the progress under it must scroll into view (#15, item 15)."""
+    from byok_tui.sandbox import Sandbox
+    from byok_tui.sandbox.faults import parse_faults
+
+    sb = Sandbox.create("default", parse_faults("latency:keyvault=300ms"), realtime=True)
+    state = new_group(await done_through(sb, "authorize"))
+    state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, create_vault=True))
+    app = make_app(state=state, sandbox=sb, start_step="vault").app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("a")  # the irreversible vault: confirm
+        await pilot.press("y")
+        screen = app.screen
+        while len(screen.apply_log.lines) < 2 and app.applying:
+            await pilot.pause()
+        await pilot.pause()
+        await pilot.pause()
+        page = screen.query_one("#review-page")
+        log = screen.apply_log
+        assert app.applying, "the apply ended before the test could look"
+        assert page.region.y <= log.region.y and log.region.bottom <= page.region.bottom, (log.region, page.region)
+        await settle(pilot)
