@@ -238,8 +238,11 @@ class NetworkScreen(FlowScreen):
             return
         chosen = self.chosen
         if chosen is None:
+            # In the demo nobody plays Kore's side: say so, and the way on.
+            demo = f"\n{network_step.SANDBOX_PE_NOTE}" if self.app.conn.is_sandbox else ""
             self.pe_message.show("No private-endpoint connection yet. " + network_step.no_pending_remedy(
-                self.app.state, "press l to list the connections again, then Review approves it"), "info")  # fmt: skip
+                self.app.state, "press l to list the connections again, then Review approves it") + demo,
+                "info")  # fmt: skip
             return
         pending = [c for c in self.connections if c.status == "Pending"]
         several = f" {len(pending)} are pending: pick Kore's (Kore.ai support names its endpoint)." \

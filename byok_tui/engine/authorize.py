@@ -98,6 +98,14 @@ def default_method(can_create: bool | None) -> str:
     return "service-principal" if can_create else "consent-url"
 
 
+SANDBOX_CONSENT_NOTE = (
+    "Demo: no administrator can open this URL in the sandbox, so the wait would run its 15 minutes and give "
+    "up. To show Step 1 through, use option 2 (it creates the service principal), or restart with "
+    "`byok-tui demo` (the default scenario) if this account may not."
+)
+"""The way on from option 1 in the demo, where admin consent never comes."""
+
+
 async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
     """The plan against the tenant now: Kore's service principal already there is no change (nor a wait)."""
     from byok_tui.azure import graph

@@ -150,6 +150,13 @@ def firewall_as_asked(state: WizardState, vault: VaultInfo) -> bool:
     return vault.default_action == "Deny" and vault.bypass.lower() == bypass.lower() and have == want
 
 
+SANDBOX_PE_NOTE = (
+    "Demo: in this sandbox world Kore never creates its private endpoint, so option A cannot finish here. "
+    "Choose B (Firewall), or restart with `byok-tui demo --scenario private-endpoint`, where one is pending."
+)
+"""The way on from option A in the demo when no connection waits."""
+
+
 def who_loses_access(state: WizardState) -> str:
     """The firewall's cost in plain words: who can no longer use the vault's keys once it is on."""
     n = state.network

@@ -116,3 +116,32 @@ async def test_a_running_apply_keeps_its_progress_in_view(make_app):
         assert app.applying, "the apply ended before the test could look"
         assert page.region.y <= log.region.y and log.region.bottom <= page.region.bottom, (log.region, page.region)
         await settle(pilot)
+
+
+# --- the demo's dead ends say what will happen, and the way on (#15, item 11) ---------------------
+
+
+async def test_the_demo_says_option_a_cannot_finish_in_the_default_world(make_app):
+    from byok_tui.sandbox import Sandbox
+    from tests.tui.test_network import fresh_state
+
+    sb = Sandbox.create("default")
+    app = make_app(state=await fresh_state(sb), sandbox=sb, start_step="network").app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = str(app.screen.query_one("#net-connections-msg").render())
+        assert "Demo:" in shown and "Choose B (Firewall)" in shown and "--scenario private-endpoint" in shown
+
+
+async def test_the_restricted_demo_says_consent_never_comes(make_app):
+    from byok_tui.sandbox import Sandbox
+    from byok_tui.state import AuthorizeState
+
+    sb = Sandbox.create("restricted")
+    state = dataclasses.replace(await done_through(sb, "signin"), authorize=AuthorizeState())
+    app = make_app(sandbox=sb, state=state).app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.STEP_ID == "authorize"
+        who = str(app.screen.query_one("#consent-who", Static).render())
+        assert "no administrator can open this URL in the sandbox" in who and "byok-tui demo" in who
