@@ -380,20 +380,12 @@ EXPORT_FORMATS = ("json", "md", "az")
 
 def export_text(state: WizardState, fmt: str) -> str:
     """What `byok-tui export --format FMT` prints (the TUI's palette writes the same text to a file)."""
-    v, s = state.vault, state.signin
-    if fmt == "json":
-        return json.dumps({
-            "tenant_id": s.tenant_id, "subscription_id": s.subscription_id, "cloud": s.cloud,
-            "key_vault_uri": v.vault_uri, "key_name": v.key_name, "key_identifier": v.key_id,
-            "vault_resource_id": v.vault_id,
-        }, indent=2) + "\n"  # fmt: skip
+    from byok_tui.kore import bundle
+
+    if fmt in ("json", "md"):  # one hand-off: the very bundle Step 4 writes
+        return bundle.text(share_step.bundle_values(state), fmt)
     lines: list[str] = []
-    if fmt == "md":
-        lines.append("# Kore.ai BYOK hand-off\n")
-        for label, value in (("Tenant ID", s.tenant_id), ("Key Vault URI", v.vault_uri),
-                             ("Key Name", v.key_name), ("Key identifier", v.key_id)):  # fmt: skip
-            lines.append(f"- **{label}**: `{value or '(not recorded yet)'}`")
-    else:
+    if fmt == "az":
         lines += az_script_header(state)
         for step in (s.module for s in STEPS):
             if not state.step(step.STEP_ID).applied_changes:

@@ -117,7 +117,7 @@ def test_verify_and_export_after_run(tmp_path, world, answers_file):
     assert exported["key_vault_uri"] == "https://kv-e2e-byok.vault.azure.net/"
     assert exported["key_name"] == "kore-cmk"
     md = cli("export", "--session", str(session), "--format", "md").stdout
-    assert "**Tenant ID**" in md
+    assert "| Tenant ID | `" in md  # the Step 4 bundle's own Markdown
     az = cli("export", "--session", str(session), "--format", "az").stdout
     assert "az keyvault create --name 'kv-e2e-byok'" in az
 
