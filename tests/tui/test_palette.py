@@ -236,3 +236,15 @@ async def test_help_command_opens_help(make_app):
         from byok_tui.screens.help import HelpScreen
 
         assert isinstance(app.screen, HelpScreen) and app.screen.target is step
+
+
+async def test_the_palette_opens_on_the_wizards_own_commands(make_app):
+    """Textual's Keys, Maximize and Screenshot come after what the wizard does (#15, item 19): the
+    palette's empty list keeps the order its provider gives, and one provider gives both, ours first."""
+    app = make_app(start_step="vault").app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        textual_own = [titles.index(t) for t in ("Keys", "Screenshot") if t in titles]
+        ours = [i for i, t in enumerate(titles) if t.startswith("Go to") or t.startswith("Export")]
+        assert textual_own and ours and max(ours) < min(textual_own), titles
