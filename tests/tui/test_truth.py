@@ -145,3 +145,28 @@ async def test_the_restricted_demo_says_consent_never_comes(make_app):
         assert app.screen.STEP_ID == "authorize"
         who = str(app.screen.query_one("#consent-who", Static).render())
         assert "no administrator can open this URL in the sandbox" in who and "byok-tui demo" in who
+
+
+async def test_step_2_says_why_the_region_is_fixed_and_shows_only_what_applies(make_app):
+    """#15, item 18: a new group fixes the vault's region (and says so); an existing vault's region and
+    tier are facts, not fields."""
+    from textual.widgets import Select
+
+    from tests.tui.helpers import choose, pick_radio
+
+    h = make_app("existing-vault", start_step="vault")
+    app = h.app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pick_radio(pilot, "rg-mode", "rg-new")
+        note = screen.query_one("#vault-region-msg")
+        assert screen.query_one("#vault-region", Select).disabled
+        assert str(note.render()).startswith("Fixed: a vault in a new resource group goes in the group's region")
+        await pick_radio(pilot, "rg-mode", "rg-existing")
+        assert "Fixed" not in str(note.render())
+        await choose(pilot, "rg-select", "rg-shared-security")
+        await pick_radio(pilot, "vault-mode", "vault-existing")
+        await settle(pilot)
+        assert not screen.query_one("#vault-region").parent.display or not screen.query_one("#vault-region").region
+        assert not screen.query_one("#vault-sku").region
