@@ -28,6 +28,7 @@ from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import StepRecord, WizardState
 
 from .flow import FlowScreen
+from .widgets.copyfield import CopyField
 from .widgets.facts import Fact
 from .widgets.field import FieldMessage, Row
 from .widgets.marks import Radio, Tick
@@ -136,6 +137,9 @@ class NetworkScreen(FlowScreen):
             yield Static("The vault's public endpoint denies everyone but the addresses below.",
                          classes="net-explain when-fw")  # fmt: skip
             with Vertical(classes="when-pe"):
+                # What Kore.ai support needs to create their endpoint: focus it and press c.
+                yield CopyField("Vault resource id, for Kore.ai support (c copies)", state.vault.vault_id,
+                                id="net-vault-id")  # fmt: skip
                 yield Static(f"Private-endpoint connections on {state.vault.name or 'the vault'}", classes="section")
                 yield DataTable(id="net-connections", cursor_type="row", zebra_stripes=False, show_cursor=True)
                 yield FieldMessage(id="net-connections-msg")

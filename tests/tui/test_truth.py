@@ -170,3 +170,22 @@ async def test_step_2_says_why_the_region_is_fixed_and_shows_only_what_applies(m
         await settle(pilot)
         assert not screen.query_one("#vault-region").parent.display or not screen.query_one("#vault-region").region
         assert not screen.query_one("#vault-sku").region
+
+
+async def test_the_vault_id_kore_needs_is_copyable_on_step_5(make_app):
+    """#15, item 10: focus it, press c; its lines break only after a '/'."""
+    from byok_tui.sandbox import Sandbox
+    from tests.tui.helpers import focus
+    from tests.tui.test_network import fresh_state
+
+    sb = Sandbox.create("default")
+    app = make_app(state=await fresh_state(sb), sandbox=sb, start_step="network").app
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await focus(pilot, "net-vault-id")
+        await pilot.press("c")
+        assert copied == [sb.world.vault("kv-contoso-byok").id]
+        shown = str(app.screen.query_one("#net-vault-id .copy-value").render())
+        assert all(line.endswith("/") for line in shown.splitlines()[:-1]), shown
