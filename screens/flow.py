@@ -187,7 +187,11 @@ class FlowScreen(StepScreen):
             return None if busy else True  # on the form: the previous step (the stepper is hidden at 80x24)
         if action == "review":
             return self.page == "form" and self.HAS_FORM
-        if action in ("apply", "toggle_az"):
+        if action == "apply":
+            # Hidden while it runs: a key that cannot be pressed again would push `? Help` off an 80-column
+            # footer (waiting for consent has the most keys).
+            return self.page == "review" and not busy
+        if action == "toggle_az":
             return (None if busy else True) if self.page == "review" else False
         if action == "recheck":
             return self.page == "result"
