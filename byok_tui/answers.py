@@ -100,33 +100,53 @@ def parse(text: str, today: date | None = None) -> Answers:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError("answers", f"not valid TOML ({e})") from e
+    # Every problem of the file at once: fixing one per run is slow when each run signs in to Azure.
+    problems: list[InputError] = []
     for section in data:
         if section not in FIELDS:
-            raise InputError(section, f"unknown section; expected one of: {', '.join(FIELDS)}")
+            problems.append(InputError(section, f"unknown section; expected one of: {', '.join(FIELDS)}"))
     for section in REQUIRED_SECTIONS:
         if section not in data:
-            raise InputError(section, f"the [{section}] section is required")
-    answers = Answers({name: _section(name, data[name], FIELDS[name]) for name in FIELDS if name in data})
-    _check_rules(answers, today or _today())
+            problems.append(InputError(section, f"the [{section}] section is required"))
+    answers = Answers({name: _section(name, data[name], FIELDS[name], problems) for name in FIELDS if name in data})
+    if not problems:  # the rules read fields the structure promises
+        problems += _check_rules(answers, today or _today())
+    raise_all(problems)
     return answers
 
 
-def _section(name: str, raw: Any, fields: dict[str, tuple[type, bool]]) -> dict[str, Any]:
+def raise_all(problems: list[InputError]) -> None:
+    """Raise the one problem, or one InputError that lists them all (each on its own line)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        first = problems[0]
+        error = InputError(first.field, first.rule)
+        error.title = f"{len(problems)} problems in the answers:\n" + "\n".join(
+            f"  {p.field}: {p.rule}" for p in problems
+        )
+        error.remedy = "Correct each of them and try again."
+        raise error
+
+
+def _section(name: str, raw: Any, fields: dict[str, tuple[type, bool]], problems: list[InputError]) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise InputError(name, "must be a [section] table")
+        problems.append(InputError(name, "must be a [section] table"))
+        return {}
     for key in raw:
         if key not in fields:
-            raise InputError(f"{name}.{key}", f"unknown field; expected one of: {', '.join(fields)}")
+            problems.append(InputError(f"{name}.{key}", f"unknown field; expected one of: {', '.join(fields)}"))
     out: dict[str, Any] = {}
     for key, (tp, required) in fields.items():
         if key not in raw:
             if required:
-                raise InputError(f"{name}.{key}", "is required")
+                problems.append(InputError(f"{name}.{key}", "is required"))
             continue
         value = raw[key]
         # TOML booleans are ints in Python; refuse them where a number is expected, and vice versa.
         if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
-            raise InputError(f"{name}.{key}", f"must be {TYPE_NAMES[tp]}")
+            problems.append(InputError(f"{name}.{key}", f"must be {TYPE_NAMES[tp]}"))
+            continue
         out[key] = value
     return out
 
@@ -135,7 +155,7 @@ def _one_of(field: str, value: str, choices: tuple[str, ...]) -> tuple[str, str 
     return field, None if value in choices else f"must be one of: {', '.join(choices)}"
 
 
-def _check_rules(answers: Answers, today: date) -> None:
+def _check_rules(answers: Answers, today: date) -> list[InputError]:
     from byok_tui import validate
 
     rules: list[tuple[str, str | None]] = []
@@ -166,9 +186,7 @@ def _check_rules(answers: Answers, today: date) -> None:
             rules.append(("enterprise_key.key_identifier", validate.key_identifier(ek["key_identifier"])))
     if answers.has("apps"):
         rules += _apps_rules(answers.get("apps"))
-    for field, message in rules:
-        if message:
-            raise InputError(field, message)
+    return [InputError(field, message) for field, message in rules if message]
 
 
 def _cloud_problem(name: str) -> str | None:

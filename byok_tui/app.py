@@ -10,14 +10,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
 from textual.message_pump import MessagePump
@@ -32,7 +32,6 @@ from byok_tui.profile import Profile
 from byok_tui.state import STEP_IDS, WizardState
 
 if TYPE_CHECKING:
-    from textual.command import Provider
     from textual.screen import Screen
 
     from byok_tui.engine.runner import SessionLike
@@ -46,11 +45,6 @@ NARROW_BELOW = 100
 Clock = Callable[[], datetime]
 
 
-def _wizard_commands() -> type[Provider]:
-    """The wizard's command-palette commands, imported when the palette first opens."""
-    from byok_tui.screens.commands import WizardCommands
-
-    return WizardCommands
 
 
 def _first_screen_css() -> Path:
@@ -80,7 +74,7 @@ class ByokApp(App[None]):
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key of this screen"),
         Binding("f1", "help", "Help", id="help-f1", key_display="F1", tooltip="Every key of this screen"),
     ]
-    COMMANDS = App.COMMANDS | {_wizard_commands}
+    # The wizard's commands come through get_system_commands, so that they list before Textual's own.
 
     # `var`, not `reactive`: the App draws none of them itself, and a reactive's change repaints the whole
     # screen (a full repaint after every saved change: 20-45 ms on the apps screen, issue #7). The widgets
@@ -91,6 +85,15 @@ class ByokApp(App[None]):
     """Display name of the chosen subscription, when known (shown in the header)."""
     applying: var[bool] = var(False, bindings=True)
     """True while an App-level apply worker runs: Back and leaving are disabled."""
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The wizard's own commands first (go to a step, re-run checks, export, copy), then Textual's
+        (Keys, Maximize, Screenshot, Theme): an empty palette opens on what the wizard does."""
+        from byok_tui.screens.commands import wizard_commands
+
+        for command in wizard_commands(self, screen):
+            yield SystemCommand(command.name, command.help, command.run)
+        yield from super().get_system_commands(screen)
 
     def __init__(
         self,

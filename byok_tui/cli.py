@@ -1,6 +1,6 @@
 """Command line: parse arguments, build what the command needs, hand over. No logic of its own.
 
-Exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error.
+Exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error · 4 run stopped early.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from byok_tui import __version__
 from byok_tui.errors import ByokError, Terminated
 
-EPILOG = "exit codes: 0 ok · 1 a check failed · 2 bad input or usage · 3 Azure / auth error"
+EPILOG = ("exit codes: 0 everything asked for is done · 1 a check failed · 2 bad input or usage · "
+          "3 Azure / auth error · 4 run stopped before every step was done")
 
 
 def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the wizard against the built-in Azure sandbox (no account needed)",
                           epilog=EPILOG)  # fmt: skip
     _common(demo)
-    demo.add_argument("--scenario", default="default", help="sandbox scenario (default: default)")
+    demo.add_argument("--scenario", help="sandbox scenario for a new world (default: default)")
     demo.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. throttle:arm=0.2,latency=300ms,seed=7 "
                       "(default: realistic latency)")  # fmt: skip
     demo.add_argument("--sandbox-state", metavar="FILE", help="keep the sandbox world in this file")
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--yes", action="store_true", help="apply without asking")
     run.add_argument("--read-only", action="store_true", help="plan and check, change nothing")
     run.add_argument("--json", action="store_true", help="print a JSON report on stdout")
-    run.add_argument("--scenario", default="default", help="sandbox scenario for a new --sandbox-state")
+    run.add_argument("--scenario", help="sandbox scenario for a new --sandbox-state (default: default)")
     run.add_argument("--faults", metavar="SPEC", help="inject sandbox faults (see docs/sandbox.md)")
 
     verify = sub.add_parser("verify", help="re-run every check of a session headless", epilog=EPILOG)
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = sandbox_sub.add_parser("init", help="write a fresh sandbox world to a file")
     init.add_argument("--state", metavar="FILE", required=True)
     init.add_argument("--scenario", default="default")
+    init.add_argument("--force", action="store_true", help="replace the world already in FILE")
     served = sandbox_sub.add_parser(
         "serve", help="serve a sandbox world on a loopback HTTPS proxy, for live mode (see docs/sandbox.md)",
         description="The sandbox on a real socket: an HTTPS forward proxy on loopback, with its own CA, that "
@@ -161,7 +163,7 @@ def _logging(args: argparse.Namespace) -> None:
 def _point_at_log(args: argparse.Namespace, code: int) -> int:
     from byok_tui import logs
 
-    if code != 0 and code < 128 and args.command in HEADLESS_COMMANDS and logs.current_path():
+    if code not in (0, 4) and code < 128 and args.command in HEADLESS_COMMANDS and logs.current_path():
         print(f"details: {logs.current_path()}", file=sys.stderr)
     return code
 
@@ -248,8 +250,16 @@ def _demo(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         from byok_tui.sandbox.deferred import DeferredSandbox
+        from byok_tui.session import Session
+        from byok_tui.worlds import refuse_other_scenario, refuse_sandbox_session_without_world
 
-        sb = DeferredSandbox(args.sandbox_state, args.scenario, args.faults or DEMO_LATENCY, realtime=True)
+        refuse_other_scenario(args.sandbox_state, args.scenario)
+        session = Session(args.session) if args.session else None
+        state = session.load() if session else None
+        if state is not None and not args.sandbox_state and any(r.applied_changes for r in state.steps.values()):
+            refuse_sandbox_session_without_world(state.signin.method, str(session.path), "demo")
+        sb = DeferredSandbox(args.sandbox_state, args.scenario or "default", args.faults or DEMO_LATENCY,
+                             realtime=True)  # fmt: skip
 
         def after_first_frame() -> None:
             gc.enable()
@@ -305,11 +315,13 @@ def _live(args: argparse.Namespace) -> int:
     from byok_tui.errors import InputError
     from byok_tui.session import new_session_id
     from byok_tui.state import WizardState
+    from byok_tui.worlds import refuse_sandbox_session_without_world
 
     profile = load_profile(args.profile)
     session, loaded, problem, lock = _tui_session(args.session)
     try:
         state = loaded or WizardState(session_id=new_session_id())
+        refuse_sandbox_session_without_world(state.signin.method, str(session.path), "demo")
         try:
             cloud = get_cloud(args.cloud or (state.signin.cloud if state.signin.method else profile.cloud))
         except UnknownCloud as e:

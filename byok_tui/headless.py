@@ -7,8 +7,11 @@ stdout carries results (plain text, or JSON with --json); progress and errors go
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -63,9 +66,9 @@ def _needs_enterprise_key(state: WizardState) -> str | None:
 
 
 def _needs_console(state: WizardState) -> str | None:
-    for step_id, section in (("enterprise_key", "enterprise_key"), ("test", None), ("apps", "apps")):
-        if state.step(step_id).checked not in ("pass", "warn"):
-            return f"{step_id} has not passed" + (f" (add [{section}])" if section else "")
+    for module, section in ((enterprise_key_step, "enterprise_key"), (test_step, None), (apps_step, "apps")):
+        if state.step(module.STEP_ID).checked not in ("pass", "warn"):
+            return f"{module.TITLE} has not passed" + (f" (add [{section}])" if section else "")
     return None if state.share.export_dir else "no folder for the record (add [share])"
 
 
@@ -81,6 +84,56 @@ STEPS = (
     HeadlessStep(confirm_step, None, _needs_console),
 )
 """Steps the headless run performs, in the guide's order."""
+
+
+INCOMPLETE = 4
+"""Exit code of a run that stopped before every step it was asked for was done (not a failure, not done)."""
+
+
+class _ForgivingStdout(io.TextIOBase):
+    """stdout that survives its reader leaving (`run … | head`): the rest of the output is dropped, the work
+    goes on. Without it the first print after `head` exits raises BrokenPipeError mid-step."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop()
+
+    def _drop(self) -> None:
+        # Point the descriptor at /dev/null: what is still buffered, and the interpreter's own flush at
+        # exit, then go nowhere instead of raising again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+
+@contextlib.contextmanager
+def forgiving_stdout():
+    """Run a headless command with a stdout that may be closed early by its reader."""
+    original = sys.stdout
+    sys.stdout = _ForgivingStdout(original)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.flush()
+        sys.stdout = original
 
 
 def _err(text: str) -> None:
@@ -102,7 +155,7 @@ def print_plan(changes: list[Change], out: TextIO) -> None:
     if not changes:
         print("Nothing to change.", file=out)
     for i, change in enumerate(changes, 1):
-        flag = "  [irreversible]" if change.irreversible else ""
+        flag = "  [irreversible]" if change.irreversible else "  [exists: no change]" if change.effect == "adopt" else ""
         print(f"{i}. {change.title}{flag}", file=out)
         print(f"   $ {change.az}", file=out)
         if change.detail and change.irreversible:
@@ -119,7 +172,7 @@ def print_checks(results: list[CheckResult], out: TextIO) -> None:
 
 
 def _confirm(changes: list[Change], yes: bool) -> None:
-    if yes or not changes:
+    if yes or all(c.effect == "adopt" for c in changes):
         return
     if not sys.stdin or not sys.stdin.isatty():
         raise InputError("--yes", "is required to change Azure when no one can answer the prompt")
@@ -130,7 +183,11 @@ def _confirm(changes: list[Change], yes: bool) -> None:
 
 async def _connection_for(args: Any, answers: answers_mod.Answers) -> tuple[Connection, Any]:
     if args.sandbox_state is not None or answers.signin.get("method") == "sandbox":
-        sb = sandbox_for(args.sandbox_state, getattr(args, "scenario", "default"), getattr(args, "faults", None))
+        from byok_tui.worlds import refuse_other_scenario
+
+        scenario = getattr(args, "scenario", None)
+        refuse_other_scenario(args.sandbox_state, scenario)
+        sb = sandbox_for(args.sandbox_state, scenario or "default", getattr(args, "faults", None))
         return sb.connection(), sb
     from byok_tui.azure import auth
     from byok_tui.clouds import get_cloud
@@ -186,6 +243,8 @@ async def _run(args: Any, answers: answers_mod.Answers, session: Session) -> int
             if missing := step.prerequisite(state):
                 print(f"== Stopped before {title}: {missing} ==", file=out)
                 report["stopped_before"] = {"step": step.module.STEP_ID, "reason": missing}
+                report["remaining"] = _remaining(step, answers)
+                print(f"Still to do: {', '.join(report['remaining'])}.", file=out)
                 break
             state, results, changes = await _run_step(step.module, state, conn, session, args, out)
             report["steps"].append(
@@ -200,14 +259,24 @@ async def _run(args: Any, answers: answers_mod.Answers, session: Session) -> int
                     reason = f"{title} has failing checks; fix them and run again"
                     print(f"== Stopped: {reason} ==", file=out)
                     report["stopped_before"] = {"step": following[0].module.STEP_ID, "reason": reason}
+                    report["remaining"] = [title, *_remaining(following[0], answers)]
+                    print(f"Still to do: {', '.join(report['remaining'])}.", file=out)
                 break
         report.update(status=worst, vault_uri=state.vault.vault_uri, key_id=state.vault.key_id,
                       kore_sp_object_id=state.authorize.sp_object_id)  # fmt: skip
         if args.json:
             print(json.dumps(report, indent=2))
-        return 1 if worst == "fail" else 0
+        if worst == "fail":
+            return 1
+        return INCOMPLETE if report["stopped_before"] else 0
     finally:
         await _close(conn)
+
+
+def _remaining(stopped_at: HeadlessStep, answers: answers_mod.Answers) -> list[str]:
+    """The titles of the steps not done, from the one the run stopped before (skipped ones left out)."""
+    following = STEPS[STEPS.index(stopped_at) :]
+    return [s.module.TITLE for s in following if s is stopped_at or not s.section or answers.has(s.section)]
 
 
 async def _preload_apps(
@@ -257,9 +326,8 @@ async def _run_step(
     prepare = getattr(module, "prepare", None)
     if prepare and not args.read_only:
         state = await prepare(state, conn)
-    for problem in getattr(module, "problems", lambda s: [])(state):
-        raise problem
-    changes = [] if args.read_only else module.plan(state)
+    answers_mod.raise_all(getattr(module, "problems", lambda s: [])(state))
+    changes = [] if args.read_only else await runner.survey(module, state, conn)
     print_plan(changes, out)
     _confirm(changes, args.yes)
     if not args.read_only:
@@ -310,6 +378,9 @@ async def _verify(args: Any, session: Session | None, state: WizardState) -> int
     if args.sandbox_state is not None:
         conn = sandbox_for(args.sandbox_state, faults=getattr(args, "faults", None)).connection()
     else:
+        from byok_tui.worlds import refuse_sandbox_session_without_world
+
+        refuse_sandbox_session_without_world(state.signin.method, str(session.path), "verify")
         from byok_tui.azure import auth
         from byok_tui.clouds import get_cloud
 
@@ -338,7 +409,8 @@ def export(args: Any) -> int:
     state = open_session(Session(args.session))
     if state is None:
         raise InputError("--session", f"no session at {args.session}")
-    print(export_text(state, args.format), end="")
+    with forgiving_stdout():
+        print(export_text(state, args.format), end="")
     return 0
 
 
@@ -347,32 +419,48 @@ EXPORT_FORMATS = ("json", "md", "az")
 
 def export_text(state: WizardState, fmt: str) -> str:
     """What `byok-tui export --format FMT` prints (the TUI's palette writes the same text to a file)."""
-    v, s = state.vault, state.signin
-    if fmt == "json":
-        return json.dumps({
-            "tenant_id": s.tenant_id, "subscription_id": s.subscription_id, "cloud": s.cloud,
-            "key_vault_uri": v.vault_uri, "key_name": v.key_name, "key_identifier": v.key_id,
-            "vault_resource_id": v.vault_id,
-        }, indent=2) + "\n"  # fmt: skip
+    from byok_tui.kore import bundle
+
+    if fmt in ("json", "md"):  # one hand-off: the very bundle Step 4 writes
+        return bundle.text(share_step.bundle_values(state), fmt)
     lines: list[str] = []
-    if fmt == "md":
-        lines.append("# Kore.ai BYOK hand-off\n")
-        for label, value in (("Tenant ID", s.tenant_id), ("Key Vault URI", v.vault_uri),
-                             ("Key Name", v.key_name), ("Key identifier", v.key_id)):  # fmt: skip
-            lines.append(f"- **{label}**: `{value or '(not recorded yet)'}`")
-    else:
-        lines.append("# az commands equivalent to this session's plan")
+    if fmt == "az":
+        lines += az_script_header(state)
         for step in (s.module for s in STEPS):
             if not state.step(step.STEP_ID).applied_changes:
                 continue
             for change in step.plan(state):
-                lines.append(f"# {change.title}\n{change.az}")
+                lines.append(f"\n# {change.title}\n{change.az}")
     return "\n".join(lines) + "\n"
 
 
+def az_script_header(state: WizardState) -> list[str]:
+    """The top of `export --format az`: the script runs against this session's cloud, tenant and subscription,
+    whatever the operator's az defaults are, and stops at the first command that fails."""
+    from byok_tui.engine.model import arg
+
+    s = state.signin
+    return [
+        "#!/bin/sh",
+        "# The az commands equivalent to this byok-tui session. Run with: sh FILE (after az login).",
+        "set -eu",
+        f"az cloud set --name {arg(s.cloud or 'AzureCloud')}",
+        f"az account set --subscription {arg(s.subscription_id)}",
+        f'if [ "$(az account show --query tenantId --output tsv)" != {arg(s.tenant_id)} ]; then',
+        f"  echo {arg(f'Signed in to another tenant: run az login --tenant {s.tenant_id}')} >&2",
+        "  exit 1",
+        "fi",
+    ]
+
+
 def sandbox_init(args: Any) -> int:
+    from pathlib import Path
+
     from byok_tui.sandbox import Sandbox
 
+    if Path(args.state).exists() and not args.force:
+        raise InputError("--state", f"{args.state} already holds a sandbox world: add --force to replace it "
+                         "(its vaults, keys and role assignments are lost), or choose another file")  # fmt: skip
     try:
         sb = Sandbox.create(args.scenario)
     except ValueError as e:  # an unknown scenario: bad input, not a crash
@@ -430,7 +518,8 @@ def run_async(coro) -> int:
             for sig in installed:
                 loop.remove_signal_handler(sig)
 
-    return asyncio.run(main())
+    with forgiving_stdout():
+        return asyncio.run(main())
 
 
 def fail(exc: ByokError) -> int:

@@ -62,6 +62,8 @@ class VaultInfo:
     default_action: str = "Allow"
     """Firewall default action: "Allow" or "Deny"."""
     ip_rules: tuple[str, ...] = ()
+    bypass: str = ""
+    """Who passes the firewall besides its rules: "AzureServices" or "None"; "" when Azure did not say."""
     access_policy_object_ids: tuple[str, ...] = ()
     request_id: str = ""
 

@@ -31,6 +31,7 @@ from .messages import ApplyFinished
 from .widgets.copyfield import CopyField
 from .widgets.field import FieldMessage, Row
 from .widgets.links import link
+from .widgets.marks import Radio
 from .widgets.notes import ErrorNote
 from .widgets.reveal import Reveal
 from .widgets.rules import Rule
@@ -150,9 +151,9 @@ class AuthorizeScreen(FlowScreen):
                      classes="field-note")  # fmt: skip
         yield Static("How", classes="section")
         yield RadioSet(
-            RadioButton("Create it now (option 2: az ad sp create)", value=method == "service-principal",
+            Radio("Create it now (option 2: az ad sp create)", value=method == "service-principal",
                         id="method-sp", compact=True),
-            RadioButton("An administrator opens the consent URL (option 1)", value=method == "consent-url",
+            Radio("An administrator opens the consent URL (option 1)", value=method == "consent-url",
                         id="method-consent", compact=True),
             id="authorize-method", compact=True,
         )  # fmt: skip
@@ -236,9 +237,11 @@ class AuthorizeScreen(FlowScreen):
         url = self._consent_url(self.client_id_input.value.strip())
         self.consent_url_line.update(link(url) if url else Content("(enter a valid client id first)"))
         tenant = self.app.state.signin.tenant_id
+        demo = f"\n{authorize_step.SANDBOX_CONSENT_NOTE}" if self.app.conn.is_sandbox else ""
         self.query_one("#consent-who", Static).update(Content(
             f"Send it to a Global Administrator or Application Administrator of tenant {tenant}. They sign in, "
             "review the permissions Kore.ai asks for and accept. Apply then waits for the service principal."
+            + demo
         ))  # fmt: skip
 
     async def collect(self) -> WizardState | None:
@@ -303,6 +306,7 @@ class AuthorizeScreen(FlowScreen):
             f"Waiting for admin consent: {_clock(waited)} so far, next check in {int(next_check) or 1} s, "
             f"gives up in {_clock(left)}.\nSend the consent URL to an administrator (c copies it). "
             "x stops waiting; nothing changes in Azure."
+            + (f"\n{authorize_step.SANDBOX_CONSENT_NOTE}" if self.app.conn.is_sandbox else "")
         ))  # fmt: skip
 
     def _stop_wait_display(self) -> None:

@@ -40,6 +40,9 @@ class StepScreen(SplitPaint, Screen[None]):
     BINDINGS = [
         Binding("n,ctrl+right", "next", "Next", id="next", tooltip="Go to the next step once checks pass"),
         Binding("b,ctrl+left", "back", "Back", id="back", tooltip="Go back"),
+        # Runs only when Next is dimmed (Textual then tries the key's next binding): says why, instead of
+        # a key press that does nothing and says nothing.
+        Binding("n,ctrl+right", "why_not_next", show=False, system=True),
     ]
 
     app = getters.app(_app_type)
@@ -72,6 +75,13 @@ class StepScreen(SplitPaint, Screen[None]):
         index = STEP_IDS.index(self.STEP_ID)
         if index + 1 < len(STEP_IDS):
             self.app.action_goto_step(STEP_IDS[index + 1])
+
+    def action_why_not_next(self) -> None:
+        self.notify(self.why_not_next(), title="Next: not yet", severity="warning")
+
+    def why_not_next(self) -> str:
+        """Why Next is dimmed on this screen now, and what opens it."""
+        return "This step's checks must pass first."
 
     def action_back(self) -> None:
         """Go to the previous step (the App says so if it is not built yet)."""

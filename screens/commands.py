@@ -29,12 +29,12 @@ if TYPE_CHECKING:
     from byok_tui.app import ByokApp
 
 EXPORTS = {
-    "json": ("JSON", "kore-byok-export.json"),
-    "md": ("Markdown", "kore-byok-export.md"),
+    "json": ("JSON", "kore-byok-handoff.json"),
+    "md": ("Markdown", "kore-byok-handoff.md"),
     "az": ("az commands", "kore-byok-az-commands.sh"),
 }
-"""Format -> (name in the palette, file written into the hand-off folder). Not the Step 4 bundle's names,
-so an export never overwrites the bundle that step wrote and checks."""
+"""Format -> (name in the palette, file written into the hand-off folder). JSON and Markdown are Step 4's
+own bundle, names and content alike (byok_tui.kore.bundle): one hand-off, never two that differ."""
 
 COPYABLE = (
     ("tenant_id", "tenant ID"),

@@ -28,6 +28,7 @@ from byok_tui.state import STEP_IDS, WizardState
 from .base import StepScreen
 from .messages import ApplyFinished, ApplyProgress
 from .widgets.checks import ChecksView
+from .widgets.marks import Tick
 from .widgets.modals import ConfirmModal, ErrorModal
 from .widgets.notes import ErrorNote
 from .widgets.plan import PlanView
@@ -125,9 +126,8 @@ class FlowScreen(StepScreen):
                 yield from self.compose_form()
             with VerticalScroll(id="review-page"):
                 yield Static("Planned changes", classes="step-title")
-                yield Static("Nothing has changed yet. Apply makes these changes, in this order.",
-                             classes="purpose")  # fmt: skip
-                yield Checkbox("Show az commands (z)", True, id="show-az", compact=True)
+                yield Static("", id="review-intro", classes="purpose")
+                yield Tick("Show az commands (z)", True, id="show-az", compact=True)
                 yield PlanView()
                 with Horizontal(classes="actions"):
                     yield Button("Back (b)", id="to-form", compact=True)
@@ -187,7 +187,11 @@ class FlowScreen(StepScreen):
             return None if busy else True  # on the form: the previous step (the stepper is hidden at 80x24)
         if action == "review":
             return self.page == "form" and self.HAS_FORM
-        if action in ("apply", "toggle_az"):
+        if action == "apply":
+            # Hidden while it runs: a key that cannot be pressed again would push `? Help` off an 80-column
+            # footer (waiting for consent has the most keys).
+            return self.page == "review" and not busy
+        if action == "toggle_az":
             return (None if busy else True) if self.page == "review" else False
         if action == "recheck":
             return self.page == "result"
@@ -207,17 +211,33 @@ class FlowScreen(StepScreen):
             return
         self.app.clear_notifications()  # earlier "fix this first" toasts no longer apply
         self.app.set_state(candidate)
-        self.changes = self.STEP.plan(candidate)
+        try:
+            # Against Azure as it is now: what exists is adopted, and a plan the operator could start but
+            # not finish is refused here, before anything irreversible.
+            self.changes = await runner.survey(self.STEP, candidate, self.app.conn)
+        except ByokError as exc:
+            self.app.push_screen(ErrorModal(exc, context="Nothing was changed"))
+            return
+        intro = runner.review_intro(candidate, self.STEP.STEP_ID, self.changes)
+        self.query_one("#review-intro", Static).update(intro)
         await self.plan_view.show_changes(self.changes)
         self.query_one("#apply-progress").display = False
         self.apply_button.label = "Apply (a)"  # a new plan: an earlier "Retry" no longer applies
         self.page = "review"
 
     def refuse(self, problems: list[tuple[str, str]]) -> None:
-        """Tell the operator what to fix first: (field, message) pairs, the first one as a toast."""
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.notify(problems[0][1] + more, title="Review: fix this first", severity="error")
+        """Tell the operator every problem at once: (field, message) pairs, all in one toast.
+
+        The form has focused the first bad field; it goes to the top of the view, so that its message
+        under it is not where toasts appear (bottom right)."""
+        if not problems:
+            return
+        title = "Review: fix this first" if len(problems) == 1 else f"Review: fix these {len(problems)} first"
+        self.notify("\n".join(f"{glyphs.BULLET} {message}" for _, message in problems), title=title,
+                    severity="error")  # fmt: skip
+        focused = self.focused
+        if focused is not None:
+            self.call_after_refresh(focused.scroll_visible, top=True, animate=False)
 
     @on(Checkbox.Changed, "#show-az")
     def _az_toggled(self, event: Checkbox.Changed) -> None:
@@ -255,12 +275,19 @@ class FlowScreen(StepScreen):
         self.apply_log.clear()
         self.apply_button.disabled = True
         self.app.start_apply(self.STEP, self.changes, self)
+        # Once laid out (it was hidden until now): scrolling at once would measure it as empty and stay put,
+        # leaving the progress below the view and the screen looking frozen.
+        progress = self.query_one("#apply-progress")
+        self.call_after_refresh(progress.scroll_visible, animate=False)
+
+    def _progress_in_view(self) -> None:
         self.query_one("#apply-progress").scroll_visible(animate=False)
 
     def on_apply_progress(self, message: ApplyProgress) -> None:
         if message.fraction is not None:
             self.apply_bar.update(progress=message.fraction)
         self.apply_log.write(f"{message.stamp} {message.message}")
+        self.call_after_refresh(self._progress_in_view)  # the log grows: keep its last line in view
 
     def on_apply_finished(self, message: ApplyFinished) -> None:
         self.apply_button.disabled = False
@@ -305,6 +332,18 @@ class FlowScreen(StepScreen):
         # button below would scroll to wherever it happens to be laid out.
         self.query_one("#result-page", VerticalScroll).scroll_home(animate=False)
         self.query_one("#next" if self.passed else "#recheck").focus(scroll_visible=False)
+
+    def why_not_next(self) -> str:
+        record = self.app.state.step(self.STEP.STEP_ID)
+        if self.app.applying:
+            return "The changes are still being applied; Next opens once their checks pass."
+        if self.page == "form" and not record.applied:
+            return "Fill in this step, then Review (r) and Apply (a): Next opens once its checks pass."
+        if self.page == "review":
+            return "Apply (a) the planned changes first: Next opens once their checks pass."
+        if record.checked == "fail":
+            return "Some checks fail: fix what they say, then re-run them (k). Next opens once they pass."
+        return "The checks have not passed yet: run them (k). Next opens once they pass."
 
     ready_text: ClassVar[str] = "this step is done"
     """Ends the all-pass verdict: "✓ All 9 checks pass: <ready_text> (n: next step)."."""

@@ -18,6 +18,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from .widgets.footer import StableFooter
 from .widgets.prereq import step_name
 
 ENGINE_MODULES = {"test": "test_configuration", "validate": "validation"}
@@ -51,10 +52,27 @@ def words(class_name: str) -> str:
 
 
 def widget_title(node: DOMNode) -> str:
-    return getattr(node, "BINDING_GROUP_TITLE", None) or words(type(node).__name__)
+    """What the operator knows the widget as: Textual's name for it ("Select"), never one of ours that
+    only adds behaviour behind the scenes ("Lazy select")."""
+    named = getattr(node, "BINDING_GROUP_TITLE", None)
+    if named:
+        return named
+    public = next((c for c in type(node).__mro__ if c.__module__.startswith("textual.")), type(node))
+    return words(public.__name__)
 
 
-def describe(binding: Binding) -> str:
+CLEARER = {
+    ("RadioSet", "toggle_button"): "Choose the highlighted option",
+    ("RadioSet", "next_button"): "Highlight the next option (Enter or Space chooses it)",
+    ("RadioSet", "previous_button"): "Highlight the previous option (Enter or Space chooses it)",
+}
+"""Textual's own words that leave out what matters here (→ only moves the highlight; Enter chooses)."""
+
+
+def describe(binding: Binding, node: DOMNode | None = None) -> str:
+    for cls in type(node).__mro__ if node is not None else ():
+        if (cls.__name__, binding.action) in CLEARER:
+            return CLEARER[(cls.__name__, binding.action)]
     text = binding.description or binding.action.split(".")[-1].split("(")[0].replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -76,7 +94,7 @@ def key_groups(screen: Screen[object]) -> list[KeyGroup]:
         display = app.get_key_display(binding)
         row = rows.get(binding.action)
         if row is None:
-            rows[binding.action] = KeyRow([display], describe(binding), active.tooltip, active.enabled)
+            rows[binding.action] = KeyRow([display], describe(binding, active.node), active.tooltip, active.enabled)
         elif display not in row.keys:
             row.keys.append(display)
 
@@ -143,6 +161,7 @@ class HelpScreen(ModalScreen[None]):
                     for row in group.rows:
                         yield key_line(row)
             yield Static("esc, ?, F1 or q closes · ↑ ↓ PgUp PgDn scroll", id="help-close")
+        yield StableFooter()  # the help's own keys, not those of the page underneath
 
     def action_close(self) -> None:
         self.dismiss()

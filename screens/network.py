@@ -28,8 +28,10 @@ from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import StepRecord, WizardState
 
 from .flow import FlowScreen
+from .widgets.copyfield import CopyField
 from .widgets.facts import Fact
 from .widgets.field import FieldMessage, Row
+from .widgets.marks import Radio, Tick
 from .widgets.notes import ErrorNote
 from .widgets.prereq import MissingSteps
 from .widgets.rules import Rule
@@ -126,8 +128,8 @@ class NetworkScreen(FlowScreen):
         yield MissingSteps(_missing(state), id="net-missing")
         with Vertical(id="net-form", classes=f"-{'pe' if mode == PE else 'fw'}"):
             yield Row("How", RadioSet(
-                RadioButton(f"A {glyphs.SEP} Private endpoint (recommended)", value=mode == PE, id="net-pe", compact=True),
-                RadioButton(f"B {glyphs.SEP} Firewall", value=mode == FW, id="net-fw", compact=True),
+                Radio(f"A {glyphs.SEP} Private endpoint (recommended)", value=mode == PE, id="net-pe", compact=True),
+                Radio(f"B {glyphs.SEP} Firewall", value=mode == FW, id="net-fw", compact=True),
                 id="net-mode", compact=True))  # fmt: skip
             yield FieldMessage(id="net-mode-msg")
             yield Static("Kore reaches the vault over Azure Private Link from its own network, never over the internet; "
@@ -135,6 +137,9 @@ class NetworkScreen(FlowScreen):
             yield Static("The vault's public endpoint denies everyone but the addresses below.",
                          classes="net-explain when-fw")  # fmt: skip
             with Vertical(classes="when-pe"):
+                # What Kore.ai support needs to create their endpoint: focus it and press c.
+                yield CopyField("Vault resource id, for Kore.ai support (c copies)", state.vault.vault_id,
+                                id="net-vault-id")  # fmt: skip
                 yield Static(f"Private-endpoint connections on {state.vault.name or 'the vault'}", classes="section")
                 yield DataTable(id="net-connections", cursor_type="row", zebra_stripes=False, show_cursor=True)
                 yield FieldMessage(id="net-connections-msg")
@@ -147,9 +152,9 @@ class NetworkScreen(FlowScreen):
                                              validators=[Rule(EXTRA_FIELD, _extra_rules_problem)],
                                              validate_on=["changed", "blur"]))  # fmt: skip
                 yield FieldMessage(id="net-extra-msg")
-                yield Checkbox("Allow trusted Microsoft services", n.allow_trusted_services, id="net-trusted",
+                yield Tick("Allow trusted Microsoft services", n.allow_trusted_services, id="net-trusted",
                                compact=True)  # fmt: skip
-                yield Checkbox(_mine_label(self.operator_ip, looking=True), n.allow_operator_ip, id="net-mine",
+                yield Tick(_mine_label(self.operator_ip, looking=True), n.allow_operator_ip, id="net-mine",
                                compact=True)  # fmt: skip
                 yield FieldMessage(id="net-mine-msg")
                 yield Static(Content(f"{glyphs.WARNING} " + network_step.LOCKOUT_WARNING), id="net-lockout")
@@ -237,8 +242,11 @@ class NetworkScreen(FlowScreen):
             return
         chosen = self.chosen
         if chosen is None:
+            # In the demo nobody plays Kore's side: say so, and the way on.
+            demo = f"\n{network_step.SANDBOX_PE_NOTE}" if self.app.conn.is_sandbox else ""
             self.pe_message.show("No private-endpoint connection yet. " + network_step.no_pending_remedy(
-                self.app.state, "press l to list the connections again, then Review approves it"), "info")  # fmt: skip
+                self.app.state, "press l to list the connections again, then Review approves it") + demo,
+                "info")  # fmt: skip
             return
         pending = [c for c in self.connections if c.status == "Pending"]
         several = f" {len(pending)} are pending: pick Kore's (Kore.ai support names its endpoint)." \

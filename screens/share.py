@@ -80,7 +80,9 @@ class ShareScreen(FlowScreen):
             yield CopyField(label, values[key], id=f"copy-{key}", classes="share-value")
         yield Static("Hand-off bundle (JSON and Markdown; nothing secret)", classes="section")
         folder = state.share.export_dir or share_step.DEFAULT_EXPORT_DIR
-        yield Row("Folder", Input(folder, placeholder=share_step.DEFAULT_EXPORT_DIR, id="share-folder", compact=True,
+        # The placeholder must not read as a value the field holds: an empty field is refused.
+        yield Row("Folder", Input(folder, placeholder=f"(empty: type a folder, e.g. {share_step.DEFAULT_EXPORT_DIR})",
+                                  id="share-folder", compact=True,
                                   validators=[Rule("Folder", share_step.folder_problem)],
                                   validate_on=["changed", "blur", "submitted"]))  # fmt: skip
         yield FieldMessage(id="share-folder-msg")

@@ -5,8 +5,9 @@ wizard's own symbols come from `byok_tui.glyphs` in their ASCII form, its border
 (screens/ascii.tcss), and a line filter turns whatever else is not ASCII (Textual's radio buttons and
 arrows, names from Azure) into ASCII of the same width, so nothing on screen can come out garbled.
 
-NO_COLOR needs nothing here: Textual reads it itself and draws in shades of grey (its Monochrome
-filter); the wizard never says a status with colour alone (✓ ! ✗ or words).
+NO_COLOR: Textual reads it itself and draws in shades of grey (its Monochrome filter); the wizard never
+says a status with colour alone (✓ ! ✗ or words), and radio buttons and checkboxes then draw their state
+in characters too (screens/widgets/marks.py), as in ASCII mode.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from textual.filter import LineFilter
 
 from byok_tui import glyphs
 from byok_tui.errors import InputError
+
+from .widgets.marks import PLAIN as PLAIN_MARKS
 
 ASCII_CSS = Path(__file__).parent / "ascii.tcss"
 
@@ -45,6 +48,8 @@ def theme_problem(name: str, available: list[str]) -> InputError | None:
 def setup(app: App, *, ascii: bool = False, theme: str | None = None) -> None:
     """Apply the terminal modes to an App being made (before it runs)."""
     glyphs.use_ascii(ascii)  # the process draws on one terminal: the mode is the process's
+    if ascii or app.no_color:  # no colour to tell a chosen radio or a ticked box: say it in characters
+        app.add_class(PLAIN_MARKS)
     if ascii:
         app.add_class("-ascii")
         app.css_path = [*app.css_path, ASCII_CSS]

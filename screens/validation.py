@@ -20,6 +20,7 @@ from byok_tui.state import WizardState
 
 from .base import StepScreen
 from .widgets.health import HealthView
+from .widgets.marks import Tick
 
 
 def enforcement_note(state: WizardState, today) -> str:
@@ -62,7 +63,7 @@ class ValidationScreen(StepScreen):
             yield Static("", id="enforcement-note")
             yield Static("In Kore (tick each one once it works)", classes="section")
             for item, text in validation_step.CHECKLIST:
-                yield Checkbox(validation_step.title(item), item in state.validation.ticked, id=f"tick-{item}",
+                yield Tick(validation_step.title(item), item in state.validation.ticked, id=f"tick-{item}",
                                compact=True)  # fmt: skip
                 yield Static(Content(text), classes="tick-detail")
             yield Static("", id="ticked")
@@ -95,4 +96,4 @@ class ValidationScreen(StepScreen):
         self.query_one(HealthView).run()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "next"  # the last step: no Next
+        return action not in ("next", "why_not_next")  # the last step: no Next

@@ -22,6 +22,7 @@ from byok_tui.state import VaultState
 
 from .widgets.field import FieldMessage, Row
 from .widgets.lazy_select import LazySelect
+from .widgets.marks import Tick
 from .widgets.notes import ErrorNote
 from .widgets.section import Section
 
@@ -158,15 +159,17 @@ class VaultSection(Section):
         yield FieldMessage(id="vault-select-msg", classes="when-existing")
         yield ErrorNote(id="vault-note", classes="when-existing")
         yield Static("", id="vault-facts", classes="when-existing")
-        yield Checkbox("Enable purge protection (irreversible)", a.enable_purge_protection, id="vault-purge",
+        yield Tick("Enable purge protection (irreversible)", a.enable_purge_protection, id="vault-purge",
                        compact=True, classes="when-existing")  # fmt: skip
         yield FieldMessage(id="vault-purge-msg", classes="when-existing")
+        # A new vault's region and tier only: an existing vault's are facts (#vault-facts), not choices.
         yield Row("Region", LazySelect(_options(vault_step.LOCATIONS), prompt="Choose a region", compact=True,
-                                   value=_region(a.location), id="vault-region"))  # fmt: skip
-        yield FieldMessage(id="vault-region-msg")
+                                   value=_region(a.location), id="vault-region"), classes="when-new")  # fmt: skip
+        yield FieldMessage(id="vault-region-msg", classes="when-new")
         yield Row("Tier", LazySelect(_options(vault_step.SKUS), allow_blank=False, id="vault-sku", compact=True,
-                                 value=a.sku if a.sku in vault_step.SKUS else "standard"))  # fmt: skip
-        yield FieldMessage(id="vault-sku-msg")
+                                 value=a.sku if a.sku in vault_step.SKUS else "standard"),
+                  classes="when-new")  # fmt: skip
+        yield FieldMessage(id="vault-sku-msg", classes="when-new")
 
     def on_mount(self) -> None:
         if self.name_input.value:
@@ -186,6 +189,12 @@ class VaultSection(Section):
         self.sku.disabled = chosen is not None
         self.region_select.disabled = chosen is not None or self._group_creating
         self.purge.display = chosen is not None and not chosen.purge_protection
+        region_note = self.query_one("#vault-region-msg", FieldMessage)
+        if self._group_creating and chosen is None:  # say why the field does not move
+            region_note.show("Fixed: a vault in a new resource group goes in the group's region (set above).",
+                             "info")  # fmt: skip
+        elif region_note.has_class("-info"):
+            region_note.show(None)
 
     def follow_group(self, group: GroupSection) -> None:
         """The group changed: a new group holds only a new vault, in the group's region."""
@@ -319,7 +328,7 @@ class KeySection(Section):
         yield Row("Size", LazySelect([(f"RSA {s}", s) for s in vault_step.KEY_SIZES], value=size, allow_blank=False,
                                  id="key-size", compact=True), classes="when-new")  # fmt: skip
         yield FieldMessage(id="key-size-msg", classes="when-new")
-        yield Checkbox("HSM-backed (Premium only)", a.key_hsm, id="key-hsm", compact=True, classes="when-new")
+        yield Tick("HSM-backed (Premium only)", a.key_hsm, id="key-hsm", compact=True, classes="when-new")
         yield FieldMessage(id="key-hsm-msg", classes="when-new")
         yield Row("Key", LazySelect([], prompt="Choose an existing vault first", id="key-select", compact=True),
                   classes="when-existing")  # fmt: skip

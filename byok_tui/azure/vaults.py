@@ -55,6 +55,7 @@ def vault_info(v: Any, request_id: str = "") -> VaultInfo:
         public_network_access=text(p.public_network_access) or "Enabled",
         default_action=(text(acls.default_action) if acls else "") or "Allow",
         ip_rules=tuple(r.value for r in (acls.ip_rules or [])) if acls else (),
+        bypass=(text(acls.bypass) if acls else "") or "",
         access_policy_object_ids=tuple(ap.object_id for ap in (p.access_policies or [])),
         request_id=request_id,
     )

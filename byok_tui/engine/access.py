@@ -10,11 +10,10 @@ import asyncio
 import dataclasses
 import time
 from dataclasses import dataclass
-from shlex import quote as q
 
 from byok_tui.azure.rbac import KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, KEY_VAULT_CRYPTO_USER
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, args
 from byok_tui.engine.waiting import retry_while_propagating
 from byok_tui.errors import ByokError, InputError
 from byok_tui.state import WizardState
@@ -90,8 +89,8 @@ def plan(state: WizardState) -> list[Change]:
                 id="access.role",
                 title=f"Assign Key Vault Crypto User to {_sp_label(state)} on {v.name}",
                 target=v.vault_id,
-                az=f'az role assignment create --role "Key Vault Crypto User" --assignee-object-id {q(sp)} '
-                f"--assignee-principal-type ServicePrincipal --scope {q(v.vault_id)}",
+                az=f"az role assignment create --role {arg('Key Vault Crypto User')} --assignee-object-id {arg(sp)} "
+                f"--assignee-principal-type {arg('ServicePrincipal')} --scope {arg(v.vault_id)}",
                 detail="Lets Kore read the key and encrypt, decrypt, wrap and unwrap with it; it cannot "
                 "create, delete or export keys.",
             )
@@ -101,10 +100,35 @@ def plan(state: WizardState) -> list[Change]:
             id="access.policy",
             title=f"Add an access policy for {_sp_label(state)} on {v.name}: {', '.join(KORE_KEY_PERMISSIONS)}",
             target=v.vault_id,
-            az=f"az keyvault set-policy --name {q(v.name)} --object-id {q(sp)} "
-            f"--key-permissions {' '.join(KORE_KEY_PERMISSIONS)}",
+            az=f"az keyvault set-policy --name {arg(v.name)} --resource-group {arg(v.resource_group)} "
+            f"--object-id {arg(sp)} --key-permissions {args(KORE_KEY_PERMISSIONS)}",
         )
     ]
+
+
+async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
+    """The plan against the vault now: Kore's role (or policy) already in place is no change."""
+    from byok_tui.azure import vaults
+
+    v, sp, sub = state.vault, state.authorize.sp_object_id, state.signin.subscription_id
+    out = []
+    for change in changes:
+        try:
+            if change.id == "access.role":
+                there = await _role_visible(conn, sub, v.vault_id, sp)
+            elif change.id == "access.policy":
+                granted = await vaults.access_policy_permissions(conn, sub, v.resource_group, v.name, sp)
+                there = {p.lower() for p in KORE_KEY_PERMISSIONS} <= granted
+            else:
+                there = None
+        except ByokError:
+            there = None  # unknown: the plan stays as it was rather than claim something
+        if there:
+            change = adopted(change, f"No change: {_sp_label(state)} already has its access on {v.name}")
+        elif there is False:
+            change = dataclasses.replace(change, effect="create")
+        out.append(change)
+    return out
 
 
 async def apply(state: WizardState, conn: Connection, change: Change, progress: Progress) -> WizardState:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from shlex import quote as q
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import ServicePrincipalInfo
 from byok_tui.state import WizardState
@@ -55,7 +54,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="authorize.consent",
                 title="Wait until an administrator grants admin consent to the Kore.ai app",
                 target=target,
-                az=f"# open {consent_url(state)}\naz ad sp show --id {q(app)}",
+                az=f"# open {consent_url(state)}\naz ad sp show --id {arg(app)}",
                 detail="A Global Administrator opens the URL and accepts; the wizard then finds the "
                 "service principal that consent created.",
             )
@@ -65,7 +64,7 @@ def plan(state: WizardState) -> list[Change]:
             id="authorize.service_principal",
             title=f"Create the service principal of the Kore.ai app {app} in your tenant",
             target=target,
-            az=f"az ad sp create --id {q(app)}",
+            az=f"az ad sp create --id {arg(app)}",
         )
     ]
 
@@ -97,6 +96,28 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
 def default_method(can_create: bool | None) -> str:
     """Option 2 (create the service principal) when the pre-flight says the operator may; else option 1."""
     return "service-principal" if can_create else "consent-url"
+
+
+SANDBOX_CONSENT_NOTE = (
+    "Demo: no administrator can open this URL in the sandbox, so the wait would run its 15 minutes and give "
+    "up. To show Step 1 through, use option 2 (it creates the service principal), or restart with "
+    "`byok-tui demo` (the default scenario) if this account may not."
+)
+"""The way on from option 1 in the demo, where admin consent never comes."""
+
+
+async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
+    """The plan against the tenant now: Kore's service principal already there is no change (nor a wait)."""
+    from byok_tui.azure import graph
+
+    try:
+        sp = await graph.find_service_principal(conn, state.authorize.kore_client_id)
+    except ByokError:
+        return changes  # unknown: the plan stays as it was rather than claim something
+    if sp is None:
+        return [dataclasses.replace(c, effect="create") for c in changes]
+    return [adopted(c, f"No change: Kore's service principal exists ({sp.display_name}, {sp.object_id})")
+            for c in changes]  # fmt: skip
 
 
 async def _await_consent(conn: Connection, app: str, progress: Progress) -> ServicePrincipalInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -26,6 +27,9 @@ class Change:
     """Removes or replaces something that exists."""
     detail: str = ""
     """Why this change is needed, when it is not obvious."""
+    effect: str = ""
+    """What it does to Azure as Azure is now, once a survey looked: "create", "change", or "adopt" (it
+    exists as asked, so applying writes nothing); "" when no survey has looked (plan() alone is pure)."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,28 @@ class Progress(Protocol):
     def __call__(self, message: str, fraction: float | None = None) -> None: ...
 
 
+def adopted(change: Change, title: str) -> Change:
+    """`change` found already true in Azure: applying it writes nothing, so it warns of nothing either."""
+    return dataclasses.replace(change, title=title, effect="adopt", irreversible=False, destructive=False,
+                               detail="")  # fmt: skip
+
+
 def sentence(clauses: list[str]) -> str:
     """Clauses joined into one sentence. Not str.capitalize(), which would also lower the rest: "the vault
     URI" must not become "The vault uri", nor an Azure value like "Allow" become "allow"."""
     text = "; ".join(clauses)
     return text[:1].upper() + text[1:] + "."
+
+
+def arg(value: object) -> str:
+    """A value for a shell command line, always single-quoted: an exported script stays correct whatever a
+    name holds, and every value reads the same way (shlex.quote leaves "safe" words bare)."""
+    return "'" + str(value).replace("'", "'\"'\"'") + "'"
+
+
+def args(values: object) -> str:
+    """Several values (az's space-separated lists), each quoted."""
+    return " ".join(arg(v) for v in values)  # type: ignore[attr-defined]
 
 
 def no_progress(message: str, fraction: float | None = None) -> None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import time
-from shlex import quote as q
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress, sentence
+from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, sentence
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import WizardState
@@ -93,15 +92,19 @@ def plan(state: WizardState) -> list[Change]:
                 title=f"Approve Kore's private-endpoint connection {name} on {v.name}",
                 target=f"{v.vault_id}/privateEndpointConnections/{n.connection_name}" if n.connection_name
                 else v.vault_id,
-                az=f'az keyvault private-endpoint-connection approve --vault-name {q(v.name)} '
-                f'--resource-group {q(v.resource_group)} --name {q(name)} --description "{APPROVAL_NOTE}"',
+                az=f"az keyvault private-endpoint-connection approve --vault-name {arg(v.name)} "
+                f"--resource-group {arg(v.resource_group)} --name {arg(name)} --description {arg(APPROVAL_NOTE)}",
             )
         ]  # fmt: skip
     allowed = rules(state)
     commands = [
-        f"az keyvault update --name {q(v.name)} --resource-group {q(v.resource_group)} --default-action Deny "
-        f"--bypass {'AzureServices' if n.allow_trusted_services else 'None'}"
-    ] + [f"az keyvault network-rule add --name {q(v.name)} --ip-address {q(rule)}" for rule in allowed]
+        f"az keyvault update --name {arg(v.name)} --resource-group {arg(v.resource_group)} "
+        f"--default-action {arg('Deny')} --bypass {arg('AzureServices' if n.allow_trusted_services else 'None')}"
+    ] + [
+        f"az keyvault network-rule add --name {arg(v.name)} --resource-group {arg(v.resource_group)} "
+        f"--ip-address {arg(rule)}"
+        for rule in allowed
+    ]
     who = ", ".join(allowed) or "no address"
     return [
         Change(
@@ -114,6 +117,44 @@ def plan(state: WizardState) -> list[Change]:
             detail=who_loses_access(state),
         )
     ]
+
+
+async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
+    """The plan against the vault as it is now: a firewall already as asked, or a connection already
+    approved, is no change (and nothing to confirm)."""
+    out = []
+    for change in changes:
+        if change.id == "network.firewall":
+            vault = await current_firewall(state, conn)
+            if vault is not None and firewall_as_asked(state, vault):
+                change = adopted(change, f"No change: the firewall of {vault.name} already denies by default "
+                                 f"and allows {', '.join(vault.ip_rules) or 'no address'}"
+                                 + (" and trusted Microsoft services" if state.network.allow_trusted_services
+                                    else ""))  # fmt: skip
+            else:
+                change = dataclasses.replace(change, effect="change")
+        elif change.id == "network.approve" and state.network.connection_name:
+            found = next((c for c in await list_connections(state, conn)
+                          if c.name == state.network.connection_name), None)  # fmt: skip
+            if found is not None and found.status == "Approved":
+                change = adopted(change, f"No change: Kore's private-endpoint connection {found.name} is approved")
+        out.append(change)
+    return out
+
+
+def firewall_as_asked(state: WizardState, vault: VaultInfo) -> bool:
+    """Whether the vault's firewall already is what the plan would set: same default, bypass and rules."""
+    bypass = "AzureServices" if state.network.allow_trusted_services else "None"
+    have = {ipaddress.ip_network(r, strict=False) for r in vault.ip_rules}
+    want = {ipaddress.ip_network(r, strict=False) for r in rules(state)}
+    return vault.default_action == "Deny" and vault.bypass.lower() == bypass.lower() and have == want
+
+
+SANDBOX_PE_NOTE = (
+    "Demo: in this sandbox world Kore never creates its private endpoint, so option A cannot finish here. "
+    "Choose B (Firewall), or restart with `byok-tui demo --scenario private-endpoint`, where one is pending."
+)
+"""The way on from option A in the demo when no connection waits."""
 
 
 def who_loses_access(state: WizardState) -> str:
@@ -298,9 +339,10 @@ async def _check_connection(state: WizardState, conn: Connection) -> list[CheckR
     name = state.network.connection_name
     found = next((c for c in connections if c.name == name), None) if name else None
     ok = found is not None and found.status == "Approved"
+    title = "Kore's private-endpoint connection is " + ("approved" if ok else "not approved")
     return [
         CheckResult(
-            "network.configured", "Kore's private-endpoint connection is approved", "pass" if ok else "fail",
+            "network.configured", title, "pass" if ok else "fail",
             detail=f"{found.name}: {found.status}." if found else "No recorded connection on the vault.",
             remedy="" if ok else "Apply this step once Kore's connection is pending.",
         )
@@ -323,9 +365,10 @@ async def _check_firewall(state: WizardState, conn: Connection) -> list[CheckRes
         problems.append(f"default action is {vault.default_action}")
     if missing:
         problems.append(f"not allowed yet: {', '.join(missing)}")
+    title = "Firewall is not as intended" if problems else "Firewall denies by default and allows Kore"
     return [
         CheckResult(
-            "network.configured", "Firewall denies by default and allows Kore", "fail" if problems else "pass",
+            "network.configured", title, "fail" if problems else "pass",
             detail=sentence(problems) if problems
             else f"Deny by default; allowed: {', '.join(vault.ip_rules) or 'none'}.",
             remedy="Apply this step again." if problems else "", request_id=vault.request_id, ms=ms,
@@ -336,18 +379,21 @@ async def _check_firewall(state: WizardState, conn: Connection) -> list[CheckRes
 async def _check_reachable(state: WizardState, conn: Connection) -> CheckResult:
     from byok_tui.azure import keys
 
-    title = "The vault still answers from here"
     start = time.perf_counter()
     try:
         key = await keys.get_key(conn, state.vault.vault_uri, state.vault.key_name)
     except ByokError as exc:
         firewall = exc.code in ("ForbiddenByFirewall", "ForbiddenByConnection")
+        # The title states what was found: a refusal is not "still answers".
+        title = ("The vault's network rules keep this machine out" if firewall
+                 else "The vault does not answer from here")  # fmt: skip
         return CheckResult(
             "network.reachable", title, "warn" if firewall and not state.network.allow_operator_ip else "fail",
             detail=exc.detail or exc.title,
             remedy=LOCKOUT_WARNING if firewall else exc.remedy, request_id=exc.request_id,
         )  # fmt: skip
     ms = round((time.perf_counter() - start) * 1000, 1)
+    title = "The vault still answers from here" if key else "The vault answers, but the key is missing"
     return CheckResult(
         "network.reachable", title, "pass" if key else "fail",
         detail="Read the key through the vault's network rules." if key else "The key is missing.",

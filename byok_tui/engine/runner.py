@@ -72,6 +72,34 @@ def _scaled(progress: Progress, index: int, total: int) -> Progress:
     return report
 
 
+async def survey(step: ModuleType, state: WizardState, conn: Connection) -> list[Change]:
+    """The step's plan measured against Azure as it is now: each change marked create, change or adopt.
+
+    A step that can look (its `survey`) also refuses here, before any change, a plan the operator cannot
+    finish (raising ByokError with the remedy). A step without one returns its plan as is.
+    """
+    changes = step.plan(state)
+    look = getattr(step, "survey", None)
+    return await look(state, conn, changes) if look else changes
+
+
+def review_intro(state: WizardState, step_id: str, changes: list[Change]) -> str:
+    """The sentence above a plan: what has happened so far, so it never claims "nothing has changed" when an
+    earlier apply made part of it."""
+    record = state.step(step_id)
+    made = [c for c in changes if c.id in record.applied_changes]
+    if made and not record.applied:
+        return (f"An earlier apply stopped part-way: {len(made)} of these {len(changes)} changes were made. "
+                "Apply finishes the rest; what exists is used as it is.")  # fmt: skip
+    if changes and all(c.effect == "adopt" for c in changes):
+        return "Everything below exists as asked: Apply records it and changes nothing in Azure."
+    if any(c.effect == "adopt" for c in changes):
+        return "Some of this exists already (marked so) and is used as it is; Apply makes the rest, in order."
+    if record.applied:
+        return "Applied before. Apply again makes these changes, adopting whatever already exists."
+    return "Nothing has changed yet. Apply makes these changes, in this order."
+
+
 async def apply_plan(
     step: ModuleType,
     state: WizardState,
@@ -119,6 +147,10 @@ async def apply_plan(
                 exc.state = state  # type: ignore[attr-defined]
                 raise
         record = state_after.step(step_id)
+        # Found as asked (by the survey, or made by an earlier, interrupted apply): journal it as adopted, so
+        # the journal never records one change as applied twice.
+        again = change.effect == "adopt" or (not change.effect and change.id in record.applied_changes)
+        outcome = "adopted" if again else "applied"
         done = tuple(dict.fromkeys((*record.applied_changes, change.id)))
         state = state_after.with_step(
             step_id, dataclasses.replace(record, applied_changes=done, updated_at=_now())
@@ -127,7 +159,7 @@ async def apply_plan(
             async with _recording(session, "", state):
                 session.save(state)
                 session.journal(
-                    step=step_id, action=change.id, target=change.target, outcome="applied",
+                    step=step_id, action=change.id, target=change.target, outcome=outcome,
                     request_id=request_ids[-1] if request_ids else "",
                 )  # fmt: skip
                 await made_durable(session)

@@ -36,6 +36,13 @@ def handoff(state: WizardState) -> dict[str, str]:
     }
 
 
+def bundle_values(state: WizardState, now: datetime | None = None) -> dict[str, str]:
+    """What the hand-off bundle holds: the values, and when and from which session they were written. The
+    Step 4 files, `byok-tui export --format json|md` and the palette's export all write exactly this."""
+    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    return {**handoff(state), "generated_at": stamp, "session": state.session_id}
+
+
 MISSING_FROM = {"tenant_id": "signin", "key_vault_uri": "vault", "key_name": "vault", "key_identifier": "vault",
                 "kore_sp_object_id": "authorize"}  # fmt: skip
 """Which earlier step records each hand-off value."""
@@ -100,8 +107,7 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
 
     if change.id != "share.export":
         raise ByokError(f"Unknown change {change.id!r} for the share step")
-    values = {**handoff(state), "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "session": state.session_id}  # fmt: skip
+    values = bundle_values(state)
     progress("Writing the hand-off bundle…", 0.5)
     try:
         paths = bundle.write(state.share.export_dir or DEFAULT_EXPORT_DIR, values)

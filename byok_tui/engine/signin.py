@@ -384,7 +384,24 @@ async def _arm_permissions(signin: SigninState, conn: Connection) -> list[CheckR
                 detail=f"None of your role assignments at or above the subscription allows {action}.",
                 remedy=remedy, request_id=evidence.request_id, ms=evidence.ms,
             ))  # fmt: skip
-    return results
+    return _vaults_without_keys(results)
+
+
+def _vaults_without_keys(results: list[CheckResult]) -> list[CheckResult]:
+    """Creating a vault is only half of Step 2: its key needs a data role the operator must assign
+    themselves. "May create key vaults" alone would promise a step they cannot finish."""
+    by_id = {r.id: r for r in results}
+    vaults, roles = by_id.get(CHECK_CREATE_VAULTS), by_id.get(CHECK_ASSIGN_ROLES)
+    if not (vaults and roles and vaults.status == "pass" and roles.status != "pass"):
+        return results
+    limited = dataclasses.replace(
+        vaults, title="May create key vaults, but not their keys (Step 2)", status="warn",
+        detail=f"{vaults.detail} Your roles cannot assign the data role a new vault needs before a key can be "
+        "created in it.",
+        remedy="Choose an existing vault where you may create keys, or ask an Owner or User Access "
+        "Administrator for Key Vault Crypto Officer on the resource group before Step 2.",
+    )  # fmt: skip
+    return [limited if r is vaults else r for r in results]
 
 
 def _role_name(role_guid: str) -> str:

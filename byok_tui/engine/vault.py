@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from shlex import quote as q
 
 from byok_tui.connection import Connection
-from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, args
 from byok_tui.engine.waiting import retry_while_propagating
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import KeyInfo, NameCheck, ResourceGroupInfo, VaultInfo
@@ -95,7 +95,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.resource_group",
                 title=f"Create resource group {v.resource_group} in {v.location}",
                 target=rg_id,
-                az=f"az group create --name {q(v.resource_group)} --location {q(v.location)} --subscription {q(sub)}",
+                az=f"az group create --name {arg(v.resource_group)} --location {arg(v.location)} --subscription {arg(sub)}",
             )
         )
     if v.create_vault:
@@ -105,9 +105,9 @@ def plan(state: WizardState) -> list[Change]:
                 title=f"Create key vault {v.name} ({v.sku.title()}, {v.location}) with purge protection",
                 target=vault_id,
                 az=(
-                    f"az keyvault create --name {q(v.name)} --resource-group {q(v.resource_group)} "
-                    f"--location {q(v.location)} --sku {q(v.sku)} --enable-rbac-authorization true "
-                    f"--enable-purge-protection true --retention-days 90"
+                    f"az keyvault create --name {arg(v.name)} --resource-group {arg(v.resource_group)} "
+                    f"--location {arg(v.location)} --sku {arg(v.sku)} --enable-rbac-authorization {arg('true')} "
+                    f"--enable-purge-protection {arg('true')} --retention-days {arg(90)}"
                 ),
                 irreversible=True,
                 detail=(
@@ -122,8 +122,8 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.purge_protection",
                 title=f"Turn on purge protection for {v.name}",
                 target=vault_id,
-                az=f"az keyvault update --name {q(v.name)} --resource-group {q(v.resource_group)} "
-                f"--enable-purge-protection true",
+                az=f"az keyvault update --name {arg(v.name)} --resource-group {arg(v.resource_group)} "
+                f"--enable-purge-protection {arg('true')}",
                 irreversible=True,
                 detail="Purge protection cannot be turned off again. Kore requires it for a BYOK key.",
             )
@@ -136,8 +136,8 @@ def plan(state: WizardState) -> list[Change]:
                     title=f"Give you Key Vault Crypto Officer on {v.name}, unless a role of yours can "
                     f"already create keys",
                     target=vault_id,
-                    az=f'az role assignment create --role "Key Vault Crypto Officer" '
-                    f"--assignee-object-id {q(_operator(state) or '<your object id>')} --scope {q(vault_id)}",
+                    az=f"az role assignment create --role {arg('Key Vault Crypto Officer')} "
+                    f"--assignee-object-id {arg(_operator(state) or '<your object id>')} --scope {arg(vault_id)}",
                     detail="Owner and Contributor manage the vault but cannot create keys in it.",
                 )
             )
@@ -147,8 +147,8 @@ def plan(state: WizardState) -> list[Change]:
                     id="vault.operator_access",
                     title=f"Add an access policy letting you create keys in {v.name}, unless you can already",
                     target=vault_id,
-                    az=f"az keyvault set-policy --name {q(v.name)} --object-id {q(_operator(state) or '<you>')} "
-                    f"--key-permissions {' '.join(OPERATOR_KEY_PERMISSIONS)}",
+                    az=f"az keyvault set-policy --name {arg(v.name)} --resource-group {arg(v.resource_group)} "
+                    f"--object-id {arg(_operator(state) or '<you>')} --key-permissions {args(OPERATOR_KEY_PERMISSIONS)}",
                 )
             )
         kty = "RSA-HSM" if v.key_hsm else "RSA"
@@ -157,8 +157,8 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.key",
                 title=f"Generate {kty} {v.key_size} key {v.key_name} in {v.name}",
                 target=f"{_vault_uri(state)}keys/{v.key_name}",
-                az=f"az keyvault key create --vault-name {q(v.name)} --name {q(v.key_name)} --kty {kty} "
-                f"--size {v.key_size} --ops {' '.join(REQUIRED_KEY_OPS)}",
+                az=f"az keyvault key create --vault-name {arg(v.name)} --name {arg(v.key_name)} --kty {arg(kty)} "
+                f"--size {arg(v.key_size)} --ops {args(REQUIRED_KEY_OPS)}",
             )
         )
     else:
@@ -167,7 +167,7 @@ def plan(state: WizardState) -> list[Change]:
                 id="vault.key",
                 title=f"Use the existing key {v.key_name} (no change in Azure)",
                 target=f"{_vault_uri(state)}keys/{v.key_name}",
-                az=f"az keyvault key show --vault-name {q(v.name)} --name {q(v.key_name)}",
+                az=f"az keyvault key show --vault-name {arg(v.name)} --name {arg(v.key_name)}",
             )
         )
     return changes
@@ -181,6 +181,105 @@ def _vault_uri(state: WizardState) -> str:
     from byok_tui.clouds import get_cloud
 
     return state.vault.vault_uri or get_cloud(state.signin.cloud).vault_uri(state.vault.name)
+
+
+# --- survey: the plan against what exists now -------------------------------------------------
+
+ASSIGN_ROLES = "Microsoft.Authorization/roleAssignments/write"
+
+
+async def survey(state: WizardState, conn: Connection, changes: list[Change]) -> list[Change]:
+    """`changes` as they apply to Azure now (adopt what exists), refusing a plan the operator cannot finish.
+
+    Read-only. A vault created with purge protection cannot be taken back, so before one is planned the
+    operator must be able to finish the step: create the key, which on a new (RBAC) vault takes a data role
+    they either hold already or may assign themselves.
+    """
+    from byok_tui.azure import resources, vaults
+
+    v, sub = state.vault, state.signin.subscription_id
+    group = await resources.get_resource_group(conn, sub, v.resource_group) if v.resource_group else None
+    vault = await vaults.get_vault(conn, sub, v.resource_group, v.name) if group else None
+    out: list[Change] = []
+    for change in changes:
+        if change.id == "vault.resource_group":
+            change = (adopted(change, f"Use the existing resource group {group.name} ({group.location})")
+                      if group else dataclasses.replace(change, effect="create"))  # fmt: skip
+        elif change.id == "vault.vault":
+            change = (adopted(change, f"Use the existing key vault {vault.name} ({vault.location})")
+                      if vault else dataclasses.replace(change, effect="create"))  # fmt: skip
+        elif change.id == "vault.purge_protection" and vault and vault.purge_protection:
+            change = adopted(change, f"Purge protection is already on for {vault.name}")
+        elif change.id == "vault.operator_access":
+            change = await _survey_operator_access(state, conn, change, vault)
+        elif change.id == "vault.key" and v.create_key:
+            change = await _survey_key(state, conn, change, vault) if vault else dataclasses.replace(
+                change, effect="create")  # fmt: skip
+        out.append(change)
+    if any(c.irreversible for c in out):
+        await _refuse_unfinishable(state, conn, out, group)
+    return out
+
+
+async def _survey_operator_access(state: WizardState, conn: Connection, change: Change,
+                                  vault: VaultInfo | None) -> Change:  # fmt: skip
+    from byok_tui.azure import rbac
+
+    operator = _operator(state) or conn.operator_object_id
+    if vault is None or not vault.rbac_authorization or not operator:
+        return dataclasses.replace(change, effect="create")
+    try:
+        holder = await rbac.has_data_action(conn, state.signin.subscription_id, vault.id, operator, KEY_CREATE_ACTION)
+    except ByokError:
+        return change  # unknown: say nothing rather than something false
+    if holder:
+        return adopted(change, f"You can already create keys in {vault.name} (a role of yours allows it)")
+    return dataclasses.replace(change, effect="create")
+
+
+async def _survey_key(state: WizardState, conn: Connection, change: Change, vault: VaultInfo) -> Change:
+    from byok_tui.azure import keys
+
+    try:
+        key = await keys.get_key(conn, vault.uri, state.vault.key_name)
+    except ByokError:
+        return change  # this operator cannot read keys yet (the plan gives them a role first): unknown
+    if key is None:
+        return dataclasses.replace(change, effect="create")
+    return adopted(change, f"Use the existing key {key.name} (version {key.version})")
+
+
+async def _refuse_unfinishable(state: WizardState, conn: Connection, changes: list[Change],
+                               group: ResourceGroupInfo | None) -> None:  # fmt: skip
+    """Raise, naming the remedy and a hand-off, when the operator could make the irreversible change but not
+    the ones after it."""
+    from byok_tui.azure import rbac
+
+    role = next((c for c in changes if c.id == "vault.operator_access"), None)
+    operator = _operator(state) or conn.operator_object_id
+    if role is None or role.effect == "adopt" or not _is_rbac(state) or not operator:
+        return
+    sub = state.signin.subscription_id
+    scope = group.id if group and group.id else f"/subscriptions/{sub}"
+    try:
+        if await rbac.has_data_action(conn, sub, scope, operator, KEY_CREATE_ACTION):
+            return
+        if await rbac.has_action(conn, sub, scope, operator, ASSIGN_ROLES):
+            return
+    except ByokError:
+        return  # the role assignments cannot be read: apply finds out, as before
+    where = f"resource group {state.vault.resource_group}" if group else "the subscription"
+    handoff = (f"az role assignment create --role {arg('Key Vault Crypto Officer')} --assignee-object-id "
+               f"{arg(operator)} --scope {arg(scope)}")  # fmt: skip
+    raise ByokError(
+        "You could create the vault but not its key",
+        detail=f"A new vault uses Azure RBAC: creating its key needs a data role such as Key Vault Crypto "
+        f"Officer. You hold none on {where}, and your roles there may not assign one "
+        f"({ASSIGN_ROLES}). Purge protection would keep the unfinished vault, and its name, for 90 days.",
+        remedy=f"Ask an Owner or User Access Administrator to give you the role, then review again: {handoff} "
+        f"(or ask them to run this step, or choose an existing vault where you can create keys).",
+        code="CannotFinishStep",
+    )
 
 
 # --- apply -----------------------------------------------------------------------------------
@@ -407,13 +506,13 @@ def _vault_checks(vault: VaultInfo, ms: float) -> list[CheckResult]:
             request_id=vault.request_id, ms=ms,
         ),
         CheckResult(
-            "vault.soft_delete", "Soft delete is on",
+            "vault.soft_delete", "Soft delete is on" if vault.soft_delete else "Soft delete is off",
             "pass" if vault.soft_delete else "fail",
             detail="Deleted keys stay recoverable." if vault.soft_delete else "Soft delete is off.",
             remedy="" if vault.soft_delete else "Turn on soft delete: az keyvault update --enable-soft-delete true",
         ),
         CheckResult(
-            "vault.purge_protection", "Purge protection is on",
+            "vault.purge_protection", "Purge protection is " + ("on" if vault.purge_protection else "off"),
             "pass" if vault.purge_protection else "fail",
             detail="No one can purge the key before its retention ends." if vault.purge_protection
             else "Without purge protection a deleted key can be purged at once, losing your Kore data.",
@@ -427,14 +526,14 @@ def key_checks(key: KeyInfo, now: datetime, ms: float | None = None) -> list[Che
     """Is this key usable by Kore for BYOK? Pure, so the rules are unit-tested."""
     results = [
         CheckResult(
-            "key.enabled", f"Key {key.name} is enabled",
+            "key.enabled", f"Key {key.name} is " + ("enabled" if key.enabled else "disabled"),
             "pass" if key.enabled else "fail",
             detail=f"Version {key.version}." if key.enabled else "The key is disabled.",
             remedy="" if key.enabled else f"Enable it: az keyvault key set-attributes --id {q(key.kid)} --enabled true",
             request_id=key.request_id, ms=ms,
         ),
         CheckResult(
-            "key.type", "Key type is RSA",
+            "key.type", "Key type is RSA" if key.kty in ("RSA", "RSA-HSM") else f"Key type is {key.kty}, not RSA",
             "pass" if key.kty in ("RSA", "RSA-HSM") else "fail",
             detail=f"Type {key.kty}.",
             remedy="" if key.kty in ("RSA", "RSA-HSM") else "Kore needs an RSA key: generate one.",
@@ -443,7 +542,7 @@ def key_checks(key: KeyInfo, now: datetime, ms: float | None = None) -> list[Che
     size_ok = key.size is not None and key.size >= 2048
     results.append(
         CheckResult(
-            "key.size", "Key size is at least 2048 bits",
+            "key.size", "Key size is at least 2048 bits" if size_ok else "Key size is below 2048 bits",
             "pass" if size_ok else "fail",
             detail=f"{key.size} bits." if key.size else "Size unknown.",
             remedy="" if size_ok else "Generate an RSA key of 2048, 3072 or 4096 bits.",
@@ -452,7 +551,8 @@ def key_checks(key: KeyInfo, now: datetime, ms: float | None = None) -> list[Che
     missing = [op for op in REQUIRED_KEY_OPS if op not in key.key_ops]
     results.append(
         CheckResult(
-            "key.operations", "Key allows encrypt, decrypt, wrapKey and unwrapKey",
+            "key.operations", f"Key does not allow {', '.join(missing)}" if missing
+            else "Key allows encrypt, decrypt, wrapKey and unwrapKey",
             "fail" if missing else "pass",
             detail=f"Missing: {', '.join(missing)}." if missing else f"Operations: {', '.join(key.key_ops)}.",
             remedy=f"Allow them: az keyvault key set-attributes --ops {' '.join(REQUIRED_KEY_OPS)}"

@@ -130,6 +130,13 @@ def _message(response: Any) -> str:
         return response.text[:200]
 
 
+EXPECTED_FILE = (
+    'expected the bots list exported from Kore.ai: JSON (a list of bots, or {"bots": [...]}, each with an '
+    '"_id") or CSV whose first row names an id column (id or _id), e.g. "id,name"'
+)
+"""What an apps file must be, said wherever one is refused."""
+
+
 def load_file(path: str | Path) -> list[AppRef]:
     """Apps and bots from an exported file: JSON (a list, or {"bots": [...]}) or CSV with an id column."""
     p = Path(path).expanduser()
@@ -144,7 +151,7 @@ def load_file(path: str | Path) -> list[AppRef]:
     try:
         data = json.loads(text)
     except ValueError as e:
-        raise InputError("apps.file", f"{p} is not valid JSON ({e})") from e
+        raise InputError("apps.file", f"{p} is not valid JSON ({e}); {EXPECTED_FILE}") from e
     records = data.get("bots", data.get("apps")) if isinstance(data, dict) else data
     if not isinstance(records, list):
         raise InputError("apps.file", 'expected a JSON list of bots, or an object with a "bots" list')
@@ -155,7 +162,10 @@ def _from_csv(text: str, p: Path) -> list[AppRef]:
     reader = csv.DictReader(io.StringIO(text))
     fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
     if not fields & {"id", "_id"}:
-        raise InputError("apps.file", f"{p} needs an 'id' column (found: {', '.join(sorted(fields)) or 'none'})")
+        if p.suffix.lower() != ".csv":  # neither JSON nor a CSV header: say what the file should be
+            raise InputError("apps.file", f"{p} is not an apps and bots export; {EXPECTED_FILE}")
+        header = ", ".join(sorted(f for f in fields if f)) or "nothing"
+        raise InputError("apps.file", f"{p} has no id column (its first row names {header}); {EXPECTED_FILE}")
     rows = ({(k or "").strip().lower(): v for k, v in row.items()} for row in reader)
     return _unique([ref for ref in map(app_ref, rows) if ref], p)
 

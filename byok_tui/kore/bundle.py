@@ -53,11 +53,16 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def text(values: dict[str, str], fmt: str) -> str:
+    """The bundle's file of format "json" or "md"."""
+    return json.dumps(values, indent=2, sort_keys=True) + "\n" if fmt == "json" else markdown(values)
+
+
 def write(folder: str | os.PathLike, values: dict[str, str]) -> list[Path]:
     """Write both files into `folder` (created if missing); returns their paths."""
     target = Path(folder).expanduser()
     target.mkdir(parents=True, exist_ok=True)
     json_path, md_path = target / JSON_NAME, target / MD_NAME
-    _write_atomic(json_path, json.dumps(values, indent=2, sort_keys=True) + "\n")
-    _write_atomic(md_path, markdown(values))
+    _write_atomic(json_path, text(values, "json"))
+    _write_atomic(md_path, text(values, "md"))
     return [json_path, md_path]

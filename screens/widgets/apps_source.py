@@ -14,7 +14,7 @@ from pathlib import Path
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, ProgressBar, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, ProgressBar, RadioSet, Static
 
 from byok_tui.engine import apps as apps_step
 from byok_tui.errors import InputError
@@ -22,6 +22,7 @@ from byok_tui.secret import Secret
 from byok_tui.state import AppsState
 
 from .field import FieldMessage, Row
+from .marks import Radio
 from .notes import ErrorNote
 from .rules import Rule
 
@@ -76,7 +77,7 @@ class AppsSource(Vertical):
         chosen = a.source if a.source in self.sources else self.sources[-1]
         env = apps_step.env_secret() is not None
         yield Static("Where the list comes from", classes="section")
-        yield Row("Source", RadioSet(*(RadioButton(SOURCE_LABELS[s], value=s == chosen, id=f"src-{s}", compact=True)
+        yield Row("Source", RadioSet(*(Radio(SOURCE_LABELS[s], value=s == chosen, id=f"src-{s}", compact=True)
                                        for s in self.sources), id="source", compact=True))  # fmt: skip
         with Vertical(id="fields-kore-api", classes="source-fields"):
             yield Row("Client ID", Input(a.kore_api_client_id, placeholder="the Admin Console app's Client ID",

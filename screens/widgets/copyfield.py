@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,7 +42,15 @@ class CopyField(Vertical, can_focus=True):
     def set_value(self, value: str) -> None:
         self.value = value
         if self.is_mounted:
-            self.query(".copy-value").first(Static).update(Content(value or "—"))
+            self._show_value()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._show_value()
+
+    def _show_value(self) -> None:
+        width = self.content_size.width
+        text = break_at_separators(self.value, width) if self.value and width > 0 else (self.value or "—")
+        self.query(".copy-value").first(Static).update(Content(text))
 
     def action_copy(self) -> None:
         if not self.value:
@@ -49,3 +58,20 @@ class CopyField(Vertical, can_focus=True):
             return
         self.app.copy_to_clipboard(self.value)
         self.notify(f"Copied {self.label.lower()}")
+
+
+SEPARATORS = "/?&"
+"""Where a long URL or resource id may break: after these, never inside a name."""
+
+
+def break_at_separators(text: str, width: int) -> str:
+    """`text` in lines of at most `width`, each break just after a `/`, `?` or `&` where one fits (else at
+    `width`), so that a line never ends in the middle of a name the operator may copy with the mouse."""
+    lines, rest = [], text
+    while len(rest) > width > 0:
+        cut = max(rest.rfind(sep, 0, width) for sep in SEPARATORS)
+        cut = cut + 1 if cut > 0 else width
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    lines.append(rest)
+    return "\n".join(lines)

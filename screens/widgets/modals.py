@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -13,6 +13,22 @@ from byok_tui import glyphs
 from byok_tui.errors import ByokError
 
 from ..paint import SplitPaint
+from .footer import StableFooter
+
+DIALOG_CSS = """
+    align: center middle;
+    & > #dialog {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $error; background: $panel; padding: 0 2;
+    }
+    #dialog-title { text-style: bold; color: $text-error; margin-top: 1; }
+    /* The body scrolls and the buttons stay: capped so that at 60x20 the frame (border, title, margins,
+       buttons) and the footer still fit around it. */
+    #dialog-body { height: auto; max-height: 55vh; margin: 1 0; background: $panel; }
+    #dialog-buttons { height: auto; align-horizontal: right; margin-bottom: 1; }
+    #dialog-buttons Button { margin-left: 2; }
+"""
+"""Every dialog's frame: the title, a body that scrolls, and buttons that always show, at 60x20 too."""
 
 
 class ConfirmModal(SplitPaint, ModalScreen[bool]):
@@ -23,24 +39,13 @@ class ConfirmModal(SplitPaint, ModalScreen[bool]):
     | escape, n | Cancel (False) |
     | y | Confirm (True) |
 
-    Cancel has the focus first, so a stray Enter never confirms.
+    Cancel has the focus first, so a stray Enter never confirms. The footer shows these keys, not the
+    page's underneath.
     """
 
-    DEFAULT_CSS = """
-    ConfirmModal {
-        align: center middle;
-        & > Vertical {
-            width: 70; max-width: 95%; height: auto; max-height: 90%;
-            border: thick $error; background: $panel; padding: 1 2;
-        }
-        #confirm-title { text-style: bold; color: $text-error; }
-        #confirm-body { margin: 1 0; }
-        Horizontal { height: auto; align-horizontal: right; }
-        Button { margin-left: 2; }
-    }
-    """
+    DEFAULT_CSS = "ConfirmModal {" + DIALOG_CSS + "}"
     BINDINGS = [
-        Binding("escape,n", "cancel", "Cancel"),
+        Binding("escape,n", "cancel", "Cancel", key_display="n/esc"),
         Binding("y", "confirm", "Confirm"),
     ]
     AUTO_FOCUS = "#cancel"
@@ -54,12 +59,14 @@ class ConfirmModal(SplitPaint, ModalScreen[bool]):
         self.confirm_label = confirm_label
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, id="confirm-title", markup=False)
-            yield Static(self.body, id="confirm-body", markup=False)
-            with Horizontal():
+        with Vertical(id="dialog"):
+            yield Static(self.title_text, id="dialog-title", markup=False)
+            with VerticalScroll(id="dialog-body"):
+                yield Static(self.body, id="confirm-body", markup=False)
+            with Horizontal(id="dialog-buttons"):
                 yield Button("Cancel (n)", id="cancel", compact=True)
                 yield Button(f"{self.confirm_label} (y)", id="confirm", variant="error", compact=True)
+        yield StableFooter()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -71,22 +78,18 @@ class ConfirmModal(SplitPaint, ModalScreen[bool]):
 
 
 class ErrorModal(SplitPaint, ModalScreen[None]):
-    """Show a `ByokError`: what failed, why, what to do, and the request id to quote to support."""
+    """Show a `ByokError`: what failed, why, what to do, and the request id to quote to support.
 
-    DEFAULT_CSS = """
-    ErrorModal {
-        align: center middle;
-        & > Vertical {
-            width: 76; max-width: 95%; height: auto; max-height: 90%;
-            border: thick $error; background: $panel; padding: 1 2;
-        }
-        #error-title { text-style: bold; color: $text-error; margin-bottom: 1; }
+    | Key | Action |
+    | :- | :- |
+    | escape, enter | Close |
+    """
+
+    DEFAULT_CSS = "ErrorModal {" + DIALOG_CSS + """
         .error-line { margin-bottom: 1; }
         #error-request { color: $text-muted; }
-        Horizontal { height: auto; align-horizontal: right; }
-    }
-    """
-    BINDINGS = [Binding("escape,enter", "close", "Close")]
+    }"""
+    BINDINGS = [Binding("escape,enter", "close", "Close", key_display="esc")]
     AUTO_FOCUS = "#close"
 
     def __init__(self, error: ByokError, context: str = "") -> None:
@@ -98,16 +101,18 @@ class ErrorModal(SplitPaint, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         error = self.error
         title = f"{self.context}: {error.title}" if self.context else error.title
-        with Vertical():
-            yield Static(f"{glyphs.FAIL} {title}", id="error-title", markup=False)
-            if error.detail:
-                yield Static(f"Cause: {error.detail}", classes="error-line", markup=False)
-            if error.remedy:
-                yield Static(f"Fix: {error.remedy}", classes="error-line", markup=False)
-            if error.request_id:
-                yield Static(f"Request id: {error.request_id}", id="error-request", markup=False)
-            with Horizontal():
-                yield Button("Close", id="close", compact=True)
+        with Vertical(id="dialog"):
+            yield Static(f"{glyphs.FAIL} {title}", id="dialog-title", markup=False)
+            with VerticalScroll(id="dialog-body"):
+                if error.detail:
+                    yield Static(f"Cause: {error.detail}", classes="error-line", markup=False)
+                if error.remedy:
+                    yield Static(f"Fix: {error.remedy}", classes="error-line", markup=False)
+                if error.request_id:
+                    yield Static(f"Request id: {error.request_id}", id="error-request", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Close (esc)", id="close", compact=True)
+        yield StableFooter()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

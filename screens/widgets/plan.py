@@ -23,7 +23,7 @@ class ChangeView(Horizontal):
         .change-body { height: auto; width: 1fr; }
         .change-title { text-style: bold; }
         .change-flag { color: $text-error; text-style: bold; }
-        .change-target, .change-detail { color: $text-muted; }
+        .change-target, .change-detail, .change-exists { color: $text-muted; }
         .change-az { color: $text-accent; }
     }
     """
@@ -38,6 +38,8 @@ class ChangeView(Horizontal):
         yield Static(f"{self.number}.", classes="change-number")
         with Vertical(classes="change-body"):
             yield Static(Content(change.title), classes="change-title")
+            if change.effect == "adopt":
+                yield Static("exists as asked: Apply writes nothing here", classes="change-exists")
             if change.irreversible:
                 yield Static(f"{glyphs.WARNING} irreversible: cannot be undone", classes="change-flag")
             if change.destructive:

@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select
 
 from .field import FieldMessage
+from .marks import Radio
 from .rules import Rule
 
 
@@ -55,7 +56,7 @@ class Section(Vertical):
         self.set_class(not creating, "-existing", update=False)
         on = "new" if creating else "existing"
         buttons = [
-            RadioButton(label, value=key == on, id=f"{self.PREFIX}-{key}", compact=True)
+            Radio(label, value=key == on, id=f"{self.PREFIX}-{key}", compact=True)
             for key, label in self.MODES
         ]
         return RadioSet(*buttons, id=f"{self.PREFIX}-mode", compact=True)

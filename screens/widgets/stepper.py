@@ -119,12 +119,11 @@ class StepStrip(Static):
             Content.styled(glyph(state.step(s)), "bold $accent" if s == self.current else "")
             for s in STEP_IDS
         )
-        built = "only this one built yet" if len(self.built) == 1 else f"{len(self.built)} built"
+        # Where the operator is, in their words: "step 3 of 11" (what is built is a developer's concern).
         here = Content.from_markup(
-            "  [b $foreground]$label[/]  [dim]($position of $total; $built)[/]",
+            "  [b $foreground]$label[/]  [dim](step $position of $total)[/]",
             label=STEP_LABELS[self.current],
             position=STEP_IDS.index(self.current) + 1,
             total=len(STEP_IDS),
-            built=built,
         )
         self.update(glyphs + here)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 
 from byok_tui.sandbox import Sandbox
 from tests.e2e.conftest import cli, report
@@ -21,7 +23,8 @@ def test_run_creates_the_vault_and_key_and_proves_them(tmp_path, world, answers_
     session = tmp_path / "session.json"
     result = cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world),
                  "--session", str(session), "--yes", "--json")  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    # Only [vault] is answered: the run stops before Step 3, and says it is not done (exit 4, not 0).
+    assert result.returncode == 4, result.stderr
     out = report(result)
     assert out["status"] == "pass"
     assert out["vault_uri"] == "https://kv-e2e-byok.vault.azure.net/"
@@ -50,7 +53,7 @@ def test_run_twice_creates_nothing_twice(tmp_path, world, answers_file):
             "--session", str(tmp_path / "s.json"), "--yes", "--json")  # fmt: skip
     first = report(cli(*args))
     second = cli(*args)
-    assert second.returncode == 0, second.stderr
+    assert second.returncode == 4, second.stderr
     assert report(second)["key_id"] == first["key_id"]
     sb = Sandbox.load(world)
     assert len(sb.world.vaults["kv-e2e-byok"].keys["kore-cmk"].versions) == 1
@@ -107,16 +110,16 @@ def test_azure_refusal_exits_3_with_cause_remedy_and_request_id(tmp_path, world,
 def test_verify_and_export_after_run(tmp_path, world, answers_file):
     session = tmp_path / "s.json"
     assert cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world),
-               "--session", str(session), "--yes").returncode == 0  # fmt: skip
+               "--session", str(session), "--yes").returncode == 4  # fmt: skip
     verified = cli("verify", "--session", str(session), "--sandbox-state", str(world), "--json")
     assert verified.returncode == 0 and report(verified)["status"] == "pass"
     exported = report(cli("export", "--session", str(session), "--format", "json"))
     assert exported["key_vault_uri"] == "https://kv-e2e-byok.vault.azure.net/"
     assert exported["key_name"] == "kore-cmk"
     md = cli("export", "--session", str(session), "--format", "md").stdout
-    assert "**Tenant ID**" in md
+    assert "| Tenant ID | `" in md  # the Step 4 bundle's own Markdown
     az = cli("export", "--session", str(session), "--format", "az").stdout
-    assert "az keyvault create --name kv-e2e-byok" in az
+    assert "az keyvault create --name 'kv-e2e-byok'" in az
 
 
 def test_verify_fails_when_the_key_is_disabled(tmp_path, world, answers_file):
@@ -127,7 +130,7 @@ def test_verify_fails_when_the_key_is_disabled(tmp_path, world, answers_file):
     sb.save(world)
     result = cli("verify", "--session", str(session), "--sandbox-state", str(world))
     assert result.returncode == 1
-    assert "✗ Key kore-cmk is enabled" in result.stdout
+    assert "✗ Key kore-cmk is disabled" in result.stdout  # the title states the finding (#15)
 
 
 def test_sandbox_init_writes_a_world(tmp_path):
@@ -143,3 +146,39 @@ def test_sandbox_init_refuses_an_unknown_scenario_naming_the_option(tmp_path):
     assert result.returncode == 2 and not path.exists()
     assert "--scenario" in result.stderr and "moon" in result.stderr and "default" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- wrong options get the right remedy (#15, item 7) ---------------------------------------------
+
+
+def test_verify_of_a_sandbox_session_without_its_world_names_the_missing_option(tmp_path, world, answers_file):
+    session = tmp_path / "s.json"
+    cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world), "--session", str(session), "--yes")
+    result = cli("verify", "--session", str(session))
+    assert result.returncode == 2, result.stderr
+    assert "sandbox session" in result.stderr and "--sandbox-state FILE" in result.stderr
+    assert "Unknown sign-in method" not in result.stderr
+    # The wizard on live Azure says the same before it opens (no check ever fails on the network).
+    live = subprocess.run([sys.executable, "-m", "byok_tui", "--session", str(session)], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
+    assert live.returncode == 2 and "sandbox session" in live.stderr and "--sandbox-state FILE" in live.stderr
+    demo = subprocess.run([sys.executable, "-m", "byok_tui", "demo", "--session", str(session)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
+    assert demo.returncode == 2 and "--sandbox-state FILE" in demo.stderr
+
+
+def test_a_scenario_that_an_existing_world_file_cannot_honour_is_refused(tmp_path, world):
+    result = subprocess.run(
+        [sys.executable, "-m", "byok_tui", "demo", "--scenario", "restricted", "--sandbox-state", str(world)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--scenario" in result.stderr and "already holds a sandbox world (scenario default)" in result.stderr
+
+
+def test_sandbox_init_keeps_an_existing_world_unless_forced(tmp_path, world):
+    before = world.read_bytes()
+    refused = cli("sandbox", "init", "--state", str(world), "--scenario", "restricted")
+    assert refused.returncode == 2 and "--force" in refused.stderr and world.read_bytes() == before
+    forced = cli("sandbox", "init", "--state", str(world), "--scenario", "restricted", "--force")
+    assert forced.returncode == 0 and world.read_bytes() != before

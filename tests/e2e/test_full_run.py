@@ -55,7 +55,7 @@ def world_facts(world):
 
 def test_steps_1_to_5_leave_exactly_the_intended_world(tmp_path, world, answers_file):
     result = run_full(tmp_path, world, answers_file)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 4, result.stderr  # the console part is not answered: not done
     out = report(result)
     assert [s["id"] for s in out["steps"]] == ["authorize", "vault", "access", "share", "network"]
     # Without console answers the run ends where the Admin Console part begins, and says so.
@@ -85,11 +85,11 @@ def test_steps_1_to_5_leave_exactly_the_intended_world(tmp_path, world, answers_
 
 
 def test_a_second_run_changes_nothing(tmp_path, world, answers_file):
-    assert run_full(tmp_path, world, answers_file).returncode == 0
+    assert run_full(tmp_path, world, answers_file).returncode == 4
     before = world_facts(world)
     vault_before = json.dumps(before[1].properties, sort_keys=True)
     second = run_full(tmp_path, world, answers_file)
-    assert second.returncode == 0, second.stderr
+    assert second.returncode == 4, second.stderr
     w, vault, kore_sps, kore_roles = world_facts(world)
     assert len(kore_sps) == 1 and len(kore_roles) == 1
     assert len(vault.keys["kore-cmk"].versions) == 1
@@ -114,10 +114,12 @@ def test_restricted_operator_gets_the_consent_path_message(tmp_path, answers_fil
 def test_vault_only_answers_skip_step_1_and_stop_before_step_3(tmp_path, world, answers_file):
     result = cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world),
                  "--session", str(tmp_path / "s.json"), "--yes", "--json")  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 4, result.stderr
     out = report(result)
     assert out["skipped"] == ["authorize"]
     assert out["stopped_before"]["step"] == "access"
+    # What remains, in the guide's words (not internal ids).
+    assert out["remaining"] == ["Grant Kore access", "Test configuration", "Confirm"]
 
 
 def test_bad_fault_spec_is_exit_2(tmp_path, world, answers_file):
@@ -128,7 +130,7 @@ def test_bad_fault_spec_is_exit_2(tmp_path, world, answers_file):
 
 def test_throttled_arm_still_converges(tmp_path, world, answers_file):
     result = run_full(tmp_path, world, answers_file, "--faults", "throttle:arm=0.3,seed=3")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 4, result.stderr
     assert report(result)["status"] == "pass"
 
 
@@ -211,9 +213,56 @@ def test_a_vault_without_purge_protection_stops_the_run_with_the_fix(tmp_path):
 
 def test_every_change_in_the_journal_names_the_request_that_made_it(tmp_path, world, answers_file):
     """Graph's `request-id` (creating Kore's service principal) is journalled like Resource Manager's."""
-    assert run_full(tmp_path, world, answers_file).returncode == 0
+    assert run_full(tmp_path, world, answers_file).returncode == 4  # no console answers: stops before them
     lines = [json.loads(line) for line in (tmp_path / "session.json.journal").read_text().splitlines()]
     # Writing the hand-off files is the one change made on this machine, not in Azure.
     applied = [e for e in lines if e.get("outcome") == "applied" and e["action"] != "share.export"]
     assert any(entry["step"] == "authorize" for entry in applied)
     assert [entry for entry in applied if not entry.get("request_id")] == []
+
+
+def test_a_closed_stdout_stops_neither_the_run_nor_ends_in_a_traceback(tmp_path, world, answers_file):
+    """`run … | head`: the reader leaves after a few lines; the run goes on to the end (#15, item 6)."""
+    import subprocess
+    import sys
+
+    text = FULL.replace("{export}", str(tmp_path / "handoff"))
+    session = tmp_path / "s.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "byok_tui", "run", "--answers", str(answers_file(text)), "--sandbox-state",
+         str(world), "--session", str(session), "--yes"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout.readline().startswith("== ")
+    proc.stdout.close()  # as `head -1` does
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 4, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+    assert json.loads(session.read_text())["steps"]["network"]["applied"] is True
+
+
+def test_a_run_that_stops_before_confirm_is_not_a_success_and_says_what_remains(tmp_path, world, answers_file):
+    text = FULL.replace("{export}", str(tmp_path / "handoff")) + CONSOLE.split("[apps]")[0]
+    result = cli("run", "--answers", str(answers_file(text)), "--sandbox-state", str(world), "--session",
+                 str(tmp_path / "session.json"), "--yes")  # fmt: skip
+    assert result.returncode == 4, result.stderr
+    assert "Stopped before Confirm: Apps and bots has not passed (add [apps])" in result.stdout
+    assert "Still to do: Confirm." in result.stdout
+    assert "details:" not in result.stderr  # not an error: nothing in the log to read
+
+
+def test_export_is_the_step_4_bundle_names_and_content(tmp_path, world, answers_file):
+    """One hand-off (#15, item 17): export --format json|md prints what Step 4 wrote, Kore's principal and
+    the cloud included."""
+    assert run_full(tmp_path, world, answers_file).returncode == 4
+    session = str(tmp_path / "session.json")
+    for fmt, name in (("json", "kore-byok-handoff.json"), ("md", "kore-byok-handoff.md")):
+        printed = cli("export", "--session", session, "--format", fmt).stdout
+        written = (tmp_path / "handoff" / name).read_text()
+
+        def untimed(text: str) -> list[str]:
+            return [line for line in text.splitlines() if "generated_at" not in line and "Generated by" not in line]
+
+        assert untimed(printed) == untimed(written)
+    md = cli("export", "--session", session, "--format", "md").stdout
+    assert "Kore service principal object ID" in md and "AzureCloud" in md

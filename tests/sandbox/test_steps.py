@@ -234,6 +234,8 @@ async def test_firewall_with_and_without_the_operator_ip():
     _, results = await runner.run_checks(network, declined, conn, None)
     reachable = {r.id: r for r in results}["network.reachable"]
     assert reachable.status == "warn" and "can no longer reach the vault" in reachable.remedy
+    # The title states the finding: the vault refused this machine, it did not "still answer" (#15, item 3).
+    assert reachable.title == "The vault's network rules keep this machine out"
 
 
 async def test_operator_ip_lookup_through_a_closed_firewall():

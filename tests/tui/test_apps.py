@@ -282,8 +282,19 @@ async def test_bad_file_path_and_bad_csv_name_the_field_and_rule(make_app, tmp_p
         await type_into(pilot, "file-path", "bots.csv")
         await pilot.press("enter")
         await settle(pilot)
-        assert message(app, "file-path") == f"File: {bad} needs an 'id' column (found: name, purpose)"
+        assert message(app, "file-path").startswith(f"File: {bad} has no id column (its first row names name, "
+                                                    "purpose); expected the bots list exported from Kore.ai")
         assert not screen.grid.apps and app.state.apps.apps == ()
+
+        # Neither JSON nor CSV: say what the file is expected to be, not what its "header" was (#15, item 16).
+        prose = tmp_path / "prose.json"
+        prose.write_text("this is not json or csv {", encoding="utf-8")
+        await type_into(pilot, "file-path", "prose.json")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert message(app, "file-path").startswith(f"File: {prose} is not an apps and bots export; expected the "
+                                                    "bots list exported from Kore.ai: JSON")
+        assert "found:" not in message(app, "file-path")
 
         broken = tmp_path / "bots.json"
         broken.write_text('{"bots": [', encoding="utf-8")

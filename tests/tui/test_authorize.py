@@ -80,7 +80,7 @@ async def test_create_the_service_principal(make_app):
         await settle(pilot)
         assert screen.page == "review"
         plan = texts(screen.query(ChangeView))
-        assert f"$ az ad sp create --id {sb.kore_client_id}" in plan
+        assert f"$ az ad sp create --id '{sb.kore_client_id}'" in plan
         assert app.state.authorize == AuthorizeState(method="service-principal", kore_client_id=sb.kore_client_id)
 
         await pilot.press("a")
@@ -208,6 +208,12 @@ async def test_consent_url_then_wait_until_an_admin_accepts(make_app, monkeypatc
         assert app.applying and screen.check_action("stop_waiting", ()) is True
         assert str(screen.wait_line.content).startswith("Waiting for admin consent:")
         assert screen.query_one("#consent-wait-box").display
+        # `? Help` whole on the 80-column footer, even with the waiting's keys (#15, item 19).
+        from textual.widgets import Footer
+
+        await pilot.pause()
+        keys = [k for k in screen.query_one(Footer).children if "Help" in str(k.render())]
+        assert keys and keys[0].region.right <= 80 and keys[0].region.width >= len("? Help")
 
         sb.world.grant_admin_consent(sb.kore_client_id)  # the administrator accepts
         await settle(pilot)

@@ -71,6 +71,10 @@ async def test_help_opens_on_the_form_and_lists_its_keys(make_app, key):
         assert ("? F1", "Help: Every key of this screen") in groups["Everywhere"]
         assert "Quit" in descriptions(groups["Everywhere"])
         assert "Focused: Radio set" in groups  # Step 1 opens on the option, not the client id
+        # How to choose, not only how to move the highlight (#15, item 14).
+        radio = {what: keys for keys, what in groups["Focused: Radio set"]}
+        assert "space" in radio.get("Choose the highlighted option", ""), radio
+        assert "Highlight the next option (Enter or Space chooses it)" in radio
         next_row = next(what for keys, what in groups["This screen (answers page)"] if keys.startswith("n"))
         assert next_row.endswith("(not yet)")  # dimmed until the checks pass
         title = str(app.screen.query_one("#help-title", Static).content)
@@ -199,6 +203,12 @@ def test_words_and_titles():
     assert words("RadioSet") == "Radio set" and words("VerticalScroll") == "Vertical scroll"
     assert widget_title(Input()) == "Input"  # Textual's own group title
     assert widget_title(RadioSet()) == "Radio set"
+    # Our own subclasses go by Textual's name for them, not an internal one (#15, item 19).
+    from byok_tui.screens.widgets.lazy_select import LazySelect
+    from byok_tui.screens.widgets.marks import Radio
+
+    assert widget_title(LazySelect([("a", 1)])) == "Select"
+    assert widget_title(Radio("x")) == "Radio button"
 
 
 def test_every_step_has_a_purpose_line():

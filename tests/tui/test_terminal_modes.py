@@ -164,3 +164,36 @@ class TestTerminalModeSnapshots:
     def test_light_theme_signin_preflight(self, snap_compare, make_app):
         assert snap_compare(make_app("restricted", theme="textual-light").app, terminal_size=(120, 40),
                             run_before=settle)  # fmt: skip
+
+
+# --- marks that read without colour (#15, item 9) ------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["ascii", "no-color"])
+async def test_radio_and_checkbox_state_reads_in_their_characters(make_app, monkeypatch, mode):
+    from textual.widgets import Checkbox, RadioButton
+
+    from tests.tui.helpers import focus, pick_radio
+    from tests.tui.test_network import fresh_state
+
+    if mode == "no-color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    h = make_app()
+    state = await fresh_state(h.sandbox)
+    app = make_app(state=state, sandbox=h.sandbox, start_step="network", ascii=mode == "ascii").app
+
+    def mark(widget_id: str) -> str:
+        return str(app.screen.query_one(f"#{widget_id}").render())[:3]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert (mark("net-pe"), mark("net-fw")) == ("(*)", "( )")
+        await pick_radio(pilot, "net-mode", "net-fw")
+        assert (mark("net-pe"), mark("net-fw")) == ("( )", "(*)")
+        assert mark("net-trusted") == "[x]"
+        await focus(pilot, "net-trusted")
+        await pilot.press("space")
+        await settle(pilot)
+        assert mark("net-trusted") == "[ ]"
+        assert isinstance(app.screen.query_one("#net-trusted"), Checkbox)
+        assert isinstance(app.screen.query_one("#net-fw"), RadioButton)

@@ -89,3 +89,19 @@ def test_apply_to_keeps_results_for_the_same_vault_and_drops_them_for_another():
     other = answers.apply_to(answers.parse(GOOD.replace("kv-byok-1", "kv-byok-2")), recorded)
     assert other.vault.vault_uri == "" and other.vault.key_id == ""
     assert not other.step("vault").applied
+
+
+def test_one_run_lists_every_problem_of_the_file():
+    """Not one per run (#15, item 12): each field that breaks a rule is named, in file order."""
+    bad = GOOD.replace('name = "kv-byok-1"', 'name = "kv"').replace("key_size = 4096", "key_size = 1024")
+    bad = bad.replace('tenant_id = "72f988bf-86f1-41af-91ab-2d7cd011db47"', 'tenant_id = "contoso"')
+    with pytest.raises(InputError) as info:
+        answers.parse(bad)
+    text = info.value.describe()
+    assert text.startswith("3 problems in the answers:")
+    for field in ("signin.tenant_id", "vault.name", "vault.key_size"):
+        assert f"\n  {field}: " in text
+    structural = GOOD.replace("key_size = 4096", 'key_size = "big"\ncolour = "blue"')
+    with pytest.raises(InputError) as info:
+        answers.parse(structural)
+    assert "vault.colour: unknown field" in info.value.describe() and "vault.key_size: must be" in info.value.describe()

@@ -42,7 +42,7 @@ def state(**sections) -> WizardState:
 
 def test_authorize_plans_match_the_seed_options():
     (create,) = authorize.plan(state())
-    assert create.az == f"az ad sp create --id {KORE}"
+    assert create.az == f"az ad sp create --id '{KORE}'"
     consent = state(authorize=AuthorizeState(method="consent-url", kore_client_id=KORE))
     (wait,) = authorize.plan(consent)
     assert f"https://login.microsoftonline.com/{TENANT}/adminconsent?client_id={KORE}" in wait.az
@@ -57,10 +57,10 @@ def test_authorize_problems_name_fields():
 def test_access_plan_rbac_and_policy():
     (role,) = access.plan(state())
     assert role.id == "access.role"
-    assert f"--assignee-object-id {SP} --assignee-principal-type ServicePrincipal --scope {VAULT_ID}" in role.az
+    assert f"--assignee-object-id '{SP}' --assignee-principal-type 'ServicePrincipal' --scope '{VAULT_ID}'" in role.az
     policy_vault = state(vault=dataclasses.replace(state().vault, rbac_authorization=False))
     (policy,) = access.plan(policy_vault)
-    assert policy.az.endswith("--key-permissions get encrypt decrypt wrapKey unwrapKey")
+    assert policy.az.endswith("--key-permissions 'get' 'encrypt' 'decrypt' 'wrapKey' 'unwrapKey'")
 
 
 def test_access_needs_steps_1_and_2():
@@ -94,8 +94,8 @@ def test_firewall_rules_add_the_operator_ip_once():
     assert network.rules(declined) == ["20.42.10.0/24"]
     (change,) = network.plan(declined)
     assert change.destructive and "can no longer reach the vault" in change.detail
-    assert "az keyvault update --name kv-byok-1 --resource-group rg --default-action Deny --bypass AzureServices" in change.az
-    assert "az keyvault network-rule add --name kv-byok-1 --ip-address 20.42.10.0/24" in change.az
+    assert "az keyvault update --name 'kv-byok-1' --resource-group 'rg' --default-action 'Deny' --bypass 'AzureServices'" in change.az
+    assert "az keyvault network-rule add --name 'kv-byok-1' --resource-group 'rg' --ip-address '20.42.10.0/24'" in change.az
 
 
 def test_firewall_problems():
@@ -124,7 +124,7 @@ def test_which_connection_to_approve():
 def test_private_endpoint_plan():
     s = state(network=NetworkState(mode="private-endpoint", connection_name="kore-pe"))
     (change,) = network.plan(s)
-    assert change.az.startswith("az keyvault private-endpoint-connection approve --vault-name kv-byok-1")
+    assert change.az.startswith("az keyvault private-endpoint-connection approve --vault-name 'kv-byok-1'")
     assert change.target.endswith("/privateEndpointConnections/kore-pe")
 
 

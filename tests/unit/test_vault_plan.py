@@ -33,14 +33,14 @@ def test_new_everything_plans_group_vault_role_key_in_order():
         "vault.resource_group", "vault.vault", "vault.operator_access", "vault.key"
     ]  # fmt: skip
     group, new_vault, role, key = changes
-    assert group.az == f"az group create --name rg-byok --location eastus --subscription {SUB}"
-    assert "--enable-purge-protection true" in new_vault.az and "--enable-rbac-authorization true" in new_vault.az
+    assert group.az == f"az group create --name 'rg-byok' --location 'eastus' --subscription '{SUB}'"
+    assert "--enable-purge-protection 'true'" in new_vault.az and "--enable-rbac-authorization 'true'" in new_vault.az
     assert new_vault.irreversible and "cannot be turned off" in new_vault.detail
     assert new_vault.target == f"/subscriptions/{SUB}/resourceGroups/rg-byok/providers/Microsoft.KeyVault/vaults/kv-byok-1"
-    assert 'role assignment create --role "Key Vault Crypto Officer"' in role.az and OPERATOR in role.az
+    assert "role assignment create --role 'Key Vault Crypto Officer'" in role.az and OPERATOR in role.az
     assert key.az == (
-        "az keyvault key create --vault-name kv-byok-1 --name kore-cmk --kty RSA --size 3072 "
-        "--ops encrypt decrypt wrapKey unwrapKey"
+        "az keyvault key create --vault-name 'kv-byok-1' --name 'kore-cmk' --kty 'RSA' --size '3072' "
+        "--ops 'encrypt' 'decrypt' 'wrapKey' 'unwrapKey'"
     )
     assert key.target == "https://kv-byok-1.vault.azure.net/keys/kore-cmk"
 
@@ -72,7 +72,7 @@ def test_adopting_an_existing_key_changes_nothing():
 
 def test_hsm_key_plan_and_rule():
     state = answers(sku="premium", key_hsm=True)
-    assert "--kty RSA-HSM" in vault.plan(state)[-1].az
+    assert "--kty 'RSA-HSM'" in vault.plan(state)[-1].az
     problems = vault.problems(answers(key_hsm=True))
     assert [p.field for p in problems] == ["vault.key_hsm"]
 
