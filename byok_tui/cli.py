@@ -218,6 +218,13 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 # What a customer's tenant feels like from a jump host: each service answers in its usual time.
 DEMO_LATENCY = "latency:login=250ms,latency:arm=300ms,latency:keyvault=90ms,latency:graph=180ms,latency:kore=150ms"
+# A new vault registers its DNS name for about half a minute, as in Azure (unless the faults say otherwise).
+DEMO_VAULT_DNS = "vault-dns=30s"
+
+
+def demo_faults(spec: str | None) -> str:
+    faults = spec or DEMO_LATENCY
+    return faults if "vault-dns" in faults else f"{faults},{DEMO_VAULT_DNS}"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -230,7 +237,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         from byok_tui.sandbox.deferred import DeferredSandbox
 
-        sb = DeferredSandbox(args.sandbox_state, args.scenario, args.faults or DEMO_LATENCY, realtime=True)
+        sb = DeferredSandbox(args.sandbox_state, args.scenario, demo_faults(args.faults), realtime=True)
 
         def after_first_frame() -> None:
             gc.enable()

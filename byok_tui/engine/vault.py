@@ -250,9 +250,15 @@ async def _ensure_vault(state: WizardState, conn: Connection, progress: Progress
         progress(f"Key vault {v.name} exists: adopted.", 1.0)
         return _record_vault(state, found)
     progress(f"Creating key vault {v.name} (this can take a minute)…", 0.3)
+
+    def waiting(azure_state: str, seconds: float) -> None:
+        # Azure answers at once but needs about half a minute more (RegisteringDns) before the vault works
+        fraction = 0.3 + 0.6 * min(seconds / 60.0, 1.0)
+        progress(f"Azure is finishing key vault {v.name}: {azure_state} ({int(seconds)} s so far)…", fraction)
+
     created = await vaults.create_vault(
         conn, sub, v.resource_group, v.name, location=v.location, sku=v.sku.lower(),
-        tenant_id=state.signin.tenant_id,
+        tenant_id=state.signin.tenant_id, on_wait=waiting,
     )  # fmt: skip
     progress(f"Created key vault {v.name}: {created.uri}", 1.0)
     return _record_vault(state, created)

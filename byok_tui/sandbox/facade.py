@@ -79,6 +79,8 @@ class Sandbox:
         self._injector = FaultInjector(self.faults) if self.faults else None
         if self.faults is not None and self.faults.rbac_delay is not None:
             world.rbac_delay_override = self.faults.rbac_delay
+        if self.faults is not None and self.faults.vault_dns is not None:
+            world.vault_dns_override = self.faults.vault_dns
         if self.faults is not None and self.faults.token_lifetime is not None:
             world.token_lifetime_override = self.faults.token_lifetime
 
