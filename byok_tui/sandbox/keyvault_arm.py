@@ -50,7 +50,8 @@ def valid_vault_name(name: str) -> bool:
 
 
 def vault_json(vault: Vault, now: float = 0.0) -> dict[str, Any]:
-    properties = copy.deepcopy(vault.properties)
+    # members never set (None) are left out, as Azure does (e.g. enablePurgeProtection before it is turned on)
+    properties = {k: v for k, v in copy.deepcopy(vault.properties).items() if v is not None}
     if now < vault.dns_ready_at:
         properties["provisioningState"] = "RegisteringDns"
     if vault.private_endpoint_connections:
@@ -91,19 +92,21 @@ def connection_item(vault: Vault, c: PrivateEndpointConnection) -> dict[str, Any
 
 def deleted_vault_json(deleted: DeletedVault) -> dict[str, Any]:
     v = deleted.vault
+    properties: dict[str, Any] = {
+        "vaultId": v.id,
+        "location": v.location,
+        "deletionDate": deleted.deletion_date,
+        "scheduledPurgeDate": deleted.scheduled_purge_date,
+        "tags": dict(v.tags),
+    }
+    if v.properties.get("enablePurgeProtection"):  # left out when off (recording test_cli_mgmt_keyvault)
+        properties["purgeProtectionEnabled"] = True
     return {
         "id": f"/subscriptions/{v.subscription_id}/providers/Microsoft.KeyVault/locations/{v.location}"
         f"/deletedVaults/{v.name}",
         "name": v.name,
         "type": "Microsoft.KeyVault/deletedVaults",
-        "properties": {
-            "vaultId": v.id,
-            "location": v.location,
-            "deletionDate": deleted.deletion_date,
-            "scheduledPurgeDate": deleted.scheduled_purge_date,
-            "tags": dict(v.tags),
-            "purgeProtectionEnabled": bool(v.properties.get("enablePurgeProtection")),
-        },
+        "properties": properties,
     }
 
 
