@@ -220,11 +220,16 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 DEMO_LATENCY = "latency:login=250ms,latency:arm=300ms,latency:keyvault=90ms,latency:graph=180ms,latency:kore=150ms"
 # A new vault registers its DNS name for about half a minute, as in Azure (unless the faults say otherwise).
 DEMO_VAULT_DNS = "vault-dns=30s"
+# Kore's documented Get Bots limits, so the demo shows the client pacing itself.
+DEMO_KORE_LIMITS = "kore-limits=on"
 
 
 def demo_faults(spec: str | None) -> str:
     faults = spec or DEMO_LATENCY
-    return faults if "vault-dns" in faults else f"{faults},{DEMO_VAULT_DNS}"
+    for kind, default in (("vault-dns", DEMO_VAULT_DNS), ("kore-limits", DEMO_KORE_LIMITS)):
+        if kind not in faults:
+            faults = f"{faults},{default}"
+    return faults
 
 
 def _demo(args: argparse.Namespace) -> int:

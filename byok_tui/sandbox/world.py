@@ -257,6 +257,8 @@ class KoreApiApp:
     client_id: str
     client_secret: str
     name: str = "BYOK setup"
+    enforce_jti: bool = False
+    """The Admin Console's "Enforce JTI": every token must carry a `jti` not seen before."""
 
 
 @dataclass
@@ -279,6 +281,11 @@ class KoreAccount:
 class Settings:
     rbac_propagation_seconds: float = 0.0
     """How long a new role assignment takes to count on the Key Vault data plane (ARM sees it at once)."""
+    kore_rate_limits: bool = False
+    """Kore's documented admin-API limits on Get Bots: 60 calls a minute and 1,800 an hour per account."""
+    kore_offset: str = "page"
+    """How Kore reads `offset`, one of the three ways its docs describe: "page" (a page number), "record" (the
+    first record), "skip" (pages to skip, at most 10)."""
     vault_dns_seconds: float = 0.0
     """How long a new vault answers `provisioningState: RegisteringDns` before `Succeeded` (Azure: about 30 s,
     azure-sdk-assets test_cli_mgmt_keyvault recording); its host does not resolve until then."""
@@ -323,6 +330,8 @@ class World:
     """Seconds since the epoch; replace it to move time in tests."""
     rbac_delay_override: float | None = field(default=None, metadata=RUNTIME, compare=False)
     """Set by an `rbac-delay` fault: replaces `settings.rbac_propagation_seconds` without being saved."""
+    kore_limits_override: bool | None = field(default=None, metadata=RUNTIME, compare=False)
+    """Set by a `kore-limits` fault: replaces `settings.kore_rate_limits` without being saved."""
     vault_dns_override: float | None = field(default=None, metadata=RUNTIME, compare=False)
     """Set by a `vault-dns` fault: replaces `settings.vault_dns_seconds` without being saved."""
     token_lifetime_override: int | None = field(default=None, metadata=RUNTIME, compare=False)
@@ -363,6 +372,13 @@ class World:
         if self.rbac_delay_override is not None:
             return self.rbac_delay_override
         return self.settings.rbac_propagation_seconds
+
+    @property
+    def kore_rate_limits(self) -> bool:
+        """Whether Kore's Get Bots enforces its documented limits, faults included."""
+        if self.kore_limits_override is not None:
+            return self.kore_limits_override
+        return self.settings.kore_rate_limits
 
     @property
     def vault_dns_seconds(self) -> float:
