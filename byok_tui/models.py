@@ -64,6 +64,8 @@ class VaultInfo:
     ip_rules: tuple[str, ...] = ()
     access_policy_object_ids: tuple[str, ...] = ()
     request_id: str = ""
+    provisioning_state: str = "Succeeded"
+    """Azure's `provisioningState`: `RegisteringDns` for about half a minute after creation."""
 
 
 @frozen_on_first_use

@@ -60,7 +60,33 @@ def vault_info(v: Any, request_id: str = "") -> VaultInfo:
         ip_rules=tuple(r.value for r in (acls.ip_rules or [])) if acls else (),
         access_policy_object_ids=tuple(ap.object_id for ap in (p.access_policies or [])),
         request_id=request_id,
+        provisioning_state=text(p.provisioning_state) or "Succeeded",
     )
+
+
+async def wait_until_ready(
+    conn: Connection,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    *,
+    on_wait: Callable[[str, float], None] | None = None,
+    timeout: float = 600.0,
+) -> VaultInfo | None:
+    """The vault once Azure reports it `Succeeded` (a vault found while it still registers its DNS name, e.g.
+    on resuming right after creating it). Waits go through the connection's transport, like the SDK's
+    pollers (instant in the in-process sandbox unless it is the demo)."""
+    transport = conn.transport_factory() if conn.transport_factory else None
+    sleep = getattr(transport, "sleep", None) or asyncio.sleep
+    waited = 0.0
+    while True:
+        found = await get_vault(conn, subscription_id, resource_group, name)
+        if found is None or found.provisioning_state.lower() == "succeeded" or waited >= timeout:
+            return found
+        if on_wait is not None:
+            on_wait(found.provisioning_state, waited)
+        await sleep(VAULT_POLL_SECONDS)
+        waited += VAULT_POLL_SECONDS
 
 
 async def get_vault(conn: Connection, subscription_id: str, resource_group: str, name: str) -> VaultInfo | None:

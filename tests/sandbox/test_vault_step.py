@@ -167,3 +167,31 @@ async def test_without_a_delay_the_poller_finishes_at_its_first_get():
         tenant_id=sb.tenant_id, on_wait=lambda s, t: messages.append(s),
     )  # fmt: skip
     assert info.name == "kv-quick" and messages == [] and transport.slept == []
+
+
+async def test_a_vault_found_still_registering_is_waited_for_before_it_is_adopted():
+    """Resuming right after the vault was created: Azure still says RegisteringDns and its name does not
+    resolve yet, so the step waits (through the transport's sleep, instant here) instead of failing later."""
+    sb = Sandbox.create("default", faults="vault-dns=30s")
+    now = [1_800_000_000.0]
+    sb.world.clock = lambda: now[0]
+    from byok_tui.azure import vaults
+
+    # what a cut-short first run left behind: the PUT answered, the poller never finished
+    async with vaults.clients.keyvault_mgmt(sb.connection(), sb.subscription_id) as client:
+        await client.vaults.begin_create_or_update(
+            "rg-contoso-prod", "kv-step-1",
+            {"location": "eastus", "properties": {"tenantId": sb.tenant_id, "sku": {"family": "A", "name": "standard"},
+                                                  "enablePurgeProtection": True}},
+        )  # fmt: skip
+    messages: list[str] = []
+
+    def progress(message, fraction=None):
+        messages.append(message)
+        if "Azure is finishing" in message:
+            now[0] += 10  # each poll, Azure gets further
+
+    state = await runner.apply_plan(step, state_for(sb), sb.connection(), None, progress)
+    assert any("Azure is finishing key vault kv-step-1: RegisteringDns" in m for m in messages)
+    assert any("exists: adopted" in m for m in messages)
+    assert state.vault.key_id.startswith("https://kv-step-1.vault.azure.net/keys/kore-cmk/")
