@@ -31,6 +31,8 @@ RATE_LIMITS = ((60.0, 60), (3600.0, 1800))
 """Kore's "DesignTime Admin API limits" (Get Bots is an admin API): 60 a minute, 1,800 an hour, per account."""
 RATE_LIMIT_MESSAGE = "Rate limit for this API has been reached. Please try again later"
 """Kore documents only this text; the status (429 here) and the absence of Retry-After are the sandbox's."""
+ROLE_MANAGEMENT = "Role Management"
+"""The API scope Get Bots needs (Kore's docs: Profile Management > Role Management)."""
 MAX_SKIP = 10
 """For `kore_offset = "skip"`: one version of Kore's docs caps `offset` at 10."""
 
@@ -75,7 +77,9 @@ class KoreService:
             raise kore_error(404, f"Cannot {request.method} {request.path}")
         if request.method != "GET":
             raise kore_error(405, f"Method {request.method} is not allowed on {request.path}")
-        self._authenticate(request)
+        app = self._authenticate(request)
+        if ROLE_MANAGEMENT not in app.scopes:
+            raise kore_error(403, "You are not authorized to access this API", 403)
         if self.world.kore_rate_limits:
             self._throttle()
         return self._list_bots(request)

@@ -259,6 +259,8 @@ class KoreApiApp:
     name: str = "BYOK setup"
     enforce_jti: bool = False
     """The Admin Console's "Enforce JTI": every token must carry a `jti` not seen before."""
+    scopes: list[str] = field(default_factory=lambda: ["Role Management"])
+    """API scopes granted in the Admin Console; Get Bots needs Profile Management > Role Management."""
 
 
 @dataclass

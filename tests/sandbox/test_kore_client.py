@@ -143,3 +143,12 @@ async def test_on_an_instant_sandbox_the_client_paces_in_virtual_time():
                                      lambda m, f=None: messages.append(m))  # fmt: skip
     assert len(found) == 5000 and found.complete and transports[0].paced == [60.0]
     assert not any("rate limit reached" in m for m in messages)
+
+
+async def test_an_app_without_the_role_management_scope_is_refused_and_told_why():
+    sb, fake = sandbox("default", faults=None)
+    sb.world.kore.api_apps[0].scopes = []
+    with pytest.raises(AuthError) as info:
+        await list_all(sb, fake)
+    assert info.value.title == "Kore's API app may not list bots"
+    assert "Profile Management > Role Management" in info.value.remedy
