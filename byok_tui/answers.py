@@ -41,7 +41,13 @@ FIELDS: dict[str, dict[str, tuple[type, bool]]] = {
     },
     "share": {"export_dir": (str, True)},
     "enterprise_key": {"enforcement_date": (str, True), "key_identifier": (str, False)},
-    "apps": {"source": (str, True), "file": (str, False), "deselect": (list, False), "client_id": (str, False)},
+    "apps": {
+        "source": (str, True),
+        "file": (str, False),
+        "deselect": (list, False),
+        "client_id": (str, False),
+        "host": (str, False),
+    },
     "network": {
         "mode": (str, True),
         "ip_rules": (list, False),
@@ -234,11 +240,15 @@ def _network_rules(n: dict[str, Any]) -> list[tuple[str, str | None]]:
 
 
 def _apps_rules(a: dict[str, Any]) -> list[tuple[str, str | None]]:
+    from byok_tui import validate
+
     rules = [_one_of("apps.source", a["source"], APP_SOURCES)]
     if a["source"] == "file" and not a.get("file"):
         rules.append(("apps.file", 'is required when source = "file"'))
     if a["source"] == "kore-api" and not a.get("client_id"):
         rules.append(("apps.client_id", 'is required when source = "kore-api"'))
+    if "host" in a:  # Kore's Environment URL, as pasted: https://platform.kore.ai/ is fine
+        rules.append(("apps.host", validate.kore_environment_url(a["host"])))
     for i, ident in enumerate(a.get("deselect", [])):
         if not isinstance(ident, str) or not ident.strip():
             rules.append((f"apps.deselect[{i}]", "must be an app id in quotes"))
@@ -272,8 +282,11 @@ def apply_to(answers: Answers, state: WizardState) -> WizardState:
     if answers.has("enterprise_key"):
         state = _replace_section(state, "enterprise_key", dict(answers.get("enterprise_key")))
     if answers.has("apps"):
+        from byok_tui import validate
+
         a = answers.get("apps")
-        fields = {"source": a["source"], "file": a.get("file", ""), "kore_api_client_id": a.get("client_id", "")}
+        fields = {"source": a["source"], "file": a.get("file", ""), "kore_api_client_id": a.get("client_id", ""),
+                  "kore_host": validate.normalize_kore_host(a.get("host", ""))}  # fmt: skip
         state = _replace_section(state, "apps", fields)
     return state
 

@@ -239,6 +239,18 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 # What a customer's tenant feels like from a jump host: each service answers in its usual time.
 DEMO_LATENCY = "latency:login=250ms,latency:arm=300ms,latency:keyvault=90ms,latency:graph=180ms,latency:kore=150ms"
+# A new vault registers its DNS name for about half a minute, as in Azure (unless the faults say otherwise).
+DEMO_VAULT_DNS = "vault-dns=30s"
+# Kore's documented Get Bots limits, so the demo shows the client pacing itself.
+DEMO_KORE_LIMITS = "kore-limits=on"
+
+
+def demo_faults(spec: str | None) -> str:
+    faults = spec or DEMO_LATENCY
+    for kind, default in (("vault-dns", DEMO_VAULT_DNS), ("kore-limits", DEMO_KORE_LIMITS)):
+        if kind not in faults:
+            faults = f"{faults},{default}"
+    return faults
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -250,15 +262,10 @@ def _demo(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         from byok_tui.sandbox.deferred import DeferredSandbox
-        from byok_tui.session import Session
         from byok_tui.worlds import refuse_other_scenario, refuse_sandbox_session_without_world
 
         refuse_other_scenario(args.sandbox_state, args.scenario)
-        session = Session(args.session) if args.session else None
-        state = session.load() if session else None
-        if state is not None and not args.sandbox_state and any(r.applied_changes for r in state.steps.values()):
-            refuse_sandbox_session_without_world(state.signin.method, str(session.path), "demo")
-        sb = DeferredSandbox(args.sandbox_state, args.scenario or "default", args.faults or DEMO_LATENCY,
+        sb = DeferredSandbox(args.sandbox_state, args.scenario or "default", demo_faults(args.faults),
                              realtime=True)  # fmt: skip
 
         def after_first_frame() -> None:
@@ -271,6 +278,8 @@ def _demo(args: argparse.Namespace) -> int:
 
         session, state, problem, lock = _tui_session(args.session) if args.session else (None, None, None, None)
         try:
+            if state is not None and not args.sandbox_state and any(r.applied_changes for r in state.steps.values()):
+                refuse_sandbox_session_without_world(state.signin.method, str(session.path), "demo")
             profile = load_profile(args.profile) if args.profile else sb.profile()
             app = build_app(sb.connection(prepare=after_first_frame), session, state, profile=profile,
                             ascii=glyphs.wants_ascii(args.ascii), theme=args.theme, session_problem=problem)  # fmt: skip

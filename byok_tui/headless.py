@@ -289,7 +289,8 @@ async def _preload_apps(
     if not answers.has("apps"):
         return state
     # The same profile as the rest of the run: --profile, else $BYOK_TUI_PROFILE or ./byok.toml.
-    host = sb.kore_host if sb else profile_mod.load(profile_path).kore_host
+    # --profile (or $BYOK_TUI_PROFILE, ./byok.toml) names the host unless the answers' [apps] host does
+    host = sb.kore_host if sb else apps_step.kore_host(conn, profile_mod.load(profile_path), state.apps.kore_host)
     secret = Secret(os.environ.get(apps_step.SECRET_ENV, ""))
     found = await apps_step.load(state, conn, host=host, secret=secret, progress=_progress_printer())
     state = apps_step.with_apps(state, found)

@@ -66,6 +66,8 @@ class VaultInfo:
     """Who passes the firewall besides its rules: "AzureServices" or "None"; "" when Azure did not say."""
     access_policy_object_ids: tuple[str, ...] = ()
     request_id: str = ""
+    provisioning_state: str = "Succeeded"
+    """Azure's `provisioningState`: `RegisteringDns` for about half a minute after creation."""
 
 
 @frozen_on_first_use

@@ -21,7 +21,7 @@ class Profile:
     """Application (client) id of Kore's multi-tenant Entra app; "" means the operator must enter it."""
     kore_app_name: str = "Kore.ai"
     """The app's display name, as the operator will see it in Entra ID."""
-    kore_host: str = "bots.kore.ai"
+    kore_host: str = "platform.kore.ai"
     """Kore platform host for the public API (apps and bots list)."""
     kore_ip_ranges: tuple[str, ...] = ()
     """Egress IPv4 ranges of Kore's platform, allowed through the vault firewall (Step 5, option B)."""
@@ -58,6 +58,10 @@ def parse(text: str, source: str = "profile") -> Profile:
             values[key] = tuple(value)
         elif not isinstance(value, str):
             raise InputError(f"profile.{key}", "must be text in quotes")
+        elif key == "kore_host":  # Kore's "Environment URL", pasted with its scheme or a path: keep the host
+            if problem := validate.kore_environment_url(value):
+                raise InputError("profile.kore_host", problem)
+            values[key] = validate.normalize_kore_host(value)
         else:
             values[key] = value
     if values.get("kore_client_id") and (problem := validate.kore_client_id(values["kore_client_id"])):

@@ -245,6 +245,8 @@ class AppsState(_Record):
     """The exported JSON or CSV file, for source "file"."""
     kore_api_client_id: str = ""
     """Client id of the Kore admin app used for the API (its secret is never stored)."""
+    kore_host: str = ""
+    """Kore's Environment URL host from the answers or the apps screen (e.g. platform.kore.ai); "" = the profile's."""
     apps: tuple[AppRef, ...] = ()
     deselected: tuple[str, ...] = ()
     """Ids that stay on Kore's default key; every other app is encrypted with the customer's key."""

@@ -40,7 +40,7 @@ FIELDS: dict[str, str] = {
     "ipv4": "IP address",
     "cidr": "CIDR range",
     "ip_rule": "Firewall IP rule",
-    "profile_host": "Kore platform host",
+    "profile_host": "Kore platform host",  # Kore's docs call it the Environment URL
 }
 """Validator name → the human label its messages start with."""
 
@@ -531,6 +531,25 @@ def parse_ip_rule(text: str) -> ipaddress.IPv4Network | None:
 
 
 # --- Kore platform host ---------------------------------------------------------------------
+
+
+def normalize_kore_host(text: str) -> str:
+    """Kore's "Environment URL" as people paste it, reduced to the host: `https://platform.kore.ai/`,
+    `platform.kore.ai/api/public` and ` PLATFORM.kore.ai ` all give `platform.kore.ai`. A port is kept (and then
+    refused by `profile_host`); anything else is left for `profile_host` to judge."""
+    value = text.strip() if isinstance(text, str) else ""
+    lowered = value.lower()
+    for scheme in ("https://", "http://"):
+        if lowered.startswith(scheme):
+            value = value[len(scheme):]
+            break
+    value = value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return value.lower()
+
+
+def kore_environment_url(text: str) -> str | None:
+    """`profile_host` after normalising what was pasted (scheme, trailing slash and path are accepted)."""
+    return profile_host(normalize_kore_host(text))
 
 
 def profile_host(text: str) -> str | None:

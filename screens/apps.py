@@ -77,7 +77,9 @@ class AppsScreen(FlowScreen):
         return apps_step.SOURCES if self.app.conn.kore_api_client else ("kore-api", "file")
 
     def compose_form(self) -> ComposeResult:
-        yield AppsSource(self.app.state.apps, self.sources, id="source-pane")
+        profile = getattr(self.app, "profile", None)
+        host_note = apps_step.host_note(self.app.conn, profile, self.app.state.apps.kore_host)
+        yield AppsSource(self.app.state.apps, self.sources, host_note=host_note, id="source-pane")
         with Vertical(id="grid-pane"):
             with Horizontal(id="source-line"):
                 yield Static("", id="source-text")
@@ -146,7 +148,7 @@ class AppsScreen(FlowScreen):
         return super().check_action(action, parameters)
 
     @on(Button.Pressed, "#load")
-    @on(Input.Submitted, "#client-id, #secret, #file-path")
+    @on(Input.Submitted, "#client-id, #secret, #kore-host, #file-path")
     def action_load(self) -> None:
         if any(w.node is self and w.group == "load" and w.is_running for w in self.workers):
             return  # one load at a time (the button is off meanwhile; l and Enter are ignored)
@@ -160,7 +162,7 @@ class AppsScreen(FlowScreen):
         """Read the list (every page of the API), then show it in the grid, all selected."""
         pane = self.source_pane
         pane.load_started(state.apps.source)
-        host = apps_step.kore_host(self.app.conn, getattr(self.app, "profile", None))
+        host = apps_step.kore_host(self.app.conn, getattr(self.app, "profile", None), state.apps.kore_host)
         try:
             found = await apps_step.load(state, self.app.conn, host=host, secret=secret, progress=pane.progress)
         except ByokError as exc:  # InputError included: shown under the field it names
@@ -169,6 +171,8 @@ class AppsScreen(FlowScreen):
         finally:
             del secret
             pane.load_finished()
+        if note := getattr(found, "note", ""):  # Kore's pages stopped short: the list may be incomplete
+            self.notify(note, title="Apps and bots", severity="warning", timeout=30)
         self.app.set_state(apps_step.with_apps(state, found))
         self.filter_input.value = ""
         self.grid.load(self.app.state.apps.apps, self.app.state.apps.deselected)

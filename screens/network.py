@@ -419,7 +419,8 @@ def _missing(state: WizardState) -> list[tuple[str, str]]:
 def _kore_text(kore: tuple[str, ...]) -> str:
     if kore:
         return ", ".join(kore) + " (from the Kore profile)"
-    return "not in the Kore profile: type the ranges Kore.ai support gave you under Also allow"
+    return ("none: Kore publishes no list of its addresses, only Kore.ai support's profile names them; type the "
+            "ranges support gave you under Also allow")
 
 
 def _mine_label(ip: str, *, looking: bool) -> str:

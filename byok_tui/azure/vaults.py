@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 from byok_tui.azure import clients
@@ -58,7 +61,33 @@ def vault_info(v: Any, request_id: str = "") -> VaultInfo:
         bypass=(text(acls.bypass) if acls else "") or "",
         access_policy_object_ids=tuple(ap.object_id for ap in (p.access_policies or [])),
         request_id=request_id,
+        provisioning_state=text(p.provisioning_state) or "Succeeded",
     )
+
+
+async def wait_until_ready(
+    conn: Connection,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    *,
+    on_wait: Callable[[str, float], None] | None = None,
+    timeout: float = 600.0,
+) -> VaultInfo | None:
+    """The vault once Azure reports it `Succeeded` (a vault found while it still registers its DNS name, e.g.
+    on resuming right after creating it). Waits go through the connection's transport, like the SDK's
+    pollers (instant in the in-process sandbox unless it is the demo)."""
+    transport = conn.transport_factory() if conn.transport_factory else None
+    sleep = getattr(transport, "sleep", None) or asyncio.sleep
+    waited = 0.0
+    while True:
+        found = await get_vault(conn, subscription_id, resource_group, name)
+        if found is None or found.provisioning_state.lower() == "succeeded" or waited >= timeout:
+            return found
+        if on_wait is not None:
+            on_wait(found.provisioning_state, waited)
+        await sleep(VAULT_POLL_SECONDS)
+        waited += VAULT_POLL_SECONDS
 
 
 async def get_vault(conn: Connection, subscription_id: str, resource_group: str, name: str) -> VaultInfo | None:
@@ -95,6 +124,12 @@ async def check_name(conn: Connection, subscription_id: str, name: str) -> NameC
     )
 
 
+VAULT_POLL_SECONDS = 5
+"""How often the create poller asks whether the vault is ready (the SDK's default is 30 s; Azure takes ~30 s)."""
+WAIT_TICK_SECONDS = 1.0
+"""How often `on_wait` hears how long the wait has lasted."""
+
+
 async def create_vault(
     conn: Connection,
     subscription_id: str,
@@ -105,7 +140,11 @@ async def create_vault(
     sku: str,
     tenant_id: str,
     evidence: Evidence | None = None,
+    on_wait: Callable[[str, float], None] | None = None,
 ) -> VaultInfo:
+    """Create the vault and wait until Azure has finished it. Azure answers the PUT with
+    `provisioningState: RegisteringDns` and needs about half a minute more; meanwhile `on_wait(state,
+    seconds)` is called about every `WAIT_TICK_SECONDS` with the last state Azure reported."""
     evidence = evidence or Evidence()
     parameters = {
         "location": location,
@@ -123,11 +162,27 @@ async def create_vault(
     with azure_errors(f"create key vault {name}"):
         async with clients.keyvault_mgmt(conn, subscription_id) as client:
             poller = await client.vaults.begin_create_or_update(
-                resource_group, name, parameters, **evidence.kwargs()
+                resource_group, name, parameters, polling_interval=VAULT_POLL_SECONDS, **evidence.kwargs()
             )
-            v = await poller.result()
+            v = await _wait_for(poller, on_wait)
     evidence.stop()
     return vault_info(v, evidence.request_id)
+
+
+async def _wait_for(poller: Any, on_wait: Callable[[str, float], None] | None) -> Any:
+    """`poller.result()`, telling `on_wait` the provisioning state while Azure is still working."""
+    task = asyncio.ensure_future(poller.result())
+    start = time.monotonic()
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=WAIT_TICK_SECONDS)
+            if done:
+                return task.result()
+            if on_wait is not None:
+                on_wait(str(poller.status() or "Creating"), time.monotonic() - start)
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 async def enable_purge_protection(

@@ -22,22 +22,40 @@ SECRET_ENV = "KORE_API_CLIENT_SECRET"
 FILE_SUFFIXES = (".json", ".csv")
 SANDBOX_KORE_HOST = "bots.kore.ai.sandbox"
 """The sandbox's Kore host, used only on a sandbox connection when no profile says otherwise."""
-DEFAULT_KORE_HOST = "bots.kore.ai"
-"""Kore's public platform host (the profile's default)."""
+DEFAULT_KORE_HOST = "platform.kore.ai"
+"""Kore's cloud, by the name its docs give as the "Environment URL" today (https://platform.kore.ai); the
+profile's default. `bots.kore.ai`, the older name, serves the same API."""
+PUBLIC_KORE_HOSTS = (DEFAULT_KORE_HOST, "bots.kore.ai")
 SHOWN_NAMES = 12
 """How many names of apps kept on Kore's default key a plan or summary lists before "and N more"."""
 
 
-def kore_host(conn: Connection, profile: Any | None = None) -> str:
-    """Where Kore's public API lives: the profile's host.
+def kore_host(conn: Connection, profile: Any | None = None, chosen: str = "") -> str:
+    """Where Kore's public API lives: the host chosen in the answers or on the apps screen, else the
+    profile's, else Kore's cloud. Pasted Environment URLs (`https://platform.kore.ai/`) are reduced to the host.
 
-    A sandbox connection serves only the sandbox's own host, so there a profile that still names Kore's
-    public host (the default) means the sandbox host.
+    A sandbox connection serves only the sandbox's own host, so there Kore's public host means the sandbox's.
     """
-    host = getattr(profile, "kore_host", "") or DEFAULT_KORE_HOST
-    if conn.is_sandbox and host == DEFAULT_KORE_HOST:
+    from byok_tui.validate import normalize_kore_host
+
+    host = normalize_kore_host(chosen or getattr(profile, "kore_host", "") or DEFAULT_KORE_HOST)
+    if conn.is_sandbox and host in PUBLIC_KORE_HOSTS:
         return SANDBOX_KORE_HOST
     return host
+
+
+def host_note(conn: Connection, profile: Any | None = None, chosen: str = "") -> str:
+    """One line for the screen: which Kore host the list comes from, and why that one."""
+    host = kore_host(conn, profile, chosen)
+    if chosen.strip():
+        why = "as entered"
+    elif getattr(profile, "kore_host", "") and getattr(profile, "kore_host", "") != DEFAULT_KORE_HOST:
+        why = "from the profile"
+    elif conn.is_sandbox:
+        why = "the sandbox's Kore"
+    else:
+        why = "Kore's cloud, the default; set kore_host in the profile for another environment"
+    return f"Kore Environment URL: https://{host} ({why})"
 
 
 def env_secret() -> Secret | None:
@@ -96,13 +114,15 @@ async def load(
         if not conn.kore_api_client:
             raise InputError("apps.source", "the sandbox source needs `byok-tui demo` or a --sandbox-state")
         client_id, sandbox_secret = conn.kore_api_client
-        return await bots.list_from_api(conn, host, client_id, sandbox_secret, progress)
+        return await bots.list_from_api(conn, host or kore_host(conn, None, state.apps.kore_host), client_id,
+                                        sandbox_secret, progress)  # fmt: skip
     if source == "kore-api":
         if not state.apps.kore_api_client_id:
             raise InputError("apps.kore_api_client_id", "is required to call Kore's API")
         if not secret:
             raise InputError(SECRET_ENV, "is not set: export it, or enter the secret when asked")
-        return await bots.list_from_api(conn, host, state.apps.kore_api_client_id, secret, progress)
+        return await bots.list_from_api(conn, host or kore_host(conn, None, state.apps.kore_host),
+                                        state.apps.kore_api_client_id, secret, progress)  # fmt: skip
     raise InputError("apps.source", f"choose one of: {', '.join(SOURCES)}")
 
 

@@ -60,8 +60,9 @@ def problems(state: WizardState) -> list[InputError]:
         if not rules(state) and not state.network.allow_trusted_services:
             found.append(InputError("network.ip_rules", "would block everyone, Kore included: add Kore's ranges"))
         elif not state.network.ip_rules:
-            found.append(InputError("network.ip_rules", "holds none of Kore's ranges, so it would block Kore: "
-                                    "add the ranges from the Kore profile or Kore.ai support"))  # fmt: skip
+            found.append(InputError("network.ip_rules", "holds none of Kore's ranges, so it would block Kore. Kore "
+                                    "publishes no list of its addresses: only the profile from Kore.ai support "
+                                    "(kore_ip_ranges) names them; add those ranges"))  # fmt: skip
     return found
 
 

@@ -345,13 +345,22 @@ async def _ensure_vault(state: WizardState, conn: Connection, progress: Progress
     v, sub = state.vault, state.signin.subscription_id
     progress(f"Looking for key vault {v.name}…", 0.1)
     found = await vaults.get_vault(conn, sub, v.resource_group, v.name)
+
+    def waiting(azure_state: str, seconds: float) -> None:
+        # Azure answers at once but needs about half a minute more (RegisteringDns) before the vault works
+        fraction = 0.3 + 0.6 * min(seconds / 60.0, 1.0)
+        progress(f"Azure is finishing key vault {v.name}: {azure_state} ({int(seconds)} s so far)…", fraction)
+
+    if found and found.provisioning_state.lower() != "succeeded":  # e.g. resumed right after creating it
+        found = await vaults.wait_until_ready(conn, sub, v.resource_group, v.name, on_wait=waiting) or found
     if found:
         progress(f"Key vault {v.name} exists: adopted.", 1.0)
         return _record_vault(state, found)
     progress(f"Creating key vault {v.name} (this can take a minute)…", 0.3)
+
     created = await vaults.create_vault(
         conn, sub, v.resource_group, v.name, location=v.location, sku=v.sku.lower(),
-        tenant_id=state.signin.tenant_id,
+        tenant_id=state.signin.tenant_id, on_wait=waiting,
     )  # fmt: skip
     progress(f"Created key vault {v.name}: {created.uri}", 1.0)
     return _record_vault(state, created)

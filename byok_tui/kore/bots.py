@@ -11,7 +11,8 @@ import csv
 import io
 import json
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from byok_tui.secret import Secret
 from byok_tui.state import AppRef
 
 PAGE_SIZE = 50  # Kore's maximum
-MAX_THROTTLE_RETRIES = 4
 
 
 class KoreError(ByokError):
@@ -58,8 +58,62 @@ def sign(client_id: str, secret: Secret, now: float | None = None) -> str:
     import jwt
 
     issued = int(now if now is not None else time.time())
-    claims = {"appId": client_id, "sub": "byok-tui", "iat": issued, "exp": issued + 300}
+    # a fresh `jti` every time: an Admin Console app may "Enforce JTI" and refuse a token seen before
+    claims = {"appId": client_id, "sub": "byok-tui", "iat": issued, "exp": issued + 300, "jti": uuid.uuid4().hex}
     return jwt.encode(claims, secret.reveal(), algorithm="HS256")
+
+
+RATE_PER_MINUTE = 60
+RATE_PER_HOUR = 1800
+"""Kore's documented limits for admin APIs such as Get Bots, per account (Kore's rate-limit page)."""
+RATE_LIMIT_MESSAGE = "Rate limit for this API has been reached"
+"""What Kore documents for a throttled call; the status and any Retry-After are not documented."""
+THROTTLE_WAIT = 60.0
+"""How long to wait after a throttle answer without Retry-After: the per-minute window."""
+THROTTLE_BUDGET = 15 * 60.0
+"""How long to keep riding out throttling before giving up (the hourly window makes waits of minutes)."""
+
+
+class Pacer:
+    """Keeps calls under Kore's per-minute and per-hour limits by waiting before a call that would break
+    them. `clock` and `sleep` are injectable so tests can list thousands of bots in no time."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        per_minute: int = RATE_PER_MINUTE,
+        per_hour: int = RATE_PER_HOUR,
+    ):
+        self.clock, self.sleep = clock, sleep
+        self.windows = ((60.0, per_minute), (3600.0, per_hour))
+        self.sent: list[float] = []
+
+    def delay(self) -> float:
+        """Seconds to wait before the next call stays within every window."""
+        now = self.clock()
+        wait = 0.0
+        for span, limit in self.windows:
+            recent = [t for t in self.sent if t > now - span]
+            if len(recent) >= limit:
+                wait = max(wait, recent[-limit] + span - now)
+        return wait
+
+    async def before_call(self) -> float:
+        wait = self.delay()
+        if wait > 0:
+            await self.sleep(wait)
+        self.sent.append(self.clock())
+        horizon = self.clock() - 3600.0
+        self.sent = [t for t in self.sent if t > horizon]
+        return wait
+
+
+class BotList(list):
+    """The apps and bots found, plus whether the listing is known to be complete and why not."""
+
+    complete: bool = True
+    note: str = ""
 
 
 async def list_from_api(
@@ -68,34 +122,92 @@ async def list_from_api(
     client_id: str,
     secret: Secret,
     progress: Callable[[str, float | None], None] | None = None,
-) -> list[AppRef]:
-    """Every app and bot of the account, page by page to the end."""
+    *,
+    pacer: Pacer | None = None,
+) -> BotList:
+    """Every app and bot of the account, page by page, paced under Kore's limits.
+
+    Kore's docs describe `offset` three ways across versions (a page number; a record offset; pages to skip,
+    at most 10). The client asks by page number, switches to record offsets when the second page shows the
+    server counts records, drops `_id`s it has already seen, and stops when `total` is reached or a page adds
+    nothing new — saying so when the list may be incomplete."""
     import httpx
 
     from byok_tui.azure.requestlog import HTTPX_HOOKS
 
+    normalized = normalize_host(host)
     transport = conn.kore_transport_factory() if conn.kore_transport_factory else None
-    apps: list[AppRef] = []
-    async with httpx.AsyncClient(base_url=f"https://{host}", transport=transport, timeout=30.0,
+    if pacer is None:  # an in-process sandbox's transport says how to wait (instantly, unless it is the demo)
+        pacer = Pacer(*transport.pacing()) if hasattr(transport, "pacing") else Pacer()
+    apps = BotList()
+    seen: set[str] = set()
+    async with httpx.AsyncClient(base_url=f"https://{normalized}", transport=transport, timeout=30.0,
                                  event_hooks=HTTPX_HOOKS) as http:  # fmt: skip
-        page = 0
+        offset, page, by_record, total, total_known = 0, 0, False, 0, False
+        first_ids: list[str] = []
         while True:
-            payload = await _get_page(http, page, client_id, secret)
-            found, more, total = parse_page(payload)
-            apps += found
+            payload = await _get_page(http, offset, client_id, secret, pacer, progress, len(apps))
+            if payload is None:  # a later page refused (e.g. a server that allows at most 10 pages to skip)
+                found, more = [], True
+            else:
+                found, more, total = parse_page(payload)
+                total_known = isinstance(payload.get("total"), int)
+            new = [a for a in found if a.id not in seen]
+            if page == 1 and not by_record and len(first_ids) > 1 and found and found[0].id == first_ids[1]:
+                by_record = True  # offset=1 started at the second record: the server counts records
+            if page == 0:
+                first_ids = [a.id for a in found]
+            seen.update(a.id for a in new)
+            apps += new
             if progress:
-                progress(f"Loaded {len(apps)} of {total} apps and bots…", len(apps) / total if total else None)
-            if not more or not found:
-                return apps
+                shown = max(total, len(apps))
+                progress(f"Loaded {len(apps)} of {shown} apps and bots…", len(apps) / shown if shown else None)
+            if (total_known and len(apps) >= total) or not more:
+                break
+            if not new:
+                apps.complete = False
+                apps.note = (f"Kore's pages stopped adding new apps after {len(apps):,} of {total:,}: the list "
+                             "may be incomplete. Check the count in the Kore admin console, or export the "
+                             "list there and use the file source.")  # fmt: skip
+                break
             page += 1
+            offset = len(apps) if by_record else page
+    if apps.complete and total_known and total > len(apps):
+        apps.complete = False
+        apps.note = f"Kore said {total:,} apps and bots but listed {len(apps):,}: the list may be incomplete."
+    if progress and apps.note:
+        progress(apps.note, 1.0)
+    return apps
 
 
-async def _get_page(http: Any, page: int, client_id: str, secret: Secret) -> Any:
+def normalize_host(text: str) -> str:
+    """The host in Kore's "Environment URL" as people paste it: `https://platform.kore.ai/` → `platform.kore.ai`."""
+    from byok_tui.validate import normalize_kore_host
+
+    return normalize_kore_host(text)
+
+
+def is_throttled(response: Any) -> bool:
+    """429, or Kore's documented message (its throttle status is not documented)."""
+    if response.status_code == 429:
+        return True
+    return response.status_code >= 400 and RATE_LIMIT_MESSAGE.lower() in response.text.lower()
+
+
+async def _get_page(
+    http: Any, offset: int, client_id: str, secret: Secret, pacer: Pacer,
+    progress: Callable[[str, float | None], None] | None, loaded: int,
+) -> Any:  # fmt: skip
     import httpx
 
-    for attempt in range(MAX_THROTTLE_RETRIES + 1):
+    throttled_for = 0.0
+    while True:
+        if progress and (wait := pacer.delay()) >= 1:
+            progress(f"Pacing under Kore's limit of {RATE_PER_MINUTE} calls a minute: waiting {int(wait)} s "
+                     f"after {loaded:,} apps and bots…", None)  # fmt: skip
+        await pacer.before_call()
         try:
-            response = await http.get("/api/public/bots", params={"offset": page, "limit": PAGE_SIZE},
+            response = await http.get("/api/public/bots", params={"offset": offset, "limit": PAGE_SIZE},
                                       headers={"auth": sign(client_id, secret)})  # fmt: skip
         except httpx.HTTPError as e:
             from byok_tui.azure.netdiag import diagnose
@@ -103,14 +215,27 @@ async def _get_page(http: Any, page: int, client_id: str, secret: Secret) -> Any
             if (network := diagnose(e, str(e.request.url) if _has_request(e) else "")) is not None:
                 raise network from e
             raise KoreError(f"Could not reach Kore at {http.base_url.host}", detail=str(e) or type(e).__name__,
-                            remedy="Check the Kore host in your profile and the network.") from e  # fmt: skip
-        if response.status_code == 429 and attempt < MAX_THROTTLE_RETRIES:
-            await asyncio.sleep(min(float(response.headers.get("retry-after", "2") or 2), 30.0))
+                            remedy="Check the Kore Environment URL (host) in your profile and the network.") from e  # fmt: skip
+        if is_throttled(response):
+            wait = _retry_after(response) or THROTTLE_WAIT
+            if throttled_for + wait > THROTTLE_BUDGET:
+                raise KoreError("Kore kept throttling the bots list", detail=_message(response),
+                                remedy=f"Kore allows {RATE_PER_MINUTE} calls a minute and {RATE_PER_HOUR} an hour "
+                                "per account; wait and try again, or export the list in the admin console.")  # fmt: skip
+            if progress:
+                progress(f"Kore's rate limit reached after {loaded:,} apps and bots; waiting {int(wait)} s "
+                         "before going on…", None)  # fmt: skip
+            await pacer.sleep(wait)
+            throttled_for += wait
             continue
-        if response.status_code == 401:
-            raise AuthError("Kore refused the API credentials", detail=_message(response),
-                            remedy="Check the client id and secret of an Admin Console app that may read "
-                            "bot definitions (Admin Console > API Scopes).")  # fmt: skip
+        if response.status_code in (401, 403):
+            raise AuthError(
+                "Kore refused the API credentials" if response.status_code == 401
+                else "Kore's API app may not list bots",
+                detail=_message(response), remedy=SCOPE_REMEDY,
+            )  # fmt: skip
+        if response.status_code == 400 and offset > 0:
+            return None  # the first page worked: this offset is past what the server lets us ask for
         if response.status_code >= 400:
             raise KoreError(f"Kore answered {response.status_code}", detail=_message(response),
                             remedy="Retry; if it persists, contact Kore.ai support with the time of the error.",
@@ -119,7 +244,20 @@ async def _get_page(http: Any, page: int, client_id: str, secret: Secret) -> Any
             return response.json()
         except ValueError as e:
             raise KoreError("Kore answered with something that is not JSON") from e
-    raise KoreError("Kore kept throttling the bots list", remedy="Wait a minute and try again.")
+
+
+SCOPE_REMEDY = (
+    "Use the client id and secret of an app created in the Kore Admin Console (Security & Control > "
+    "API Scopes), not in a bot's dev tools, with the scope Profile Management > Role Management. If the app "
+    "enforces JTI, every call needs a fresh jti: byok-tui sends one."
+)
+
+
+def _retry_after(response: Any) -> float:
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "") or 0))
+    except ValueError:
+        return 0.0
 
 
 def _message(response: Any) -> str:

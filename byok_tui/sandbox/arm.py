@@ -25,6 +25,9 @@ THROTTLE_RETRY_AFTER = 5
 
 ROUTES: tuple[Route, ...] = resources.ROUTES + keyvault_arm.ROUTES + private_endpoints.ROUTES
 
+KEYVAULT_RP_VERSION = "1.5.1243.0"
+"""`x-ms-keyvault-service-version` on Microsoft.KeyVault answers (the value recorded in 2024)."""
+
 
 @dataclass
 class ArmContext:
@@ -214,6 +217,9 @@ class ArmService:
             "x-ms-correlation-request-id": request.header("x-ms-client-request-id") or request_id,
             "Cache-Control": "no-cache",
         }
+        if "/providers/microsoft.keyvault/" in request.path.lower():
+            # Key Vault's resource provider names its build on every answer it gives (recordings in docs/sandbox.md)
+            headers["x-ms-keyvault-service-version"] = KEYVAULT_RP_VERSION
         if reply.body is not None:
             headers["Content-Type"] = "application/json; charset=utf-8"
         headers.update(reply.headers)

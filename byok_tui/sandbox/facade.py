@@ -79,6 +79,10 @@ class Sandbox:
         self._injector = FaultInjector(self.faults) if self.faults else None
         if self.faults is not None and self.faults.rbac_delay is not None:
             world.rbac_delay_override = self.faults.rbac_delay
+        if self.faults is not None and self.faults.kore_limits is not None:
+            world.kore_limits_override = self.faults.kore_limits
+        if self.faults is not None and self.faults.vault_dns is not None:
+            world.vault_dns_override = self.faults.vault_dns
         if self.faults is not None and self.faults.token_lifetime is not None:
             world.token_lifetime_override = self.faults.token_lifetime
 
@@ -241,8 +245,9 @@ class Sandbox:
         return HttpxTransport(self.exchange)
 
     def kore_transport(self) -> HttpxTransport:
-        """A fresh httpx async transport for Kore's public API at `kore_base_url`."""
-        return HttpxTransport(self.exchange)
+        """A fresh httpx async transport for Kore's public API at `kore_base_url` (`.pacing()` gives a pacing
+        client its clock and sleep: real under `realtime`, instant otherwise)."""
+        return HttpxTransport(self.exchange, realtime=lambda: self.realtime, waited=self._kore.waited)
 
     def profile(self) -> Profile:
         """What Kore support would ship for this world: its app, host and egress ranges."""

@@ -8,6 +8,11 @@ A SPEC is a comma-separated list of `kind[:service]=value`:
     drop:keyvault=0.05           5 % of Key Vault requests lose their connection
     latency:graph=150ms          every Graph request takes 150 ms longer (also `1.5s`, or plain seconds)
     rbac-delay=20s               new role assignments count on the data plane after 20 s
+    kore-limits=on               Kore's Get Bots answers the documented throttle past 60 calls a minute or 1,800
+                                 an hour per account (`byok-tui demo` turns it on)
+    vault-dns=30s                a new vault answers `provisioningState: RegisteringDns` for 30 s (Azure takes
+                                 about that long; `byok-tui demo` uses 30 s, the default is 0: Succeeded at
+                                 the first poll)
     token-lifetime=60            access tokens live 60 s (also `90s`, `2m`) instead of an hour: `expires_in`
                                  and `exp` from the token endpoint and from the in-process credential, so
                                  clients must refresh (the services refuse expired tokens)
@@ -28,8 +33,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = ("throttle", "error", "drop", "latency", "rbac-delay", "token-lifetime", "seed")
-_WHOLE_SANDBOX = ("rbac-delay", "token-lifetime", "seed")
+KINDS = ("throttle", "error", "drop", "latency", "rbac-delay", "vault-dns", "kore-limits", "token-lifetime", "seed")
+_WHOLE_SANDBOX = ("rbac-delay", "vault-dns", "kore-limits", "token-lifetime", "seed")
 """Kinds that take no service."""
 SERVICES = ("login", "arm", "keyvault", "graph", "kore")
 _PROBABILITY_KINDS = ("drop", "error", "throttle")
@@ -52,6 +57,10 @@ class Faults:
     """Seconds added to every request of the service."""
     rbac_delay: float | None = None
     """Seconds before a new role assignment counts on the Key Vault data plane (None: the world's setting)."""
+    kore_limits: bool | None = None
+    """Kore's documented rate limits for Get Bots (60 a minute, 1,800 an hour per account) on or off."""
+    vault_dns: float | None = None
+    """Seconds a new vault stays `RegisteringDns` (None: the world's setting, 0)."""
     token_lifetime: int | None = None
     """Seconds an access token lives (None: the world's setting, an hour)."""
     seed: int = 0
@@ -97,6 +106,12 @@ def parse_faults(spec: str) -> Faults:
             faults.seed = _seed(part, value)
         elif kind == "rbac-delay":
             faults.rbac_delay = _duration(part, value)
+        elif kind == "kore-limits":
+            if value.lower() not in ("on", "off"):
+                raise ValueError(f"fault {part!r}: kore-limits is on or off")
+            faults.kore_limits = value.lower() == "on"
+        elif kind == "vault-dns":
+            faults.vault_dns = _duration(part, value)
         elif kind == "token-lifetime":
             faults.token_lifetime = _lifetime(part, value)
         else:

@@ -57,6 +57,10 @@ def attributes(vault: Vault, v: KeyVersion) -> dict[str, Any]:
     attrs.update(
         created=v.created, updated=v.updated, recoveryLevel=level, recoverableDays=days, exportable=False
     )
+    # `hsmPlatform` "0" for software-protected keys (recorded); "2" for RSA-HSM keys in a premium vault (the
+    # value `az keyvault key create --kty RSA-HSM` prints today). RSA keys also carry `key_size` here.
+    attrs["key_size"] = v.key_size
+    attrs["hsmPlatform"] = "2" if v.kty.endswith("-HSM") else "0"
     return attrs
 
 
@@ -69,7 +73,7 @@ def bundle(ctx: KvContext, key: Key, v: KeyVersion) -> dict[str, Any]:
         "key": {"kid": kid(ctx, key, v), "kty": v.kty, "key_ops": list(v.key_ops), "n": v.n, "e": v.e},
         "attributes": attributes(ctx.vault, v),
     }
-    if v.tags:
+    if v.tags is not None:
         body["tags"] = dict(v.tags)
     return body
 
@@ -89,7 +93,7 @@ def item(ctx: KvContext, key: Key, v: KeyVersion, *, versioned: bool) -> dict[st
         "kid": kid(ctx, key, v) if versioned else f"{ctx.base}/keys/{key.name}",
         "attributes": attributes(ctx.vault, v),
     }
-    if v.tags:
+    if v.tags is not None:
         body["tags"] = dict(v.tags)
     return body
 
@@ -245,7 +249,7 @@ def _add_version(
         exp=_timestamp(attrs, "exp", None),
         created=now,
         updated=now,
-        tags=_tags(body.get("tags")) or {},
+        tags=_tags(body.get("tags")),
         private_pem=keycrypto.to_pem(private),
         n=n,
         e=e,
@@ -273,7 +277,8 @@ def create_key(ctx: KvContext, req: Request) -> Reply:
     if body.get("crv") is not None:
         raise kv_bad_parameter("crv is not valid for an RSA key.")
     _refuse_if_deleted(ctx, name)
-    key_ops = _key_ops(body.get("key_ops"), DEFAULT_RSA_OPS)
+    # an empty key_ops gets the default operations, as an absent one does (docs/sandbox.md)
+    key_ops = _key_ops(body.get("key_ops") or None, DEFAULT_RSA_OPS)
     key, version = _add_version(ctx, name, kty, keycrypto.generate(size), body, key_ops)
     return Reply(200, bundle(ctx, key, version))
 
@@ -312,7 +317,8 @@ def list_keys(ctx: KvContext, req: Request) -> Reply:
 
 def list_versions(ctx: KvContext, req: Request) -> Reply:
     key = ctx.vault.keys.get(req.params["name"].lower())
-    versions = [] if key is None or key.is_deleted else key.versions
+    # Key Vault lists versions in the order of their ids, not of their creation (recording test_list_versions)
+    versions = [] if key is None or key.is_deleted else sorted(key.versions, key=lambda v: v.version.lower())
     return page(ctx, [item(ctx, key, v, versioned=True) for v in versions])
 
 
@@ -336,7 +342,7 @@ def rotate_key(ctx: KvContext, req: Request) -> Reply:
     """A new version like the latest one (type, size, operations, tags), enabled, with no validity window."""
     key = live_key(ctx, req.params["name"])
     latest = key.latest
-    body = {"tags": latest.tags or None}
+    body = {"tags": latest.tags}
     key, version = _add_version(
         ctx, key.name, latest.kty, keycrypto.generate(latest.key_size), body, list(latest.key_ops)
     )

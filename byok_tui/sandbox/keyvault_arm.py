@@ -1,12 +1,16 @@
 """Microsoft.KeyVault on ARM: vaults, name availability, deleted vaults, access policies (azure-wire §5).
 
-PUTs are answered synchronously (200/201 with `provisioningState: Succeeded`, no LRO headers) because any
-`Location` / `Azure-AsyncOperation` header would make the SDK poll on a 30 s interval (azure-wire §0 item 8).
+A new vault's PUT answers 200 with `provisioningState: RegisteringDns`, as Azure does (recording
+test_cli_mgmt_keyvault, docs/sandbox.md); GET says `Succeeded` once `World.vault_dns_seconds` have passed
+on the world's clock (0 by default: at the SDK poller's first GET). No `Location` / `Azure-AsyncOperation`
+header, so the poller GETs the vault itself. Purging a deleted vault answers 202 with `Location` and
+`Retry-After: 5`, and the operation's status answers `Succeeded` at the first poll.
 Vault names are global: the world keeps live and soft-deleted vaults keyed by lower-cased name.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 from typing import TYPE_CHECKING, Any
@@ -45,8 +49,11 @@ def valid_vault_name(name: str) -> bool:
 # ---- JSON shapes ---------------------------------------------------------------------------------------
 
 
-def vault_json(vault: Vault) -> dict[str, Any]:
-    properties = copy.deepcopy(vault.properties)
+def vault_json(vault: Vault, now: float = 0.0) -> dict[str, Any]:
+    # members never set (None) are left out, as Azure does (e.g. enablePurgeProtection before it is turned on)
+    properties = {k: v for k, v in copy.deepcopy(vault.properties).items() if v is not None}
+    if now < vault.dns_ready_at:
+        properties["provisioningState"] = "RegisteringDns"
     if vault.private_endpoint_connections:
         properties["privateEndpointConnections"] = [
             connection_item(vault, c) for c in vault.private_endpoint_connections
@@ -85,19 +92,21 @@ def connection_item(vault: Vault, c: PrivateEndpointConnection) -> dict[str, Any
 
 def deleted_vault_json(deleted: DeletedVault) -> dict[str, Any]:
     v = deleted.vault
+    properties: dict[str, Any] = {
+        "vaultId": v.id,
+        "location": v.location,
+        "deletionDate": deleted.deletion_date,
+        "scheduledPurgeDate": deleted.scheduled_purge_date,
+        "tags": dict(v.tags),
+    }
+    if v.properties.get("enablePurgeProtection"):  # left out when off (recording test_cli_mgmt_keyvault)
+        properties["purgeProtectionEnabled"] = True
     return {
         "id": f"/subscriptions/{v.subscription_id}/providers/Microsoft.KeyVault/locations/{v.location}"
         f"/deletedVaults/{v.name}",
         "name": v.name,
         "type": "Microsoft.KeyVault/deletedVaults",
-        "properties": {
-            "vaultId": v.id,
-            "location": v.location,
-            "deletionDate": deleted.deletion_date,
-            "scheduledPurgeDate": deleted.scheduled_purge_date,
-            "tags": dict(v.tags),
-            "purgeProtectionEnabled": bool(v.properties.get("enablePurgeProtection")),
-        },
+        "properties": properties,
     }
 
 
@@ -121,7 +130,7 @@ def _find(ctx: ArmContext, req: Request, action: str) -> Vault:
 
 
 def get_vault(ctx: ArmContext, req: Request) -> Reply:
-    return Reply(200, vault_json(_find(ctx, req, "Microsoft.KeyVault/vaults/read")))
+    return Reply(200, vault_json(_find(ctx, req, "Microsoft.KeyVault/vaults/read"), ctx.world.now()))
 
 
 def put_vault(ctx: ArmContext, req: Request) -> Reply:
@@ -161,7 +170,7 @@ def put_vault(ctx: ArmContext, req: Request) -> Reply:
         )
         _touch(ctx, existing, body)
         ctx.world.changed()
-        return Reply(200, vault_json(existing))
+        return Reply(200, vault_json(existing, ctx.world.now()))
     if str(props.get("createMode", "default")).lower() == "recover":
         return _recover(ctx, subscription.subscription_id, group.name, name, location, body)
     if name.lower() in ctx.world.deleted_vaults:
@@ -192,9 +201,14 @@ def put_vault(ctx: ArmContext, req: Request) -> Reply:
             "lastModifiedAt": stamp,
         },
     )
+    delay = ctx.world.vault_dns_seconds
+    if delay > 0:
+        vault.dns_ready_at = ctx.world.now() + delay
     ctx.world.vaults[name.lower()] = vault
     ctx.world.changed()
-    return Reply(201, vault_json(vault))
+    body = vault_json(vault, ctx.world.now())
+    body["properties"]["provisioningState"] = "RegisteringDns"  # always, even when DNS is ready at once
+    return Reply(200, body)
 
 
 def patch_vault(ctx: ArmContext, req: Request) -> Reply:
@@ -207,7 +221,7 @@ def patch_vault(ctx: ArmContext, req: Request) -> Reply:
     vault.properties = vault_properties.apply(vault.properties, props, creating=False, tenant_id=tenant_id)
     _touch(ctx, vault, body)
     ctx.world.changed()
-    return Reply(200, vault_json(vault))
+    return Reply(200, vault_json(vault, ctx.world.now()))
 
 
 def delete_vault(ctx: ArmContext, req: Request) -> Reply:
@@ -254,7 +268,7 @@ def _recover(ctx: ArmContext, sub: str, rg: str, name: str, location: str, body:
     ctx.world.vaults[name.lower()] = vault
     _touch(ctx, vault, {})
     ctx.world.changed()
-    return Reply(200, vault_json(vault))
+    return Reply(200, vault_json(vault, ctx.world.now()))
 
 
 def _touch(ctx: ArmContext, vault: Vault, body: dict[str, Any]) -> None:
@@ -278,7 +292,7 @@ def list_by_group(ctx: ArmContext, req: Request) -> Reply:
         for v in ctx.world.vaults.values()
         if v.subscription_id == group.subscription_id and v.resource_group.lower() == rg.lower()
     ]
-    return Reply(200, ctx.page([vault_json(v) for v in sorted(vaults, key=lambda v: v.name.lower())]))
+    return Reply(200, ctx.page([vault_json(v, ctx.world.now()) for v in sorted(vaults, key=lambda v: v.name.lower())]))
 
 
 def list_by_subscription(ctx: ArmContext, req: Request) -> Reply:
@@ -291,7 +305,7 @@ def list_by_subscription(ctx: ArmContext, req: Request) -> Reply:
     ]
     if not vaults:
         ctx.require("Microsoft.KeyVault/vaults/read", f"/subscriptions/{sub}")
-    return Reply(200, ctx.page([vault_json(v) for v in sorted(vaults, key=lambda v: v.name.lower())]))
+    return Reply(200, ctx.page([vault_json(v, ctx.world.now()) for v in sorted(vaults, key=lambda v: v.name.lower())]))
 
 
 # ---- name availability ---------------------------------------------------------------------------------
@@ -355,7 +369,36 @@ def purge_deleted(ctx: ArmContext, req: Request) -> Reply:
         raise arm_error(405, "MethodNotAllowed", "Operation 'DeletedVaultPurge' is not allowed.")
     del ctx.world.deleted_vaults[deleted.vault.name.lower()]
     ctx.world.changed()
-    return Reply(200)
+    # Azure answers 202 with a Location to poll every 5 s (recording test_cli_mgmt_keyvault: 202 NotStarted
+    # for ten minutes, then 200 Succeeded). The sandbox purges at once; the operation id carries its start.
+    started = _operation_time(ctx.world.now())
+    op = base64.urlsafe_b64encode(f"purge|{deleted.vault.name}|{started}".encode()).decode().rstrip("=")
+    sub, loc = req.params["sub"], deleted.vault.location
+    location = (
+        f"https://management.azure.com/subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{loc}"
+        f"/operationResults/{op}?api-version={ctx.api_version}"
+    )
+    return Reply(202, None, {"Location": location, "Retry-After": "5"})
+
+
+def _operation_time(timestamp: float) -> str:
+    """The operation status's time format: `2024-07-22 06:24:32Z`."""
+    return iso(timestamp)[:19].replace("T", " ") + "Z"
+
+
+def operation_result(ctx: ArmContext, req: Request) -> Reply:
+    ctx.subscription(req.params["sub"])
+    try:
+        raw = req.params["op"] + "=" * (-len(req.params["op"]) % 4)
+        kind, _name, started = base64.urlsafe_b64decode(raw.encode()).decode().split("|")
+    except ValueError:
+        kind, started = "", ""
+    if kind != "purge":
+        raise arm_error(404, "OperationNotFound", f"The operation '{req.params['op']}' was not found.")
+    return Reply(
+        200,
+        {"createdDateTime": started, "lastActionDateTime": _operation_time(ctx.world.now()), "status": "Succeeded"},
+    )
 
 
 # ---- access policies -----------------------------------------------------------------------------------
@@ -443,4 +486,5 @@ ROUTES = (
     route("GET", _SUB + "/deletedVaults", list_deleted),
     route("GET", _SUB + "/locations/{loc}/deletedVaults/{name}", get_deleted),
     route("POST", _SUB + "/locations/{loc}/deletedVaults/{name}/purge", purge_deleted),
+    route("GET", _SUB + "/locations/{loc}/operationResults/{op}", operation_result),
 )

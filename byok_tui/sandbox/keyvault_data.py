@@ -72,7 +72,10 @@ class KeyVaultService:
             reply = operation.run(KvContext(self.world, vault, caller, claims, request), request)
         except ApiError as err:
             reply = Reply(err.status, err.body, dict(err.headers))
-        return _stamp(self.world, vault, address or (caller.ip if caller else ""), reply, granted_by)
+        # Before the token is read the caller is unknown; the one asking is the machine running the wizard,
+        # whose address is the operator's (Key Vault names the caller's address on the 401 challenge too).
+        ip = address or (caller.ip if caller else self.world.operator.ip)
+        return _stamp(self.world, vault, ip, reply, granted_by, request)
 
     def fault_reply(self, kind: str, request: Request) -> Reply:
         """Key Vault's 429 carries no Retry-After (observed, see docs/sandbox.md); its 503 neither."""
@@ -90,7 +93,8 @@ class KeyVaultService:
             err = kv_error(
                 503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later."
             )
-        return _stamp(self.world, vault, "", Reply(err.status, err.body, dict(err.headers)), "")
+        reply = Reply(err.status, err.body, dict(err.headers))
+        return _stamp(self.world, vault, self.world.operator.ip, reply, "", request)
 
     # ---- authentication ---------------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ class KeyVaultService:
         tenant = vault.properties["tenantId"]
         token = bearer(request.header("authorization"))
         if token is None:
-            raise _challenge(tenant, "Request is missing a Bearer or PoP token.")
+            raise _challenge(tenant, "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.")
         try:
             claims = self.issuer.verify(token, audience=VAULT_RESOURCE, now=self.world.now())
         except TokenError as err:
@@ -257,7 +261,7 @@ def policy_permissions(vault: Vault, claims: dict[str, Any]) -> set[str]:
     return KEY_PERMISSIONS if "all" in granted else granted
 
 
-def _stamp(world: World, vault: Vault, ip: str, reply: Reply, granted_by: str) -> Reply:
+def _stamp(world: World, vault: Vault, ip: str, reply: Reply, granted_by: str, request: Request) -> Reply:
     headers = {
         "x-ms-request-id": world.new_request_id(),
         "x-ms-keyvault-region": vault.location,
@@ -265,6 +269,8 @@ def _stamp(world: World, vault: Vault, ip: str, reply: Reply, granted_by: str) -
         "x-ms-keyvault-network-info": f"conn_type=Ipv4;addr={ip};act_addr_fam=InterNetwork;",
         "Cache-Control": "no-cache",
     }
+    if request.header("x-ms-client-request-id"):
+        headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
     if granted_by:
         headers["x-ms-keyvault-rbac-assignment-id"] = granted_by.replace("-", "")
     if reply.body is not None:

@@ -27,6 +27,14 @@ KORE_HOST = "bots.kore.ai.sandbox"
 `bots.kore.ai`, under a name that can never resolve on the real internet."""
 MAX_LIMIT = 50
 THROTTLE_RETRY_AFTER = 2
+RATE_LIMITS = ((60.0, 60), (3600.0, 1800))
+"""Kore's "DesignTime Admin API limits" (Get Bots is an admin API): 60 a minute, 1,800 an hour, per account."""
+RATE_LIMIT_MESSAGE = "Rate limit for this API has been reached. Please try again later"
+"""Kore documents only this text; the status (429 here) and the absence of Retry-After are the sandbox's."""
+ROLE_MANAGEMENT = "Role Management"
+"""The API scope Get Bots needs (Kore's docs: Profile Management > Role Management)."""
+MAX_SKIP = 10
+"""For `kore_offset = "skip"`: one version of Kore's docs caps `offset` at 10."""
 
 
 def kore_error(
@@ -45,6 +53,13 @@ def _bad_credentials() -> ApiError:
 class KoreService:
     def __init__(self, world: World):
         self.world = world
+        self.calls: list[float] = []
+        """When each Get Bots call of the account arrived (world time), for the rate limits."""
+        self.skew = 0.0
+        """Seconds clients waited on an instant sandbox transport (not the demo): Kore's rate windows count them
+        as passed, so a paced client is not throttled although no real time went by."""
+        self.jtis: set[str] = set()
+        """`jti`s already used, for apps that enforce JTI (in memory: a restart forgets them)."""
 
     def serves(self, host: str) -> bool:
         return bool(self.world.kore.host) and host == self.world.kore.host.lower()
@@ -62,8 +77,23 @@ class KoreService:
             raise kore_error(404, f"Cannot {request.method} {request.path}")
         if request.method != "GET":
             raise kore_error(405, f"Method {request.method} is not allowed on {request.path}")
-        self._authenticate(request)
+        app = self._authenticate(request)
+        if ROLE_MANAGEMENT not in app.scopes:
+            raise kore_error(403, "You are not authorized to access this API", 403)
+        if self.world.kore_rate_limits:
+            self._throttle()
         return self._list_bots(request)
+
+    def waited(self, seconds: float) -> None:
+        self.skew += seconds
+
+    def _throttle(self) -> None:
+        now = self.world.now() + self.skew
+        self.calls = [t for t in self.calls if t > now - 3600.0]
+        for span, limit in RATE_LIMITS:
+            if sum(1 for t in self.calls if t > now - span) >= limit:
+                raise kore_error(429, RATE_LIMIT_MESSAGE)
+        self.calls.append(now)
 
     def _authenticate(self, request: Request) -> KoreApiApp:
         token = request.header("auth").strip()
@@ -93,6 +123,11 @@ class KoreService:
             raise _bad_credentials()
         if "exp" in claims and float(claims["exp"]) <= self.world.now():
             raise kore_error(401, "Token expired", 4001)
+        if app.enforce_jti:
+            jti = claims.get("jti")
+            if not isinstance(jti, str) or not jti or jti in self.jtis:
+                raise kore_error(401, "Invalid or reused jti", 4003)
+            self.jtis.add(jti)
         return app
 
     def _list_bots(self, request: Request) -> Reply:
@@ -101,7 +136,13 @@ class KoreService:
         if not 1 <= limit <= MAX_LIMIT:
             raise kore_error(400, f"limit must be between 1 and {MAX_LIMIT}")
         bots = self.world.kore.bots
-        start = offset * limit  # offset counts pages of `limit` bots (Kore's docs: "the page number")
+        mode = self.world.settings.kore_offset
+        if mode == "record":  # "the number from which to start"
+            start = offset
+        elif mode == "skip" and offset > MAX_SKIP:  # "pages to skip", at most 10
+            raise kore_error(400, f"offset must be at most {MAX_SKIP}")
+        else:  # offset counts pages of `limit` bots ("the page number")
+            start = offset * limit
         page = bots[start : start + limit]
         body = {"total": len(bots), "availableMore": start + limit < len(bots), "bots": page}
         return Reply(200, json.loads(json.dumps(body)))

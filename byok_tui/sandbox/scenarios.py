@@ -236,7 +236,7 @@ def _rsa_key(world: World, name: str, size: int) -> Key:
         exp=None,
         created=SCENARIO_EPOCH,
         updated=SCENARIO_EPOCH,
-        tags={},
+        tags=None,
         private_pem=keycrypto.to_pem(private),
         n=n,
         e=e,

@@ -22,6 +22,7 @@ import inspect
 import json
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -234,9 +235,16 @@ class MemTransport(AsyncHttpTransport):
     """azure-core's side. `realtime()` says whether retry and polling waits really wait (the demo) or return
     at once (tests); every wait asked for is recorded in `slept`."""
 
-    def __init__(self, dispatch: Dispatch, *, realtime: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        *,
+        realtime: Callable[[], bool] | None = None,
+        waited: Callable[[float], None] | None = None,
+    ):
         self._dispatch = dispatch
         self._realtime = realtime or (lambda: False)
+        self._waited = waited or (lambda seconds: None)
         self.closed = False
         self.slept: list[float] = []
 
@@ -373,9 +381,36 @@ class HttpxTransport(httpx.AsyncBaseTransport):
     """httpx's side, for msgraph-sdk (kiota) and the Kore API client. Hand it to `httpx.AsyncClient(
     transport=…)`; httpx and kiota do their own waiting (kiota's retries really sleep, see docs/sandbox.md)."""
 
-    def __init__(self, dispatch: Dispatch):
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        *,
+        realtime: Callable[[], bool] | None = None,
+        waited: Callable[[float], None] | None = None,
+    ):
         self._dispatch = dispatch
+        self._realtime = realtime or (lambda: False)
+        self._waited = waited or (lambda seconds: None)
         self.closed = False
+        self.paced: list[float] = []
+        """Waits a client pacing itself asked for (see `pacing`)."""
+
+    def pacing(self) -> tuple[Callable[[], float], Callable[[float], Awaitable[None]]]:
+        """(clock, sleep) for a client that paces itself (Kore's rate limits). Under `realtime` (the demo) they
+        are the real ones; otherwise a clock that only the waits move, and waits that return at once (recorded
+        in `paced`, and told to the service so its rate windows move on too), like the Azure SDKs' retry waits
+        on `MemTransport`."""
+        if self._realtime():
+            return time.monotonic, asyncio.sleep
+        elapsed = [0.0]
+
+        async def sleep(seconds: float) -> None:
+            self.paced.append(float(seconds))
+            elapsed[0] += max(0.0, float(seconds))
+            self._waited(max(0.0, float(seconds)))
+            await asyncio.sleep(0)
+
+        return (lambda: elapsed[0]), sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0)

@@ -67,7 +67,9 @@ def defaults(name: str, tenant_id: str, api_version: str) -> dict[str, Any]:
         "enabledForTemplateDeployment": False,
         "enableSoftDelete": True,
         "softDeleteRetentionInDays": 90,
-        "enableRbacAuthorization": api_version >= RBAC_DEFAULT_SINCE,
+        # before 2026-02-01 an unset model is access policies and Azure leaves the member out (recording
+        # test_cli_mgmt_keyvault, api-version 2023-07-01); members that are None are not shown
+        "enableRbacAuthorization": True if api_version >= RBAC_DEFAULT_SINCE else None,
         "enablePurgeProtection": None,
         "vaultUri": f"https://{name.lower()}.vault.azure.net/",
         "provisioningState": "Succeeded",

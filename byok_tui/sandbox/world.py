@@ -164,7 +164,8 @@ class KeyVersion:
     exp: int | None
     created: int
     updated: int
-    tags: dict[str, str]
+    tags: dict[str, str] | None
+    """None when the key was made without `tags` (the reply then has none); `{}` is echoed as `{}`."""
     private_pem: str
     """PKCS#8 PEM of the sandbox-generated private key; never leaves the data plane in a reply."""
     n: str
@@ -220,6 +221,8 @@ class Vault:
     keys: dict[str, Key] = field(default_factory=dict)
     """Keyed by lower-cased name (Key Vault object names are case-insensitive); includes soft-deleted keys."""
     private_endpoint_connections: list[PrivateEndpointConnection] = field(default_factory=list)
+    dns_ready_at: float = 0.0
+    """World time from which the vault is `Succeeded` and its host resolves (before: `RegisteringDns`)."""
 
     @property
     def id(self) -> str:
@@ -254,6 +257,10 @@ class KoreApiApp:
     client_id: str
     client_secret: str
     name: str = "BYOK setup"
+    enforce_jti: bool = False
+    """The Admin Console's "Enforce JTI": every token must carry a `jti` not seen before."""
+    scopes: list[str] = field(default_factory=lambda: ["Role Management"])
+    """API scopes granted in the Admin Console; Get Bots needs Profile Management > Role Management."""
 
 
 @dataclass
@@ -276,6 +283,14 @@ class KoreAccount:
 class Settings:
     rbac_propagation_seconds: float = 0.0
     """How long a new role assignment takes to count on the Key Vault data plane (ARM sees it at once)."""
+    kore_rate_limits: bool = False
+    """Kore's documented admin-API limits on Get Bots: 60 calls a minute and 1,800 an hour per account."""
+    kore_offset: str = "page"
+    """How Kore reads `offset`, one of the three ways its docs describe: "page" (a page number), "record" (the
+    first record), "skip" (pages to skip, at most 10)."""
+    vault_dns_seconds: float = 0.0
+    """How long a new vault answers `provisioningState: RegisteringDns` before `Succeeded` (Azure: about 30 s,
+    azure-sdk-assets test_cli_mgmt_keyvault recording); its host does not resolve until then."""
     token_lifetime_seconds: int = 3600
     """Lifetime of the access tokens Entra issues (`expires_in`, `exp`); Entra's default is 60-90 minutes."""
 
@@ -317,6 +332,10 @@ class World:
     """Seconds since the epoch; replace it to move time in tests."""
     rbac_delay_override: float | None = field(default=None, metadata=RUNTIME, compare=False)
     """Set by an `rbac-delay` fault: replaces `settings.rbac_propagation_seconds` without being saved."""
+    kore_limits_override: bool | None = field(default=None, metadata=RUNTIME, compare=False)
+    """Set by a `kore-limits` fault: replaces `settings.kore_rate_limits` without being saved."""
+    vault_dns_override: float | None = field(default=None, metadata=RUNTIME, compare=False)
+    """Set by a `vault-dns` fault: replaces `settings.vault_dns_seconds` without being saved."""
     token_lifetime_override: int | None = field(default=None, metadata=RUNTIME, compare=False)
     """Set by a `token-lifetime` fault: replaces `settings.token_lifetime_seconds` without being saved."""
     revision: int = field(default=0, metadata=RUNTIME, compare=False)
@@ -357,6 +376,20 @@ class World:
         return self.settings.rbac_propagation_seconds
 
     @property
+    def kore_rate_limits(self) -> bool:
+        """Whether Kore's Get Bots enforces its documented limits, faults included."""
+        if self.kore_limits_override is not None:
+            return self.kore_limits_override
+        return self.settings.kore_rate_limits
+
+    @property
+    def vault_dns_seconds(self) -> float:
+        """How long a new vault registers its DNS name, faults included."""
+        if self.vault_dns_override is not None:
+            return self.vault_dns_override
+        return self.settings.vault_dns_seconds
+
+    @property
     def token_lifetime(self) -> int:
         """Seconds an access token issued now stays valid, faults included."""
         if self.token_lifetime_override is not None:
@@ -379,7 +412,11 @@ class World:
         return self.vaults.get(name.lower())
 
     def vault_by_host(self, host: str) -> Vault | None:
-        return next((v for v in self.vaults.values() if v.host == host.lower()), None)
+        """The vault whose name resolves to `host`: not while it still registers its DNS name."""
+        found = next((v for v in self.vaults.values() if v.host == host.lower()), None)
+        if found is not None and found.dns_ready_at and self.now() < found.dns_ready_at:
+            return None
+        return found
 
     # ---- changes tests and scenarios make directly -------------------------------------------------
 

@@ -27,15 +27,30 @@ from .notes import ErrorNote
 from .rules import Rule
 
 SOURCE_LABELS = {"kore-api": "Kore API", "file": "Exported file", "sandbox": "Sandbox"}
-FIELDS = {"client-id": "Client ID", "secret": "Secret", "file-path": "File"}
+FIELDS = {"client-id": "Client ID", "secret": "Secret", "kore-host": "Environment URL", "file-path": "File"}
 """Widget id -> the label the operator sees."""
-ENGINE_FIELDS = {"apps.kore_api_client_id": "client-id", apps_step.SECRET_ENV: "secret", "apps.file": "file-path"}
+ENGINE_FIELDS = {"apps.kore_api_client_id": "client-id", apps_step.SECRET_ENV: "secret", "apps.file": "file-path",
+                 "apps.kore_host": "kore-host"}  # fmt: skip
+
+
+def _host_problem(text: str) -> str | None:
+    """Empty means the profile's host (or Kore's cloud); a pasted URL such as https://platform.kore.ai/ is fine."""
+    from byok_tui import validate
+
+    problem = validate.kore_environment_url(text) if text.strip() else None
+    return f"Environment URL: {problem.removeprefix('Kore platform host ')}" if problem else None
 """engine.apps InputError field -> the widget that shows it."""
 
 
 def _absolute(text: str) -> str:
     """The path as the session keeps it: absolute, so a resume from another folder still finds it."""
     return str(Path(text.strip()).expanduser().absolute())
+
+
+def _host(text: str) -> str:
+    from byok_tui import validate
+
+    return validate.normalize_kore_host(text)
 
 
 def _rule(check):  # the engine's messages already name their field ("File: ...")
@@ -65,8 +80,10 @@ class AppsSource(Vertical):
     file_input = getters.query_one("#file-path", Input)
     note = getters.query_one("#load-note", ErrorNote)
 
-    def __init__(self, answers: AppsState, sources: tuple[str, ...], **kwargs) -> None:
+    def __init__(self, answers: AppsState, sources: tuple[str, ...], *, host_note: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
+        self.host_note = host_note
+        """Which Kore host the API source calls, and why (engine.apps.host_note)."""
         self.answers = answers
         """The apps answers the screen opened with (source, file, client id)."""
         self.sources = sources
@@ -90,8 +107,15 @@ class AppsSource(Vertical):
             yield Row("Secret", Input(placeholder="Client Secret (used once, never stored)", password=True,
                                       id="secret", compact=True), classes="-hidden" if env else "")  # fmt: skip
             yield FieldMessage(id="secret-msg")
-            yield Static("Admin Console > API Scopes: an app allowed to read bot definitions. Every page of "
-                         "GET /api/public/bots is read.", classes="source-note")  # fmt: skip
+            yield Row("Env. URL", Input(a.kore_host, placeholder=f"e.g. https://{apps_step.DEFAULT_KORE_HOST} "
+                                        "(empty: the profile's, else Kore's cloud)", id="kore-host", compact=True,
+                                        validate_on=["changed", "blur"], validators=[_rule(_host_problem)]))  # fmt: skip
+            yield FieldMessage(id="kore-host-msg")
+            if self.host_note:
+                yield Static(self.host_note, id="kore-host-note", classes="source-note")
+            yield Static("Admin Console > API Scopes: an app with Profile Management > Role Management. Every "
+                         "page of GET /api/public/bots is read, paced under Kore's 60 calls a minute.",
+                         classes="source-note")  # fmt: skip
         with Vertical(id="fields-file", classes="source-fields"):
             yield Row("File", Input(a.file, placeholder="e.g. ~/kore-bots.json or .csv", id="file-path",
                                     compact=True, validate_on=["blur", "submitted"],
@@ -139,13 +163,13 @@ class AppsSource(Vertical):
 
     # --- rules ---------------------------------------------------------------------------------
 
-    @on(Input.Changed, "#client-id, #secret, #file-path")
+    @on(Input.Changed, "#client-id, #secret, #kore-host, #file-path")
     def _field_changed(self, event: Input.Changed) -> None:
         """A typed rule shows at once for the client id; the file is checked when you leave it or Load;
         typing a secret settles what was said about it."""
         result = event.validation_result
         message = self.query_one(f"#{event.input.id}-msg", FieldMessage)
-        if event.input.id == "client-id" and result is not None and not result.is_valid:
+        if event.input.id in ("client-id", "kore-host") and result is not None and not result.is_valid:
             message.show(result.failure_descriptions[0])
         else:
             message.show(None)
@@ -184,6 +208,8 @@ class AppsSource(Vertical):
                 problems.append(("client-id", problem))
             if secret is None and not self.secret_input.value:
                 problems.append(("secret", f"Secret: is required (or set ${apps_step.SECRET_ENV} before starting)"))
+            if problem := _host_problem(self.query_one("#kore-host", Input).value):
+                problems.append(("kore-host", problem))
         if source == "file" and (problem := apps_step.file_problem(self.file_input.value)):
             problems.append(("file-path", problem))
         self.show_problems(problems)
@@ -196,6 +222,7 @@ class AppsSource(Vertical):
         answers = dataclasses.replace(
             a, source=source, file=_absolute(self.file_input.value) if source == "file" else a.file,
             kore_api_client_id=client_id if source == "kore-api" else a.kore_api_client_id,
+            kore_host=_host(self.query_one("#kore-host", Input).value) if source == "kore-api" else a.kore_host,
         )  # fmt: skip
         return answers, secret
 

@@ -64,8 +64,9 @@ async def test_subscriptions_tenants_and_locations(sb):
             async for loc in client.subscriptions.list_locations(sb.subscription_id)
         }
         assert (
-            len(regions) == 16
+            len(regions) == 56
             and regions["eastus"] == "East US"
+            and regions["westus"] == "West US"
             and regions["swedencentral"] == "Sweden Central"
         )
         with pytest.raises(ResourceNotFoundError) as info:

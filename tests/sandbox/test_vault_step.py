@@ -128,3 +128,70 @@ async def test_adopting_a_key_without_a_data_role_fails_at_once_with_the_remedy(
         await asyncio.wait_for(runner.apply_plan(step, state, conn, None, quiet), timeout=10)
     assert info.value.code == "ForbiddenByRbac"
     assert info.value.remedy and info.value.request_id
+
+
+async def test_a_new_vault_registers_its_dns_name_and_the_step_shows_the_wait(monkeypatch):
+    """Azure answers the PUT with 200 `RegisteringDns` and finishes about half a minute later (recording
+    test_cli_mgmt_keyvault, docs/sandbox.md). The step reports the wait with Azure's state while it lasts."""
+    from byok_tui.azure import vaults
+
+    monkeypatch.setattr(vaults, "WAIT_TICK_SECONDS", 0.01)
+    sb = Sandbox.create("default", faults="vault-dns=30s")
+    now = [1_800_000_000.0]
+    sb.world.clock = lambda: now[0]
+    seen: dict[str, object] = {}
+    messages: list[str] = []
+
+    def progress(message, fraction=None):
+        messages.append(message)
+        if "Azure is finishing" in message and "host" not in seen:
+            seen["host"] = sb.world.vault_by_host("kv-step-1.vault.azure.net")  # DNS not there yet
+            now[0] += 31  # Azure finishes
+
+    state = await runner.apply_plan(step, state_for(sb), sb.connection(), None, progress)
+    assert any("Azure is finishing key vault kv-step-1: RegisteringDns" in m for m in messages)
+    assert seen["host"] is None
+    assert state.vault.vault_uri == "https://kv-step-1.vault.azure.net/"
+    assert state.vault.key_id.startswith("https://kv-step-1.vault.azure.net/keys/kore-cmk/")
+
+
+async def test_without_a_delay_the_poller_finishes_at_its_first_get():
+    sb = Sandbox.create("default")
+    transport = sb.transport()
+    from byok_tui.azure import vaults
+
+    conn = dataclasses.replace(sb.connection(), transport_factory=lambda: transport)
+    messages: list[str] = []
+    info = await vaults.create_vault(
+        conn, sb.subscription_id, "rg-contoso-prod", "kv-quick", location="eastus", sku="standard",
+        tenant_id=sb.tenant_id, on_wait=lambda s, t: messages.append(s),
+    )  # fmt: skip
+    assert info.name == "kv-quick" and messages == [] and transport.slept == []
+
+
+async def test_a_vault_found_still_registering_is_waited_for_before_it_is_adopted():
+    """Resuming right after the vault was created: Azure still says RegisteringDns and its name does not
+    resolve yet, so the step waits (through the transport's sleep, instant here) instead of failing later."""
+    sb = Sandbox.create("default", faults="vault-dns=30s")
+    now = [1_800_000_000.0]
+    sb.world.clock = lambda: now[0]
+    from byok_tui.azure import vaults
+
+    # what a cut-short first run left behind: the PUT answered, the poller never finished
+    async with vaults.clients.keyvault_mgmt(sb.connection(), sb.subscription_id) as client:
+        await client.vaults.begin_create_or_update(
+            "rg-contoso-prod", "kv-step-1",
+            {"location": "eastus", "properties": {"tenantId": sb.tenant_id, "sku": {"family": "A", "name": "standard"},
+                                                  "enablePurgeProtection": True}},
+        )  # fmt: skip
+    messages: list[str] = []
+
+    def progress(message, fraction=None):
+        messages.append(message)
+        if "Azure is finishing" in message:
+            now[0] += 10  # each poll, Azure gets further
+
+    state = await runner.apply_plan(step, state_for(sb), sb.connection(), None, progress)
+    assert any("Azure is finishing key vault kv-step-1: RegisteringDns" in m for m in messages)
+    assert any("exists: adopted" in m for m in messages)
+    assert state.vault.key_id.startswith("https://kv-step-1.vault.azure.net/keys/kore-cmk/")

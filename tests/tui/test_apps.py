@@ -366,6 +366,29 @@ async def test_secret_from_the_environment_hides_the_field(make_app, monkeypatch
         assert len(screen.grid.apps) == 30
 
 
+async def test_a_pasted_environment_url_is_accepted_and_the_host_in_use_is_named(make_app, monkeypatch):
+    """Kore calls the host the Environment URL; people paste it with its scheme and a trailing slash."""
+    from byok_tui.sandbox import Sandbox
+
+    sb = Sandbox.create("default")
+    monkeypatch.setenv(apps_step.SECRET_ENV, sb.kore_api_client_secret)
+    app = make_app(state=await prepared(sb), sandbox=sb, start_step="apps").app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = apps_screen(app)
+        await pick_radio(pilot, "source", "src-kore-api")
+        note = str(screen.query_one("#kore-host-note", Static).content)
+        assert note.startswith(f"Kore Environment URL: https://{sb.kore_host}")
+        paste(pilot, "client-id", sb.kore_api_client_id)
+        await type_into(pilot, "kore-host", "https://https://platform.kore.ai")
+        assert message(app, "kore-host").startswith("Environment URL: must be a host name")
+        paste(pilot, "kore-host", "https://platform.kore.ai/")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(screen.grid.apps) == 30  # Kore's cloud, on a sandbox connection: the sandbox's Kore
+        assert app.state.apps.kore_host == "platform.kore.ai"
+
+
 async def test_default_profile_on_the_sandbox_reaches_the_sandbox_host(make_app):
     """A sandbox connection with a profile that names Kore's public host still lists the sandbox's bots."""
     from byok_tui.sandbox import Sandbox

@@ -210,7 +210,7 @@ async def test_without_a_profile_kore_ranges_must_be_typed(make_app):
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         await pick_radio(pilot, "net-mode", "net-fw")
-        assert "not in the Kore profile: type the ranges Kore.ai support gave you" in screen_text(app)
+        assert "Kore publishes no list of its addresses" in screen_text(app)
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.screen.page == "form"

@@ -114,8 +114,16 @@ def test_file_problem(tmp_path):
 
 def test_kore_host():
     live, sandbox = Connection(credential=None), Connection(credential=None, label="Sandbox")
-    assert apps.kore_host(live) == "bots.kore.ai"
+    assert apps.kore_host(live) == "platform.kore.ai"  # Kore's cloud, by its Environment URL
     assert apps.kore_host(live, Profile(kore_host="bots.eu.kore.ai")) == "bots.eu.kore.ai"
+    # pasted Environment URLs work, and the answers' or screen's host beats the profile's
+    assert apps.kore_host(live, None, "https://platform.kore.ai/") == "platform.kore.ai"
+    assert apps.kore_host(live, Profile(kore_host="bots.eu.kore.ai"), "https://kore.example.com/") == "kore.example.com"
+    assert apps.host_note(live) == (
+        "Kore Environment URL: https://platform.kore.ai (Kore's cloud, the default; set kore_host in the "
+        "profile for another environment)"
+    )
+    assert apps.kore_host(sandbox, None, "https://bots.kore.ai") == apps.SANDBOX_KORE_HOST
     assert apps.kore_host(sandbox) == apps.SANDBOX_KORE_HOST
     assert apps.kore_host(sandbox, Profile()) == apps.SANDBOX_KORE_HOST  # the default profile: the sandbox's host
     assert apps.kore_host(sandbox, Profile(kore_host="bots.kore.ai.sandbox")) == "bots.kore.ai.sandbox"
@@ -269,3 +277,27 @@ async def test_check_all_skips_what_was_not_done_and_reports_what_could_not_run(
 def test_health_titles_come_from_the_engine():
     assert health.title("test") == "Test configuration" and health.title("apps") == "Apps and bots"
     assert health.worst([("apps", [CheckResult("x", "x", "skip")])]) == "skip"
+
+
+def test_profile_and_answers_accept_a_pasted_environment_url(tmp_path):
+    from byok_tui import answers as answers_mod
+    from byok_tui import profile as profile_mod
+    from byok_tui.errors import InputError
+
+    path = tmp_path / "byok.toml"
+    path.write_text('kore_host = "https://platform.kore.ai/"\n')
+    assert profile_mod.load(str(path)).kore_host == "platform.kore.ai"
+    path.write_text('kore_host = "https://https://platform.kore.ai"\n')
+    with pytest.raises(InputError):
+        profile_mod.load(str(path))
+    text = (
+        '[signin]\ntenant_id = "9e7bbb39-752e-4401-b07f-74c98790c149"\n'
+        'subscription_id = "37c739ce-b607-45bd-9934-2f6990e16d13"\n'
+        '[apps]\nsource = "kore-api"\nclient_id = "cs-1"\nhost = "https://platform.kore.ai/"\n'
+    )
+    answers_path = tmp_path / "answers.toml"
+    answers_path.write_text(text)
+    answers = answers_mod.load(str(answers_path))
+    from byok_tui.state import WizardState
+
+    assert answers_mod.apply_to(answers, WizardState()).apps.kore_host == "platform.kore.ai"
