@@ -11,6 +11,8 @@ from textual.widgets import Static
 from byok_tui import glyphs
 from byok_tui.engine.model import Change
 
+from .copyfield import break_at_separators
+
 
 class ChangeView(Horizontal):
     """One change: numbered title (irreversible ones flagged), why, target resource, az command."""
@@ -46,8 +48,16 @@ class ChangeView(Horizontal):
                 yield Static(f"{glyphs.WARNING} replaces or removes something that exists", classes="change-flag")
             if change.detail:
                 yield Static(Content(change.detail), classes="change-detail")
-            yield Static(Content(change.target), classes="change-target")
+            yield Static(Content(change.target), classes="change-target")  # re-broken after / on resize
             yield Static(Content(f"$ {change.az}"), classes="change-az")
+
+
+    def on_resize(self) -> None:
+        # A resource id breaks after a '/', never inside a name the operator may copy with the mouse.
+        target = self.query_one(".change-target", Static)
+        width = target.content_size.width or self.content_size.width - 4  # the number column is 4 wide
+        if width > 0:
+            target.update(Content(break_at_separators(self.change.target, width)))
 
 
 class PlanView(Vertical):

@@ -44,6 +44,11 @@ async def test_a_reopened_step_says_what_its_interrupted_apply_made(make_app):
         plan = texts(screen.query(ChangeView))
         assert "Use the existing resource group rg-kore-byok (eastus)" in plan
         assert "Create resource group rg-kore-byok in eastus" not in plan
+        # Resource ids break after a '/', never inside a name (#15, item 10).
+        for target in screen.query(".change-target"):
+            lines = str(target.render()).splitlines()
+            assert all(len(line) <= target.size.width for line in lines), lines
+            assert all(line.endswith("/") for line in lines[:-1]), lines
 
 
 async def test_the_restricted_account_is_refused_before_the_irreversible_vault(make_app):
