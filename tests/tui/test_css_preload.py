@@ -36,11 +36,15 @@ def rules(styles: Any) -> dict[str, Any]:
 
 
 def styles_of(app: Any) -> list[tuple[str, str, tuple[str, ...], dict, dict]]:
-    """Every node of the current screen with the rules the stylesheet gave it (and its components)."""
+    """Every node of the current screen with the rules the stylesheet gave it (and its components).
+
+    Toasts are left out: they leave on a timer, so whether an earlier step's toast is still up depends on
+    how fast the machine ran the visit (a loaded CI machine saw one more node on one run than the other)."""
     return [
         (type(node).__name__, node.id or "", tuple(sorted(node.classes)), rules(node.styles),
          {name: rules(styles) for name, styles in node._component_styles.items()})
         for node in app.screen.walk_children(with_self=True)
+        if not any(type(n).__name__ == "Toast" for n in (node, *node.ancestors))
     ]  # fmt: skip
 
 
