@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 NARROW_BELOW = 100
 """Terminal width (columns) under which the `narrow` layout applies: stepper collapses to one line."""
+CRAMPED_BELOW = 72
+"""Terminal width under which the footer can no longer show every key: `? Help` docks at its right end."""
 
 Clock = Callable[[], datetime]
 
@@ -169,7 +171,7 @@ class ByokApp(App[None]):
         # callbacks would run before any frame. The App's own messages wait until it has started.
         # The layout class before any screen exists: the first Resize then changes nothing, where adding it
         # there would restyle the whole first screen before its first frame.
-        self.set_class(self.size.width < NARROW_BELOW, "narrow")
+        self._set_width_classes(self.size.width)
         self._install_clock_and_signals()
         self.call_later(self._show_first_screen)
         self.idle_gc.install()
@@ -334,7 +336,11 @@ class ByokApp(App[None]):
         self.push_screen(ErrorModal(error))
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW_BELOW, "narrow")
+        self._set_width_classes(event.size.width)
+
+    def _set_width_classes(self, width: int) -> None:
+        self.set_class(width < NARROW_BELOW, "narrow")
+        self.set_class(width < CRAMPED_BELOW, "cramped")
 
     # --- apply (App-level so leaving a screen never cuts a change in half) ---------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -39,10 +39,23 @@ def footer_signature(screen: Screen, app: App, show_command_palette: bool) -> tu
     return shown, show_command_palette, app.ENABLE_COMMAND_PALETTE
 
 
+HELP_ACTIONS = ("help", "app.help")
+
+
 class StableFooter(Footer):
-    """A Footer that recomposes only when its keys, their labels or their enabled state change."""
+    """A Footer that recomposes only when its keys, their labels or their enabled state change.
+
+    Its Help key carries the class `-help`: in a cramped terminal it docks at the right end (as Textual's own
+    palette key does), so the way to every other key never scrolls out of view."""
 
     _drawn: tuple[Hashable, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            # FooterKey is not exported by textual.widgets: it is known by the action it carries.
+            if getattr(widget, "action", None) in HELP_ACTIONS:
+                widget.add_class("-help")
+            yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True

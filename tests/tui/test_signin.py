@@ -380,3 +380,26 @@ async def test_a_sandbox_that_cannot_sign_in_says_not_signed_in(make_app):
         await settle(pilot)
         assert str(app.screen.query_one("#signin-status").content) == "Not signed in."
         assert app.screen.query_one("#signin-error", ErrorNote).has_class("-shown")
+
+
+async def test_help_stays_in_view_at_60_columns_however_many_keys(live):
+    """The device-code panel's footer has more keys than 60 columns hold; `? Help` docks at the right end
+    instead of scrolling out of view (#15 item 19). At 80 columns it stays in line with the others."""
+    app, _, _ = live
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await wait_for_device_code(pilot)
+        await pilot.pause()  # the footer recomposes after the bindings change
+
+        def shown() -> list:
+            return [k for k in app.screen.query("FooterKey") if k.display]
+
+        assert sum(k.region.width for k in shown()) > 60  # more than fits
+        (help_key,) = [k for k in shown() if k.has_class("-help")]
+        assert help_key.styles.dock == "right"
+        assert help_key.region.right <= 60 and help_key.region.width >= len("? Help")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        (help_key,) = [k for k in shown() if k.has_class("-help")]
+        assert help_key.styles.dock != "right"
