@@ -28,6 +28,7 @@ from byok_tui.state import STEP_IDS, WizardState
 from .base import StepScreen
 from .messages import ApplyFinished, ApplyProgress
 from .widgets.checks import ChecksView
+from .widgets.field import FieldMessage
 from .widgets.marks import Tick
 from .widgets.modals import ConfirmModal, ErrorModal
 from .widgets.notes import ErrorNote
@@ -226,18 +227,27 @@ class FlowScreen(StepScreen):
         self.page = "review"
 
     def refuse(self, problems: list[tuple[str, str]]) -> None:
-        """Tell the operator every problem at once: (field, message) pairs, all in one toast.
+        """Tell the operator every problem at once: (field, message) pairs.
 
-        The form has focused the first bad field; it goes to the top of the view, so that its message
-        under it is not where toasts appear (bottom right)."""
+        The form has focused the first bad field and shows each message under its field. One problem needs
+        nothing more: a toast would only repeat it, over the message itself on a short form. Several get one
+        toast that lists them all; the first bad field goes to the top of the view, away from the toasts
+        (bottom right)."""
         if not problems:
             return
-        title = "Review: fix this first" if len(problems) == 1 else f"Review: fix these {len(problems)} first"
-        self.notify("\n".join(f"{glyphs.BULLET} {message}" for _, message in problems), title=title,
-                    severity="error")  # fmt: skip
+        if len(problems) == 1 and self._shown_under_its_field(*problems[0]):
+            self.app.bell()
+        else:
+            title = "Review: fix this first" if len(problems) == 1 else f"Review: fix these {len(problems)} first"
+            self.notify("\n".join(f"{glyphs.BULLET} {message}" for _, message in problems), title=title,
+                        severity="error")  # fmt: skip
         focused = self.focused
         if focused is not None:
             self.call_after_refresh(focused.scroll_visible, top=True, animate=False)
+
+    def _shown_under_its_field(self, field: str, message: str) -> bool:
+        """Whether `message` is on screen under a field already (a step-level problem has no field line)."""
+        return any(line.has_class("-shown") and message in str(line.content) for line in self.query(FieldMessage))
 
     @on(Checkbox.Changed, "#show-az")
     def _az_toggled(self, event: Checkbox.Changed) -> None:
