@@ -26,6 +26,7 @@ from textual.widgets import Static
 
 from byok_tui import glyphs
 
+from .footer import StableFooter
 from .links import link
 
 QUIET_ZONE = 2
@@ -163,6 +164,7 @@ class QRModal(ModalScreen[None]):
                 yield Static(link(self.url), id="qr-url")
                 yield Static(Content("Point a phone's camera at the code."), id="qr-scan")
                 yield Static(Content("q or escape closes."), id="qr-close")
+        yield StableFooter()  # its own key, in view however far the code scrolls (#15 item 8)
 
     @on(Resize)
     def _fit(self, event: Resize) -> None:

@@ -122,3 +122,16 @@ async def test_device_login_address_as_a_qr_code_closes_once_signed_in(live):
         made[0][0].signed_in.set()  # the operator finished on their phone
         await settle(pilot)
         assert app.screen is screen and app.signed_in
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=["80x24", "60x20"])
+async def test_the_qr_dialog_keeps_its_close_key_in_view(make_app, size):
+    """However far the code scrolls, the dialog's own footer says how to close it (#15 item 8)."""
+    h = await step1(make_app, "restricted")
+    async with h.app.run_test(size=size) as pilot:
+        await settle(pilot)
+        modal = await open_qr(pilot)
+        await pilot.pause()
+        (close,) = [k for k in modal.query("FooterKey") if getattr(k, "action", "") == "close"]
+        assert close.region.bottom == size[1] and close.region.right <= size[0]
+        assert "Help" not in " ".join(str(getattr(k, "description", "")) for k in modal.query("FooterKey"))
