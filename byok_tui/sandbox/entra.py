@@ -162,6 +162,14 @@ def _missing(parameter: str) -> EntraError:
     )
 
 
+def _required(form: dict[str, str], parameter: str) -> str:
+    """The form's `parameter`, or Entra's AADSTS900144 refusal when it is missing or empty."""
+    value = form.get(parameter, "")
+    if not value:
+        raise _missing(parameter)
+    return value
+
+
 class EntraService:
     """`login.microsoftonline.com` for one world; tokens signed by the sandbox's issuer."""
 
@@ -372,9 +380,7 @@ class EntraService:
 
     def _device_code(self, tenant_segment: str, form: dict[str, str]) -> Reply:
         tenant = self._tenant(tenant_segment)
-        client_id = form.get("client_id", "").lower()
-        if not client_id:
-            raise _missing("client_id")
+        client_id = _required(form, "client_id").lower()
         if client_id not in PUBLIC_CLIENTS and not self._is_public_app(client_id):
             raise self._unknown_app(client_id, tenant)
         scopes = form.get("scope", "").split()
@@ -426,9 +432,7 @@ class EntraService:
 
     def _token(self, tenant_segment: str, form: dict[str, str], request: Request) -> Reply:
         tenant = self._tenant(tenant_segment)
-        grant = form.get("grant_type", "")
-        if not grant:
-            raise _missing("grant_type")
+        grant = _required(form, "grant_type")
         if grant == "client_credentials":
             return self._client_credentials(tenant, form, request)
         if grant == DEVICE_FLOW_GRANT:
@@ -494,12 +498,8 @@ class EntraService:
         )
 
     def _device_code_grant(self, form: dict[str, str]) -> Reply:
-        client_id = form.get("client_id", "").lower()
-        if not client_id:
-            raise _missing("client_id")
-        code = form.get("device_code", "")
-        if not code:
-            raise _missing("device_code")
+        client_id = _required(form, "client_id").lower()
+        code = _required(form, "device_code")
         sign_in = self._sign_ins.get(code)
         if sign_in is None or sign_in.client_id != client_id or sign_in.state == "redeemed":
             raise _bad_request(
@@ -532,12 +532,8 @@ class EntraService:
         raise _bad_request("authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
 
     def _refresh_token_grant(self, tenant: Tenant | None, form: dict[str, str]) -> Reply:
-        client_id = form.get("client_id", "").lower()
-        if not client_id:
-            raise _missing("client_id")
-        token = form.get("refresh_token", "")
-        if not token:
-            raise _missing("refresh_token")
+        client_id = _required(form, "client_id").lower()
+        token = _required(form, "refresh_token")
         grant = self.world.refresh_tokens.get(hash_secret(token))
         if grant is None:
             raise _bad_request("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")

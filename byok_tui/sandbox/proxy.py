@@ -51,7 +51,7 @@ class SandboxProxy:
         self.ca = ca or SandboxCA()
         self.host = host
         self.port = port
-        self._server: asyncio.base_events.Server | None = None
+        self._server: asyncio.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
         self.requests = 0
         """Requests answered inside tunnels (for benches and tests)."""
