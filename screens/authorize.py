@@ -77,7 +77,7 @@ class AuthorizeScreen(FlowScreen):
     | u | review | After "insufficient privileges": switch to the admin-consent URL |
     """
 
-    STEP = authorize_step
+    STEP = authorize_step.STEP
     STEP_ID = authorize_step.STEP_ID
     CSS_PATH = "authorize.tcss"
     # The option first, not the prefilled client id: typed keys (r, b) must not replace it.

@@ -49,7 +49,7 @@ class EnterpriseKeyScreen(FlowScreen):
     | c | checks | Copy the focused value (default: the key identifier) |
     """
 
-    STEP = ek_step
+    STEP = ek_step.STEP
     STEP_ID = ek_step.STEP_ID
     CSS_PATH = "enterprise_key.tcss"
     AUTO_FOCUS = "#ek-identifier"

@@ -76,7 +76,7 @@ class NetworkScreen(FlowScreen):
     | l | form | Look up again: the connections, this machine's IP and the vault's firewall |
     """
 
-    STEP = network_step
+    STEP = network_step.STEP
     STEP_ID = network_step.STEP_ID
     CSS_PATH = "network.tcss"
     ready_text = "Kore can reach the vault, and so can this machine"

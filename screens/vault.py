@@ -54,7 +54,7 @@ class VaultScreen(FlowScreen):
     | c | checks | Copy the key identifier (or the focused value) |
     """
 
-    STEP = vault_step
+    STEP = vault_step.STEP
     STEP_ID = vault_step.STEP_ID
     CSS_PATH = "vault.tcss"
     AUTO_FOCUS = "#rg-mode"

@@ -458,7 +458,7 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
 
-async def check(state: WizardState, conn: Connection, *, now: datetime | None = None) -> list[CheckResult]:
+async def check(state: WizardState, conn: Connection, now: datetime | None = None) -> list[CheckResult]:
     """Live, read-only proof that the vault and key are fit for BYOK."""
     from byok_tui.azure import keys, vaults
 

@@ -146,7 +146,7 @@ async def test_a_signal_mid_apply_ends_the_tui_with_a_whole_session_and_the_chan
             await settle(pilot)
             vault_step.apply = slow_apply
             changes = vault_step.plan(app.state)
-            app.start_apply(vault_step, changes, app.screen)
+            app.start_apply(vault_step.STEP, changes, app.screen)
             await started.wait()
             os.kill(os.getpid(), sig)
             while app.return_code is None:  # the App's handler asks it to leave
