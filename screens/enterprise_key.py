@@ -87,10 +87,10 @@ class EnterpriseKeyScreen(FlowScreen):
             self.refuse([("enterprise_key", ek_step.lock_reason(self.app.state, self.today))])
             return None
         candidate = ek_step.with_answers(self.app.state, self.form.answers(self.app.state))
-        found = [(p.field, p.rule) for p in ek_step.problems(candidate, self.today)]
+        found = ek_step.problems(candidate, self.today)
         if found:
             shown = self.form.show_problems(found)
-            self.refuse([(widget.id or "", text) for widget, text in shown] or found)
+            self.refuse([(widget.id or "", text) for widget, text in shown] or [(p.field, p.rule) for p in found])
             return None
         self.form.show_problems([])
         return candidate
