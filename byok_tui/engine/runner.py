@@ -2,9 +2,10 @@
 each), then check it.
 
 The TUI and the headless CLI both go through here, so "state is saved after every change" and
-"an interrupted session resumes without creating anything twice" hold the same way in both. The TUI
-calls the three parts one page at a time (`review`, `apply_plan`, `run_checks`); `byok-tui run` calls
-`run_step`, which is those three in a row.
+"an interrupted session resumes without creating anything twice" hold the same way in both.
+`byok-tui run` calls `run_step` (review, approve, apply, check, in a row); a step screen calls the same
+parts one page at a time (its form checks the answers field by field, then `survey`, `apply_plan` in an
+App worker, `run_checks`).
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ async def review(
 ) -> tuple[WizardState, list[Change]]:
     """Everything before the first change, in order: the answers filled from earlier steps (`prefill`),
     what the plan needs from Azure (`prepare`), the answers' problems (raised as one InputError naming
-    every field, `answers.raise_all`), then the `survey`. Returns the state the plan was made from and the plan."""
+    every field, `answers.raise_all`), then the `survey`. Returns the state the plan was made from, and
+    the plan."""
     state = await step.prepare(step.prefill(state), conn)
     raise_all(step.problems(state, moment(now)))
     return state, await survey(step, state, conn)
