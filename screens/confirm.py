@@ -175,7 +175,8 @@ class ConfirmScreen(FlowScreen):
             return
         self.app.clear_notifications()
         self.changes = changes
-        await self.compose_page("review")
+        if not await self.compose_page("review"):
+            return
         await self.plan_view.show_changes(changes)
         self.page = "review"
         self._start_apply()

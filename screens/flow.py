@@ -18,6 +18,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, RichLog, Static
 
@@ -188,21 +189,29 @@ class FlowScreen(StepScreen):
         """The page is composed (mounted, maybe hidden)."""
         return page in self._composed
 
-    async def compose_page(self, page: str) -> None:
-        """Compose `page` if it is not yet (hidden; `page` shows it), then let the step fill it in."""
+    async def compose_page(self, page: str) -> bool:
+        """Compose `page` if it is not yet (hidden; `page` shows it), then let the step fill it in. True
+        once it is there; False if the screen is closing (an apply's last message as the App leaves)."""
         if page in self._composing:  # asked for twice (the page set, and a worker that fills it in)
             await self._composing[page].wait()
         if self.has_page(page):
-            return
+            return True
+        try:
+            switcher = self.pages
+        except NoMatches:
+            return False
+        if not switcher.is_attached:
+            return False
         self._composing[page] = composed = asyncio.Event()
         try:
             widget = self._page(page)
             widget.display = False  # the switcher shows it when it becomes the current page
-            await self.pages.mount(widget)
+            await switcher.mount(widget)
             await self.page_composed(page)
         finally:
             composed.set()
             del self._composing[page]
+        return True
 
     async def page_composed(self, page: str) -> None:
         """A page was composed after the screen (override to fill in a step's own parts of it)."""
@@ -211,8 +220,8 @@ class FlowScreen(StepScreen):
 
     async def show_page(self, page: str) -> None:
         """Compose `page` if need be, then show it."""
-        await self.compose_page(page)
-        self.page = page
+        if await self.compose_page(page):
+            self.page = page
 
     def on_mount(self) -> None:
         self.watch(self.app, "state", self._state_changed)
@@ -243,8 +252,7 @@ class FlowScreen(StepScreen):
             target.first().focus(scroll_visible=page == "form")
 
     async def _compose_and_show(self, page: str) -> None:
-        await self.compose_page(page)
-        if self.is_attached and self.page == page:
+        if await self.compose_page(page) and self.page == page:
             self.watch_page(page)
 
     @property
@@ -294,7 +302,8 @@ class FlowScreen(StepScreen):
             self.app.push_screen(ErrorModal(exc, context="Nothing was changed"))
             return
         intro = runner.review_intro(candidate, self.STEP.STEP_ID, self.changes)
-        await self.compose_page("review")
+        if not await self.compose_page("review"):
+            return
         self.query_one("#review-intro", Static).update(intro)
         await self.plan_view.show_changes(self.changes)
         self.query_one("#apply-progress").display = False
@@ -370,14 +379,17 @@ class FlowScreen(StepScreen):
         self.query_one("#apply-progress").scroll_visible(animate=False)
 
     async def on_apply_progress(self, message: ApplyProgress) -> None:
-        await self.compose_page("review")  # an apply started by other means than this screen's Review
+        # Composed already, unless the apply was started by other means than this screen's Review.
+        if not await self.compose_page("review"):
+            return
         if message.fraction is not None:
             self.apply_bar.update(progress=message.fraction)
         self.apply_log.write(f"{message.stamp} {message.message}")
         self.call_after_refresh(self._progress_in_view)  # the log grows: keep its last line in view
 
     async def on_apply_finished(self, message: ApplyFinished) -> None:
-        await self.compose_page("review")
+        if not await self.compose_page("review"):
+            return
         self.apply_button.disabled = False
         if message.error is not None:
             self.apply_button.label = "Retry (a)"
@@ -397,7 +409,8 @@ class FlowScreen(StepScreen):
     async def run_checks(self) -> None:
         """Live, read-only proof of this step."""
         app = self.app
-        await self.compose_page("result")
+        if not await self.compose_page("result"):
+            return
         self.checks_note.show_error(None)
         self._verdict("Running the live checks…", "")
         self.checks.loading = True
