@@ -141,16 +141,15 @@ class FlowScreen(StepScreen):
         # they are shown (`compose_page`): mounting, styling and laying out hidden pages made every step
         # screen open slower (issue #17). A step resumed on its result composes its form too, for Back.
         with ContentSwitcher(initial=f"{self._first_page()}-page", id="pages"):
-            if self.HAS_FORM:
-                yield self._page("form")
-            if self._first_page() == "result":
-                yield self._page("result")
+            pages = (["form"] if self.HAS_FORM else []) + (["result"] if self._first_page() == "result" else [])
+            for page in pages:
+                self._composed.add(page)
+                yield self._page(page)
 
     def _first_page(self) -> str:
         return "result" if not self.HAS_FORM or self.app.state.step(self.STEP.STEP_ID).applied else "form"
 
     def _page(self, page: str) -> Page:
-        self._composed.add(page)
         return Page(getattr(self, f"compose_{page}_page"), id=f"{page}-page")
 
     def compose_form_page(self) -> ComposeResult:
@@ -186,7 +185,7 @@ class FlowScreen(StepScreen):
             yield Button("Next step (n)", id="next", variant="primary", compact=True, disabled=not self.passed)
 
     def has_page(self, page: str) -> bool:
-        """The page is composed (mounted, maybe hidden)."""
+        """The page is composed (mounted, maybe hidden; not while it is being mounted)."""
         return page in self._composed
 
     async def compose_page(self, page: str) -> bool:
@@ -207,6 +206,7 @@ class FlowScreen(StepScreen):
             widget = self._page(page)
             widget.display = False  # the switcher shows it when it becomes the current page
             await switcher.mount(widget)
+            self._composed.add(page)
             await self.page_composed(page)
         finally:
             composed.set()
@@ -216,7 +216,7 @@ class FlowScreen(StepScreen):
     async def page_composed(self, page: str) -> None:
         """A page was composed after the screen (override to fill in a step's own parts of it)."""
         if page == "result":
-            self.refresh_result(self.app.state)
+            self._refresh_result_page(self.app.state)
 
     async def show_page(self, page: str) -> None:
         """Compose `page` if need be, then show it."""
@@ -232,8 +232,10 @@ class FlowScreen(StepScreen):
 
     def _state_changed(self, state: WizardState) -> None:
         self.refresh_bindings()
-        if not self.has_page("result"):  # composed with the state of the moment when first shown
-            return
+        if self.has_page("result"):  # else filled in when it is composed
+            self._refresh_result_page(state)
+
+    def _refresh_result_page(self, state: WizardState) -> None:
         self.query_one("#next", Button).disabled = not self.passed
         self.query_one("#summary", Static).update(self.summary(state))
         self.refresh_result(state)
