@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
+from textual.filter import LineFilter
 from textual.message_pump import MessagePump
 from textual.reactive import var
 from textual.widgets import Static
@@ -89,6 +90,12 @@ class ByokApp(App[None]):
     applying: var[bool] = var(False, bindings=True)
     """True while an App-level apply worker runs: Back and leaving are disabled."""
 
+    extra_line_filters: Sequence[LineFilter] = ()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return [*filters, *self.extra_line_filters] if self.extra_line_filters else filters
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The wizard's own commands first (go to a step, re-run checks, export, copy), then Textual's
         (Keys, Maximize, Screenshot, Theme): an empty palette opens on what the wizard does."""
@@ -112,12 +119,10 @@ class ByokApp(App[None]):
         session_problem: Any = None,
     ) -> None:
         super().__init__()
-        from byok_tui import component_styles
         from byok_tui.screens import terminal_modes
 
-        component_styles.install(self)
-
-        terminal_modes.setup(self, ascii=ascii, theme=theme)
+        self.extra_line_filters = terminal_modes.setup(self, ascii=ascii, theme=theme)
+        """Drawn after Textual's own line filters (ASCII mode's)."""
         self.conn = conn
         """How the engine reaches Azure (or the sandbox). Live, it has no credential until the Sign-in
         screen replaces it with a signed-in one."""
@@ -177,6 +182,10 @@ class ByokApp(App[None]):
         self.call_later(self._show_first_screen)
         self.idle_gc.install()
         self.set_interval(0.5, self._collect_if_idle, name="idle-gc")
+        from byok_tui import perf
+
+        self.perf = perf.install(self)
+        """Whether the performance package's Textual-internal parts run, and why (see byok_tui.perf)."""
 
     def _collect_if_idle(self) -> None:
         self.idle_gc.tick(busy=self.applying or any(w.is_running for w in self.workers))
@@ -218,10 +227,9 @@ class ByokApp(App[None]):
             self.push_screen(SessionProblemScreen(self.session_problem))
         else:
             self._enter_wizard()
-        from byok_tui import css_preload, logs
+        from byok_tui import logs
 
         self.screen.call_after_refresh(logs.open_deferred)  # the CLI's TUI commands defer opening the log file
-        self.screen.call_after_refresh(css_preload.start, self)  # every screen's CSS, parsed in a thread
 
     def resume_with(self, state: WizardState) -> None:
         """Leave the session-problem page for the wizard, on `state` (recovered or new), where it resumes."""

@@ -2,39 +2,21 @@
 
 Neutral on purpose: adapters (below the engine) return these, the engine reasons about them, and
 screens render them, so none of those layers has to see an SDK model.
-
-Each class becomes a frozen dataclass when it is first imported (the module's `__getattr__`): making one
-takes about half a millisecond, and starting the wizard needs two of them (issue #7). Nothing else differs.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import TypeVar
-
-T = TypeVar("T", bound=type)
-
-_NOT_YET_MADE: dict[str, type] = {}
-"""The classes below, by name, until their first import makes each a frozen dataclass."""
-_MAKING = threading.Lock()
-"""The sandbox is built in a thread: two threads may ask for the same class at once."""
 
 
-def frozen_on_first_use(cls: T) -> T:
-    """What `@dataclass(frozen=True)` does, when the class is first imported rather than now."""
-    _NOT_YET_MADE[cls.__name__] = cls
-    return cls
-
-
-@frozen_on_first_use
+@dataclass(frozen=True)
 class ResourceGroupInfo:
     name: str
     location: str
     id: str = ""
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class SubscriptionInfo:
     subscription_id: str
     tenant_id: str
@@ -42,7 +24,7 @@ class SubscriptionInfo:
     state: str
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class VaultInfo:
     name: str
     id: str
@@ -70,7 +52,7 @@ class VaultInfo:
     """Azure's `provisioningState`: `RegisteringDns` for about half a minute after creation."""
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class KeyInfo:
     name: str
     kid: str
@@ -93,7 +75,7 @@ class KeyInfo:
         return self.kid.rstrip("/").rsplit("/", 1)[-1]
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class NameCheck:
     available: bool
     reason: str = ""
@@ -101,7 +83,7 @@ class NameCheck:
     message: str = ""
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class RoleAssignmentInfo:
     id: str
     scope: str
@@ -114,7 +96,7 @@ class RoleAssignmentInfo:
         return self.role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class ServicePrincipalInfo:
     object_id: str
     """The principal's object id in this tenant: what role assignments and access policies name."""
@@ -126,14 +108,14 @@ class ServicePrincipalInfo:
     request_id: str = ""
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class OrganizationInfo:
     tenant_id: str
     display_name: str
     default_domain: str = ""
 
 
-@frozen_on_first_use
+@dataclass(frozen=True)
 class EndpointConnectionInfo:
     """A private-endpoint connection on a vault (someone's private endpoint asking to reach it)."""
 
@@ -145,17 +127,3 @@ class EndpointConnectionInfo:
     """Resource id of the private endpoint, in the requester's subscription."""
     description: str = ""
     etag: str = ""
-
-
-for _name in _NOT_YET_MADE:  # from here on the module's __getattr__ hands them out, made
-    del globals()[_name]
-
-
-def __getattr__(name: str) -> type:
-    with _MAKING:
-        made = globals().get(name)
-        if made is None:
-            if name not in _NOT_YET_MADE:
-                raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-            made = globals()[name] = dataclass(frozen=True)(_NOT_YET_MADE.pop(name))
-    return made

@@ -75,32 +75,8 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class _Record:
-    """`==`, `hash` and `repr` for the frozen dataclasses below, the same as those `@dataclass` writes,
-    but written once: `@dataclass` compiles each method anew for each class, and that was a third of
-    this module's import, which the first frame of `byok-tui demo` waits for (issue #7)."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return _values(self) == _values(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(_values(self))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _field_names(type(self)))
-        return f"{type(self).__qualname__}({fields})"
-
-
-_record = dataclass(frozen=True, eq=False, repr=False)
-"""`@dataclass(frozen=True)` for a `_Record`, which brings its own `==`, `hash` and `repr`."""
-
-
-@_record
-class SigninState(_Record):
+@dataclass(frozen=True)
+class SigninState:
     cloud: str = "AzureCloud"
     """CLI name of the cloud (see clouds.py)."""
     method: str = ""
@@ -115,8 +91,8 @@ class SigninState(_Record):
     """The operator's sign-in name (UPN) or app id, for display; "" when unknown."""
 
 
-@_record
-class AuthorizeState(_Record):
+@dataclass(frozen=True)
+class AuthorizeState:
     """Step 1: the Kore application's service principal in this tenant."""
 
     method: str = ""
@@ -128,8 +104,8 @@ class AuthorizeState(_Record):
     sp_display_name: str = ""
 
 
-@_record
-class VaultState(_Record):
+@dataclass(frozen=True)
+class VaultState:
     """Step 2: the resource group, the vault and the RSA key (answers first, then what Azure reported)."""
 
     resource_group: str = ""
@@ -163,8 +139,8 @@ class VaultState(_Record):
     """Full key identifier with version, e.g. https://name.vault.azure.net/keys/k/0123…"""
 
 
-@_record
-class AccessState(_Record):
+@dataclass(frozen=True)
+class AccessState:
     """Step 3: what lets Kore's service principal use the key."""
 
     mode: str = ""
@@ -175,8 +151,8 @@ class AccessState(_Record):
     """Resource id of the role assignment, for "rbac"."""
 
 
-@_record
-class ShareState(_Record):
+@dataclass(frozen=True)
+class ShareState:
     """Step 4: the hand-off to Kore.ai."""
 
     export_dir: str = ""
@@ -185,8 +161,8 @@ class ShareState(_Record):
     """Paths of the files written (JSON and Markdown)."""
 
 
-@_record
-class NetworkState(_Record):
+@dataclass(frozen=True)
+class NetworkState:
     """Step 5: how Kore reaches the vault."""
 
     mode: str = ""
@@ -203,8 +179,8 @@ class NetworkState(_Record):
     """Name of the approved private-endpoint connection, for "private-endpoint"."""
 
 
-@_record
-class EnterpriseKeyState(_Record):
+@dataclass(frozen=True)
+class EnterpriseKeyState:
     """Admin console > Enterprise Key > Create Key: what the operator enters there."""
 
     provider: str = "azure"
@@ -216,8 +192,8 @@ class EnterpriseKeyState(_Record):
     """ISO date (YYYY-MM-DD) from which the key encrypts; "" until chosen."""
 
 
-@_record
-class AppRef(_Record):
+@dataclass(frozen=True)
+class AppRef:
     """One Kore app or bot, as listed for the selection grid (no secrets: jwtApps are dropped on parse)."""
 
     id: str
@@ -226,8 +202,8 @@ class AppRef(_Record):
     status: str = ""
 
 
-@_record
-class AppsState(_Record):
+@dataclass(frozen=True)
+class AppsState:
     source: str = ""
     """"kore-api", "file" or "sandbox"; "" until loaded."""
     file: str = ""
@@ -241,22 +217,22 @@ class AppsState(_Record):
     """Ids that stay on Kore's default key; every other app is encrypted with the customer's key."""
 
 
-@_record
-class ConfirmState(_Record):
+@dataclass(frozen=True)
+class ConfirmState:
     confirmed_at: str = ""
     """ISO-8601 UTC time the operator pressed Proceed; "" before."""
     record_path: str = ""
     """Where the final record was written."""
 
 
-@_record
-class ValidationState(_Record):
+@dataclass(frozen=True)
+class ValidationState:
     ticked: tuple[str, ...] = ()
     """Ids of the post-enforcement checklist items the operator confirmed."""
 
 
-@_record
-class StepRecord(_Record):
+@dataclass(frozen=True)
+class StepRecord:
     """How far one step has got."""
 
     applied: bool = False
@@ -269,8 +245,8 @@ class StepRecord(_Record):
     """ISO-8601 UTC time of the last change to this record."""
 
 
-@_record
-class WizardState(_Record):
+@dataclass(frozen=True)
+class WizardState:
     schema_version: int = SCHEMA_VERSION
     session_id: str = ""
     """Random id for this onboarding session (shown in the header and the journal)."""
@@ -342,10 +318,6 @@ def _field_names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
     return names
-
-
-def _values(record: Any) -> tuple[Any, ...]:
-    return tuple(getattr(record, name) for name in _field_names(type(record)))
 
 
 def _encode(value: Any) -> Any:

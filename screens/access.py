@@ -56,9 +56,13 @@ class AccessScreen(FlowScreen):
         yield MissingSteps(_missing(self.app.state), id="access-missing")
         yield Button("Review changes (r)", id="review", variant="primary", compact=True)
 
+    async def page_composed(self, page: str) -> None:
+        await super().page_composed(page)
+        if page == "review":
+            await self.query_one("#apply-progress").mount(Elapsed(id="access-elapsed"), before=0)
+
     async def on_mount(self) -> None:
         # FlowScreen.on_mount runs too (Textual calls on_mount along the MRO, this class first).
-        await self.query_one("#apply-progress").mount(Elapsed(id="access-elapsed"), before=0)
         await self._show_grant(self.app.state)
         self.watch(self.app, "applying", self._applying_changed, init=False)
 
@@ -88,11 +92,14 @@ class AccessScreen(FlowScreen):
             self.elapsed.start("Granting access…")
 
     def on_apply_progress(self, message: ApplyProgress) -> None:  # FlowScreen's handler logs the line too
+        if not self.has_page("review"):  # an apply not started from the review page (FlowScreen composes it)
+            return
         self.elapsed.say(message.message)
         self.query_one("#apply-progress").scroll_visible(animate=False)  # at 80x24 the plan pushes it down
 
     def on_apply_finished(self, message: ApplyFinished) -> None:
-        self.elapsed.stop(f"{glyphs.FAIL} Stopped" if message.error else f"{glyphs.PASS} Done")
+        if self.has_page("review"):
+            self.elapsed.stop(f"{glyphs.FAIL} Stopped" if message.error else f"{glyphs.PASS} Done")
 
     # --- result ---------------------------------------------------------------------------
 

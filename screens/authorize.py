@@ -155,13 +155,19 @@ class AuthorizeScreen(FlowScreen):
         yield Button("Review changes (r)", id="review", variant="primary", compact=True)
         self._initial_note = why
 
-    def on_mount(self) -> None:  # FlowScreen.on_mount runs too (Textual calls handlers up the MRO)
+    async def page_composed(self, page: str) -> None:
+        await super().page_composed(page)
+        if page != "review":
+            return
+        # The wait for consent goes in the apply's progress, and what Graph refused above it.
         progress = self.query_one("#apply-progress", Vertical)
         progress.mount(Reveal(Static("", id="consent-wait"), Button("Stop waiting (x)", id="stop-waiting", compact=True),
                               id="consent-wait-box"), before=0)  # fmt: skip
         self.query_one("#review-page").mount(Reveal(ErrorNote(id="authorize-refusal"), id="refusal-box"),
                                              before=progress)  # fmt: skip
         self.query_one("#consent-wait-box").display = False
+
+    def on_mount(self) -> None:  # FlowScreen.on_mount runs too (Textual calls handlers up the MRO)
         if self._initial_note:
             self.query_one("#authorize-method-msg", FieldMessage).show(self._initial_note, "info")
         self._sync_consent()

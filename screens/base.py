@@ -12,14 +12,13 @@ from textual.screen import Screen
 
 from byok_tui.engine import steps
 
-from .paint import SplitPaint
 from .widgets.footer import StableFooter
 from .widgets.header import AppHeader
 from .widgets.stepper import Stepper, StepStrip
 from .wizard import wizard_app
 
 
-class StepScreen(SplitPaint, Screen[None]):
+class StepScreen(Screen[None]):
     """A step of the wizard. Subclasses set `STEP_ID` and write `compose_body`.
 
     | Key | Action |
@@ -39,7 +38,7 @@ class StepScreen(SplitPaint, Screen[None]):
 
     app = wizard_app
     _resumed = False
-    """Shown once already (see `_on_screen_resume`)."""
+    """Shown once already (see `on_screen_resume`)."""
 
     def compose(self) -> ComposeResult:
         yield AppHeader(self.app.conn.label)
@@ -50,7 +49,7 @@ class StepScreen(SplitPaint, Screen[None]):
                 yield from self.compose_body()
         yield StableFooter()
 
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Shown for the first time: every widget was styled as it mounted, a moment ago. Textual would style
         # the whole screen again before drawing it: 5 ms of the demo's first frame, and 30-80 ms each time a
         # step opens (issue #7). Later resumes (back from a modal, a theme change meanwhile) restyle as usual.

@@ -88,8 +88,14 @@ class ConfirmScreen(FlowScreen):
             yield Button("Proceed (p)", id="proceed", variant="warning", compact=True)
 
     async def on_mount(self) -> None:
-        self.query_one("#edit", Button).label = "Summary (b)"
+        if self.has_page("result"):  # composed with the screen (a resumed step)
+            await self.page_composed("result")
         await self._render_summary(self.app.state)
+
+    async def page_composed(self, page: str) -> None:
+        await super().page_composed(page)
+        if page == "result":
+            self.query_one("#edit", Button).label = "Summary (b)"
 
     async def _render_summary(self, state: WizardState) -> None:
         rows = self.query_one("#summary-rows", Vertical)
@@ -169,6 +175,8 @@ class ConfirmScreen(FlowScreen):
             return
         self.app.clear_notifications()
         self.changes = changes
+        if not await self.compose_page("review"):
+            return
         await self.plan_view.show_changes(changes)
         self.page = "review"
         self._start_apply()

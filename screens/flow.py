@@ -8,6 +8,8 @@ the checks worker, the verdict and the navigation live here once.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,6 +17,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, RichLog, Static
 
@@ -42,6 +45,17 @@ def step_number(step_id: str) -> str:
     """"Step 2 · " for the guide's five steps, "" for sign-in and the console screens."""
     number = steps.listed(step_id).number
     return f"Step {number} {glyphs.SEP} " if number is not None else ""
+
+
+class Page(VerticalScroll):
+    """One page of a step screen (form, review, result): composes what its screen's method yields."""
+
+    def __init__(self, content: Callable[[], ComposeResult], *, id: str) -> None:
+        super().__init__(id=id)
+        self.content = content
+
+    def compose(self) -> ComposeResult:
+        yield from self.content()
 
 
 class FlowScreen(StepScreen):
@@ -91,6 +105,9 @@ class FlowScreen(StepScreen):
         self.css_path.insert(0, FLOW_CSS)
         self.changes: list[Change] = []
         """The plan shown on the review page: exactly what Apply will do."""
+        self._composed: set[str] = set()
+        """The pages composed so far ("form", "review", "result")."""
+        self._composing: dict[str, asyncio.Event] = {}
 
     # --- what a step supplies ------------------------------------------------------------
 
@@ -120,58 +137,125 @@ class FlowScreen(StepScreen):
         return f"{step_number(self.STEP.id)}{self.STEP.title}"
 
     def compose_body(self) -> ComposeResult:
-        with ContentSwitcher(initial="form-page" if self.HAS_FORM else "result-page", id="pages"):
-            with VerticalScroll(id="form-page"):
-                yield Static(self.title_text, classes="step-title")
-                yield Static(self.STEP.purpose, classes="purpose")
-                yield from self.compose_form()
-            with VerticalScroll(id="review-page"):
-                yield Static("Planned changes", classes="step-title")
-                yield Static("", id="review-intro", classes="purpose")
-                yield Tick("Show az commands (z)", True, id="show-az", compact=True)
-                yield PlanView()
-                with Horizontal(classes="actions"):
-                    yield Button("Back (b)", id="to-form", compact=True)
-                    yield Button("Apply (a)", id="apply", variant="warning", compact=True)
-                with Vertical(id="apply-progress"):
-                    yield ProgressBar(total=1.0, show_eta=False, id="apply-bar")
-                    yield RichLog(id="apply-log", wrap=True, markup=False, highlight=False, min_width=20)
-            with VerticalScroll(id="result-page"):
-                yield Static(self.title_text if not self.HAS_FORM else "Checks", classes="step-title")
-                if not self.HAS_FORM:
-                    yield Static(self.STEP.purpose, classes="purpose")
-                yield Static("", id="summary")
-                yield Static("", id="verdict")
-                yield ErrorNote(id="checks-note")
-                yield ChecksView()
-                yield from self.compose_result()
-                with Horizontal(classes="actions"):
-                    if self.HAS_FORM:
-                        yield Button("Edit answers (b)", id="edit", compact=True)
-                    yield Button("Re-run checks (k)", id="recheck", compact=True)
-                    yield Button("Next step (n)", id="next", variant="primary", compact=True)
+        # Only the page that shows first is composed with the screen; the others are composed the first time
+        # they are shown (`compose_page`): mounting, styling and laying out hidden pages made every step
+        # screen open slower (issue #17). A step resumed on its result composes its form too, for Back.
+        with ContentSwitcher(initial=f"{self._first_page()}-page", id="pages"):
+            pages = (["form"] if self.HAS_FORM else []) + (["result"] if self._first_page() == "result" else [])
+            for page in pages:
+                self._composed.add(page)
+                yield self._page(page)
+
+    def _first_page(self) -> str:
+        return "result" if not self.HAS_FORM or self.app.state.step(self.STEP.id).applied else "form"
+
+    def _page(self, page: str) -> Page:
+        return Page(getattr(self, f"compose_{page}_page"), id=f"{page}-page")
+
+    def compose_form_page(self) -> ComposeResult:
+        yield Static(self.title_text, classes="step-title")
+        yield Static(self.STEP.purpose, classes="purpose")
+        yield from self.compose_form()
+
+    def compose_review_page(self) -> ComposeResult:
+        yield Static("Planned changes", classes="step-title")
+        yield Static("", id="review-intro", classes="purpose")
+        yield Tick("Show az commands (z)", True, id="show-az", compact=True)
+        yield PlanView()
+        with Horizontal(classes="actions"):
+            yield Button("Back (b)", id="to-form", compact=True)
+            yield Button("Apply (a)", id="apply", variant="warning", compact=True)
+        with Vertical(id="apply-progress"):
+            yield ProgressBar(total=1.0, show_eta=False, id="apply-bar")
+            yield RichLog(id="apply-log", wrap=True, markup=False, highlight=False, min_width=20)
+
+    def compose_result_page(self) -> ComposeResult:
+        yield Static(self.title_text if not self.HAS_FORM else "Checks", classes="step-title")
+        if not self.HAS_FORM:
+            yield Static(self.STEP.purpose, classes="purpose")
+        yield Static(self.summary(self.app.state), id="summary")
+        yield Static("", id="verdict")
+        yield ErrorNote(id="checks-note")
+        yield ChecksView()
+        yield from self.compose_result()
+        with Horizontal(classes="actions"):
+            if self.HAS_FORM:
+                yield Button("Edit answers (b)", id="edit", compact=True)
+            yield Button("Re-run checks (k)", id="recheck", compact=True)
+            yield Button("Next step (n)", id="next", variant="primary", compact=True, disabled=not self.passed)
+
+    def has_page(self, page: str) -> bool:
+        """The page is composed (mounted, maybe hidden; not while it is being mounted)."""
+        return page in self._composed
+
+    async def compose_page(self, page: str) -> bool:
+        """Compose `page` if it is not yet (hidden; `page` shows it), then let the step fill it in. True
+        once it is there; False if the screen is closing (an apply's last message as the App leaves)."""
+        if page in self._composing:  # asked for twice (the page set, and a worker that fills it in)
+            await self._composing[page].wait()
+        if self.has_page(page):
+            return True
+        try:
+            switcher = self.pages
+        except NoMatches:
+            return False
+        if not switcher.is_attached:
+            return False
+        self._composing[page] = composed = asyncio.Event()
+        try:
+            widget = self._page(page)
+            widget.display = False  # the switcher shows it when it becomes the current page
+            await switcher.mount(widget)
+            self._composed.add(page)
+            await self.page_composed(page)
+        finally:
+            composed.set()
+            del self._composing[page]
+        return True
+
+    async def page_composed(self, page: str) -> None:
+        """A page was composed after the screen (override to fill in a step's own parts of it)."""
+        if page == "result":
+            self._refresh_result_page(self.app.state)
+
+    async def show_page(self, page: str) -> None:
+        """Compose `page` if need be, then show it."""
+        if await self.compose_page(page):
+            self.page = page
 
     def on_mount(self) -> None:
         self.watch(self.app, "state", self._state_changed)
         self.watch(self.app, "applying", lambda _: self.refresh_bindings())
-        record = self.app.state.step(self.STEP.id)
-        if not self.HAS_FORM or record.applied:  # resume: show what was done and prove it again
+        if self._first_page() == "result":  # resume: show what was done and prove it again
             self.page = "result"
             self.run_checks()
 
     def _state_changed(self, state: WizardState) -> None:
         self.refresh_bindings()
+        if self.has_page("result"):  # else filled in when it is composed
+            self._refresh_result_page(state)
+
+    def _refresh_result_page(self, state: WizardState) -> None:
         self.query_one("#next", Button).disabled = not self.passed
         self.query_one("#summary", Static).update(self.summary(state))
         self.refresh_result(state)
 
     def watch_page(self, page: str) -> None:
+        if not self.has_page(page):  # set directly: compose it, then show it
+            self.call_next(self._compose_and_show, page)
+            return
         self.pages.current = f"{page}-page"
         focus = {"form": self.FORM_FOCUS, "review": "#apply", "result": "#next" if self.passed else "#recheck"}
-        if focus[page]:
+        # Not there if the screen closed while the page was being composed.
+        if focus[page] and (target := self.query(focus[page])):
             # The results open at their top (run_checks scrolls home when they arrive); a deferred scroll
             # to a button below them would race with that and sometimes win.
-            self.query_one(focus[page]).focus(scroll_visible=page != "result")
+            # A plan is read from its top, too (title, what Apply does): `a` applies from anywhere on it.
+            target.first().focus(scroll_visible=page == "form")
+
+    async def _compose_and_show(self, page: str) -> None:
+        if await self.compose_page(page) and self.page == page:
+            self.watch_page(page)
 
     @property
     def passed(self) -> bool:
@@ -220,10 +304,13 @@ class FlowScreen(StepScreen):
             self.app.push_screen(ErrorModal(exc, context="Nothing was changed"))
             return
         intro = runner.review_intro(candidate, self.STEP.id, self.changes)
+        if not await self.compose_page("review"):
+            return
         self.query_one("#review-intro", Static).update(intro)
         await self.plan_view.show_changes(self.changes)
         self.query_one("#apply-progress").display = False
         self.apply_button.label = "Apply (a)"  # a new plan: an earlier "Retry" no longer applies
+        self.query_one("#review-page", VerticalScroll).scroll_home(animate=False)
         self.page = "review"
 
     def refuse(self, problems: list[tuple[str, str]]) -> None:
@@ -293,20 +380,25 @@ class FlowScreen(StepScreen):
     def _progress_in_view(self) -> None:
         self.query_one("#apply-progress").scroll_visible(animate=False)
 
-    def on_apply_progress(self, message: ApplyProgress) -> None:
+    async def on_apply_progress(self, message: ApplyProgress) -> None:
+        # Composed already, unless the apply was started by other means than this screen's Review.
+        if not await self.compose_page("review"):
+            return
         if message.fraction is not None:
             self.apply_bar.update(progress=message.fraction)
         self.apply_log.write(f"{message.stamp} {message.message}")
         self.call_after_refresh(self._progress_in_view)  # the log grows: keep its last line in view
 
-    def on_apply_finished(self, message: ApplyFinished) -> None:
+    async def on_apply_finished(self, message: ApplyFinished) -> None:
+        if not await self.compose_page("review"):
+            return
         self.apply_button.disabled = False
         if message.error is not None:
             self.apply_button.label = "Retry (a)"
             self.apply_log.write(f"{glyphs.FAIL} {message.error.title}")
             self.app.push_screen(ErrorModal(message.error, context="Apply stopped"))
             return
-        self.page = "result"
+        await self.show_page("result")
         self.run_checks()
 
     # --- checks --------------------------------------------------------------------------
@@ -319,6 +411,8 @@ class FlowScreen(StepScreen):
     async def run_checks(self) -> None:
         """Live, read-only proof of this step."""
         app = self.app
+        if not await self.compose_page("result"):
+            return
         self.checks_note.show_error(None)
         self._verdict("Running the live checks…", "")
         self.checks.loading = True

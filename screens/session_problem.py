@@ -19,11 +19,10 @@ from byok_tui import glyphs
 from byok_tui.errors import ByokError
 from byok_tui.session_recovery import SessionProblem
 
-from .paint import SplitPaint
 from .wizard import wizard_app
 
 
-class SessionProblemScreen(SplitPaint, Screen[None]):
+class SessionProblemScreen(Screen[None]):
     """The session file cannot be used: say so, and offer the ways on.
 
     | Key | Action |

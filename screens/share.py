@@ -99,8 +99,10 @@ class ShareScreen(FlowScreen):
 
     async def _values_changed(self, state: WizardState) -> None:
         values = share_step.handoff(state)
+        # The result page's copies exist once it is composed (with the values of that moment).
+        prefixes = ("copy", "done") if self.has_page("result") else ("copy",)
         for key, _ in VALUES:
-            for prefix in ("copy", "done"):
+            for prefix in prefixes:
                 self.query_one(f"#{prefix}-{key}", CopyField).set_value(values[key])
         await self.missing.show(_missing(state))
 

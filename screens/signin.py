@@ -36,7 +36,6 @@ from byok_tui.state import SigninState
 
 from .base import StepScreen
 from .widgets.field import FieldMessage, Row
-from .widgets.lazy_select import LazySelect
 from .widgets.rules import Rule
 
 if TYPE_CHECKING:  # imported where used: the sandbox's first frame shows none of them
@@ -160,9 +159,9 @@ class SigninScreen(StepScreen):
             yield Static("Sign in", classes="step-title")
             yield Static(signin_step.PURPOSE, classes="purpose")
             yield Static("Connection", classes="section")
-            yield Row("Cloud", LazySelect([(c.display_name, c.name) for c in CLOUDS.values()], value=cloud,
+            yield Row("Cloud", Select([(c.display_name, c.name) for c in CLOUDS.values()], value=cloud,
                                           allow_blank=False, compact=True, id="cloud", disabled=sandbox))  # fmt: skip
-            yield Row("Method", LazySelect([(signin_step.METHOD_LABELS[m], m) for m in methods], value=method,
+            yield Row("Method", Select([(signin_step.METHOD_LABELS[m], m) for m in methods], value=method,
                                            allow_blank=False, compact=True, id="method", disabled=sandbox))  # fmt: skip
             yield FieldMessage(id="method-msg")
             if sandbox:  # nothing to type: the form comes later, hidden

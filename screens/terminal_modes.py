@@ -45,16 +45,19 @@ def theme_problem(name: str, available: list[str]) -> InputError | None:
     return InputError("--theme", f"unknown theme {name!r}; choose one of: {', '.join(sorted(available))}")
 
 
-def setup(app: App, *, ascii: bool = False, theme: str | None = None) -> None:
-    """Apply the terminal modes to an App being made (before it runs)."""
+def setup(app: App, *, ascii: bool = False, theme: str | None = None) -> list[LineFilter]:
+    """Apply the terminal modes to an App being made (before it runs). Returns the line filters the App
+    adds to Textual's own (its `get_line_filters`)."""
+    filters: list[LineFilter] = []
     glyphs.use_ascii(ascii)  # the process draws on one terminal: the mode is the process's
     if ascii or app.no_color:  # no colour to tell a chosen radio or a ticked box: say it in characters
         app.add_class(PLAIN_MARKS)
     if ascii:
         app.add_class("-ascii")
         app.css_path = [*app.css_path, ASCII_CSS]
-        app._filters.append(AsciiFilter())  # Textual has no public hook for line filters yet
+        filters.append(AsciiFilter())
     if theme:
         if problem := theme_problem(theme, list(app.available_themes)):
             raise problem
         app.theme = theme
+    return filters

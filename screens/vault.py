@@ -46,6 +46,7 @@ class VaultScreen(FlowScreen):
 
     async def collect(self) -> WizardState | None:
         form = self.form
+        await form.mounted()
         candidate = vault_step.with_answers(self.app.state, form.answers(self.app.state))
         found = await form.problems(candidate)
         form.show_problems(found)

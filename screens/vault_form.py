@@ -7,6 +7,7 @@ from `byok_tui.validate` (as you type) and `engine.vault.problems` (on Review).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from textual import getters, on
@@ -46,22 +47,39 @@ class VaultForm(Vertical):
         super().__init__(**kwargs)
         self.initial = answers
         self.recorded_vault = recorded_vault
+        self._all_mounted = asyncio.Event()
 
     def compose(self) -> ComposeResult:
+        # The vault and key sections are mounted one frame apart after this (`_mount_next`): composed
+        # together, the three made the longest stall of the flow as Step 2 opened (issue #17).
         yield GroupSection(self.initial)
-        yield VaultSection(self.initial, recorded_vault=self.recorded_vault)
-        yield KeySection(self.initial)
         yield Button("Review changes (r)", id="review", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self.vault.follow_group(self.group)
-        self.key.follow_vault(self.vault)
+        self.call_after_refresh(self._mount_next)
+
+    async def _mount_next(self) -> None:
+        if not self.is_attached:
+            return
+        if not self.query_children(VaultSection):
+            await self.mount(VaultSection(self.initial, recorded_vault=self.recorded_vault), before="#review")
+            self.vault.follow_group(self.group)
+            self.call_after_refresh(self._mount_next)
+        elif not self.query_children(KeySection):
+            await self.mount(KeySection(self.initial), before="#review")
+            self.key.follow_vault(self.vault)
+            self._all_mounted.set()
+
+    async def mounted(self) -> None:
+        """Wait until every section is mounted (a Review asked for right as the step opens)."""
+        await self._all_mounted.wait()
 
     @on(Section.Changed)
     def _pass_it_on(self, event: Section.Changed) -> None:
-        if isinstance(event.control, GroupSection):
+        # A section not mounted yet follows the one before it when it mounts.
+        if isinstance(event.control, GroupSection) and self.query_children(VaultSection):
             self.vault.follow_group(self.group)
-        if isinstance(event.control, GroupSection | VaultSection):
+        if isinstance(event.control, GroupSection | VaultSection) and self.query_children(KeySection):
             self.key.follow_vault(self.vault)
 
     @on(Input.Submitted)

@@ -21,7 +21,6 @@ from byok_tui.models import KeyInfo, NameCheck, ResourceGroupInfo, VaultInfo
 from byok_tui.state import VaultState
 
 from .widgets.field import FieldMessage, Row
-from .widgets.lazy_select import LazySelect
 from .widgets.marks import Tick
 from .widgets.notes import ErrorNote
 from .widgets.section import Section
@@ -60,7 +59,7 @@ class GroupSection(Section):
         a = self.answers
         yield Static("Resource group", classes="section")
         yield Row("How", self.mode_radio(a.create_resource_group))
-        yield Row("Group", LazySelect([], prompt="Loading resource groups…", id="rg-select", compact=True),
+        yield Row("Group", Select([], prompt="Loading resource groups…", id="rg-select", compact=True),
                   classes="when-existing")  # fmt: skip
         yield FieldMessage(id="rg-select-msg", classes="when-existing")
         yield ErrorNote(id="rg-note", classes="when-existing")
@@ -68,7 +67,7 @@ class GroupSection(Section):
                                           else "", "e.g. rg-kore-byok", validate.resource_group_name),
                   classes="when-new")  # fmt: skip
         yield FieldMessage(id="rg-name-msg", classes="when-new")
-        yield Row("Location", LazySelect(_options(vault_step.LOCATIONS), prompt="Choose a region", compact=True,
+        yield Row("Location", Select(_options(vault_step.LOCATIONS), prompt="Choose a region", compact=True,
                                      value=_region(a.location) if a.create_resource_group else Select.NULL,
                                      id="rg-location"), classes="when-new")  # fmt: skip
         yield FieldMessage(id="rg-location-msg", classes="when-new")
@@ -154,7 +153,7 @@ class VaultSection(Section):
                   Label("", id="vault-availability"), classes="when-new")  # fmt: skip
         yield FieldMessage(id="vault-name-msg", classes="when-new")
         yield ErrorNote(id="vault-name-note", classes="when-new")
-        yield Row("Vault", LazySelect([], prompt="Choose a resource group first", id="vault-select", compact=True),
+        yield Row("Vault", Select([], prompt="Choose a resource group first", id="vault-select", compact=True),
                   classes="when-existing")  # fmt: skip
         yield FieldMessage(id="vault-select-msg", classes="when-existing")
         yield ErrorNote(id="vault-note", classes="when-existing")
@@ -163,10 +162,10 @@ class VaultSection(Section):
                        compact=True, classes="when-existing")  # fmt: skip
         yield FieldMessage(id="vault-purge-msg", classes="when-existing")
         # A new vault's region and tier only: an existing vault's are facts (#vault-facts), not choices.
-        yield Row("Region", LazySelect(_options(vault_step.LOCATIONS), prompt="Choose a region", compact=True,
+        yield Row("Region", Select(_options(vault_step.LOCATIONS), prompt="Choose a region", compact=True,
                                    value=_region(a.location), id="vault-region"), classes="when-new")  # fmt: skip
         yield FieldMessage(id="vault-region-msg", classes="when-new")
-        yield Row("Tier", LazySelect(_options(vault_step.SKUS), allow_blank=False, id="vault-sku", compact=True,
+        yield Row("Tier", Select(_options(vault_step.SKUS), allow_blank=False, id="vault-sku", compact=True,
                                  value=a.sku if a.sku in vault_step.SKUS else "standard"),
                   classes="when-new")  # fmt: skip
         yield FieldMessage(id="vault-sku-msg", classes="when-new")
@@ -325,12 +324,12 @@ class KeySection(Section):
                                           else "", "e.g. kore-byok-cmk", validate.key_name), classes="when-new")  # fmt: skip
         yield FieldMessage(id="key-name-msg", classes="when-new")
         size = a.key_size if a.key_size in vault_step.KEY_SIZES else 3072
-        yield Row("Size", LazySelect([(f"RSA {s}", s) for s in vault_step.KEY_SIZES], value=size, allow_blank=False,
+        yield Row("Size", Select([(f"RSA {s}", s) for s in vault_step.KEY_SIZES], value=size, allow_blank=False,
                                  id="key-size", compact=True), classes="when-new")  # fmt: skip
         yield FieldMessage(id="key-size-msg", classes="when-new")
         yield Tick("HSM-backed (Premium only)", a.key_hsm, id="key-hsm", compact=True, classes="when-new")
         yield FieldMessage(id="key-hsm-msg", classes="when-new")
-        yield Row("Key", LazySelect([], prompt="Choose an existing vault first", id="key-select", compact=True),
+        yield Row("Key", Select([], prompt="Choose an existing vault first", id="key-select", compact=True),
                   classes="when-existing")  # fmt: skip
         yield FieldMessage(id="key-select-msg", classes="when-existing")
         yield ErrorNote(id="key-note", classes="when-existing")

@@ -49,8 +49,13 @@ class StableFooter(Footer):
     palette key does), so the way to every other key never scrolls out of view."""
 
     _drawn: tuple[Hashable, ...] | None = None
+    """What the keys on show were composed from (None: none composed yet)."""
+    _keys_ready = False
+    """Textual's Footer has marked its bindings ready (it composes nothing until then)."""
 
     def compose(self) -> ComposeResult:
+        if self._keys_ready:
+            self._drawn = footer_signature(self.screen, self.app, self.show_command_palette)
         for widget in super().compose():
             # FooterKey is not exported by textual.widgets: it is known by the action it carries.
             if getattr(widget, "action", None) in HELP_ACTIONS:
@@ -58,7 +63,11 @@ class StableFooter(Footer):
             yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
+        if not self._keys_ready:
+            # The first time, Textual's own: it marks the bindings ready and composes the keys.
+            self._keys_ready = True
+            super().bindings_changed(screen)
+            return
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen:
@@ -67,8 +76,6 @@ class StableFooter(Footer):
     async def _recompose_if_changed(self) -> None:
         if not self.is_attached:
             return
-        signature = footer_signature(self.screen, self.app, self.show_command_palette)
-        if signature == self._drawn:
+        if footer_signature(self.screen, self.app, self.show_command_palette) == self._drawn:
             return
-        self._drawn = signature
         await self.recompose()

@@ -12,7 +12,6 @@ from textual.widgets import Button, Static
 from byok_tui import glyphs
 from byok_tui.errors import ByokError
 
-from ..paint import SplitPaint
 from .footer import StableFooter
 
 DIALOG_CSS = """
@@ -31,7 +30,7 @@ DIALOG_CSS = """
 """Every dialog's frame: the title, a body that scrolls, and buttons that always show, at 60x20 too."""
 
 
-class ConfirmModal(SplitPaint, ModalScreen[bool]):
+class ConfirmModal(ModalScreen[bool]):
     """Ask before doing something that cannot be undone. Dismisses with True only on "confirm".
 
     | Key | Action |
@@ -77,7 +76,7 @@ class ConfirmModal(SplitPaint, ModalScreen[bool]):
         self.dismiss(True)
 
 
-class ErrorModal(SplitPaint, ModalScreen[None]):
+class ErrorModal(ModalScreen[None]):
     """Show a `ByokError`: what failed, why, what to do, and the request id to quote to support.
 
     | Key | Action |

@@ -204,10 +204,11 @@ def test_words_and_titles():
     assert widget_title(Input()) == "Input"  # Textual's own group title
     assert widget_title(RadioSet()) == "Radio set"
     # Our own subclasses go by Textual's name for them, not an internal one (#15, item 19).
-    from byok_tui.screens.widgets.lazy_select import LazySelect
+    from textual.widgets import Select
+
     from byok_tui.screens.widgets.marks import Radio
 
-    assert widget_title(LazySelect([("a", 1)])) == "Select"
+    assert widget_title(Select([("a", 1)])) == "Select"
     assert widget_title(Radio("x")) == "Radio button"
 
 

@@ -141,7 +141,7 @@ def build(seen: Sources, variables: dict[str, str], cache: Any = None) -> Styles
 
 def swap(app: App[Any], parsed: Stylesheet) -> None:
     """Give `app.stylesheet` the parsed sources and rules, then restyle the DOM as `App.refresh_css` does,
-    without its re-parse. The App keeps its stylesheet object (byok_tui.component_styles subclasses it)."""
+    without its re-parse. The App keeps its stylesheet object (byok_tui.perf.component_styles subclasses it)."""
     stylesheet = app.stylesheet
     stylesheet.source = parsed.source
     stylesheet._rules = parsed.rules

@@ -13,8 +13,8 @@ from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 from textual.widgets import Button, Input, Select, Static
 
-from byok_tui import css_preload
 from byok_tui.errors import ByokError
+from byok_tui.perf import css_preload
 from byok_tui.sandbox import Sandbox
 from byok_tui.screens import registry
 from byok_tui.screens.help import HelpScreen

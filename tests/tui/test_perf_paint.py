@@ -1,7 +1,8 @@
-"""Split paint (byok_tui.screens.paint): a layout's paint runs on a later turn of the event loop.
+"""Split paint (byok_tui.perf.paint): a layout's paint runs on a later turn of the event loop.
 
-The screens still look the same (every snapshot is taken through step screens that split their paint);
-these tests pin the timing, and the Textual internals it relies on.
+The screens still look the same (every snapshot is taken through step screens that split their paint,
+the performance package being on by default); these tests pin the timing, and the Textual internals it
+relies on.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Static
 
-from byok_tui.screens import paint
-from byok_tui.screens.paint import SplitPaint
+from byok_tui.perf import paint
 
 
 class Counting(Screen[None]):
@@ -45,13 +45,18 @@ class Boom(Static):
         return super().render()
 
 
-class Split(SplitPaint, Counting):
-    pass
+class Split(Counting):
+    """A screen of the wizard's package, as `paint.split` wants: it leaves Textual's own screens alone."""
+
+
+Split.__module__ = "byok_tui.tests.split"
 
 
 class Host(App[None]):
     def on_mount(self) -> None:
-        self.push_screen(Split())
+        screen = Split()
+        paint.split(screen)
+        self.push_screen(screen)
 
 
 @contextlib.asynccontextmanager
@@ -71,6 +76,18 @@ async def turns_until_painted(screen: Split, painted: int) -> int:
         await asyncio.sleep(0)
         turns += 1
     return turns
+
+
+def test_split_replaces_the_two_methods_once_and_only_on_the_wizards_screens() -> None:
+    screen = Split()
+    paint.split(screen)
+    replaced = screen._refresh_layout, screen._compositor_refresh
+    paint.split(screen)  # again, as each time the screen comes back to the top
+    assert (screen._refresh_layout, screen._compositor_refresh) == replaced
+    assert isinstance(replaced[0], paint._Bound)
+    stock = Counting()  # defined here, in tests.*: not one of the wizard's screens
+    paint.split(stock)
+    assert "_refresh_layout" not in vars(stock) and "_compositor_refresh" not in vars(stock)
 
 
 def test_textual_still_paints_from_its_layout() -> None:

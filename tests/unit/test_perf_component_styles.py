@@ -7,7 +7,7 @@ import asyncio
 from textual.app import App, ComposeResult
 from textual.widgets import Checkbox, Footer, Input, OptionList, RadioButton, RadioSet
 
-from byok_tui import component_styles
+from byok_tui.perf import component_styles
 
 
 class Sample(App):
