@@ -12,6 +12,7 @@ import time
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg
+from byok_tui.engine.step import Step, needs_kore_app, undated_check, undated_problems
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import ServicePrincipalInfo
 from byok_tui.state import WizardState
@@ -202,3 +203,9 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
                                    detail=f"Recorded {recorded}, Entra has {sp.object_id}.",
                                    remedy="Apply this step again to record the current one."))  # fmt: skip
     return results
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
+    problems=undated_problems(problems), requires=needs_kore_app, answers="authorize",
+)

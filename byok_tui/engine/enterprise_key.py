@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.step import Step, needs_vault
 from byok_tui.errors import ByokError, InputError
 from byok_tui.state import StepRecord, WizardState
 
@@ -232,3 +233,17 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
         results.append(CheckResult("enterprise_key.locked", "Enforcement has started", "pass",
                                    detail=f"Since {enforced}: only key rotation and the app selection may change."))
     return results
+
+
+def _problems_on(state: WizardState, now: datetime) -> list[InputError]:
+    return problems(state, now.date())
+
+
+async def _check_on(state: WizardState, conn: Connection, now: datetime) -> list[CheckResult]:
+    return await check(state, conn, today=now.date())
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=_check_on, prefill=prefill,
+    problems=_problems_on, requires=needs_vault, answers="enterprise_key",
+)

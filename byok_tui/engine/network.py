@@ -13,6 +13,7 @@ import time
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, sentence
+from byok_tui.engine.step import Step, needs_vault, undated_check, undated_problems
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import WizardState
@@ -400,3 +401,9 @@ async def _check_reachable(state: WizardState, conn: Connection) -> CheckResult:
         detail="Read the key through the vault's network rules." if key else "The key is missing.",
         request_id=key.request_id if key else "", ms=ms,
     )  # fmt: skip
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
+    prepare=prepare, problems=undated_problems(problems), requires=needs_vault, answers="network",
+)

@@ -13,6 +13,7 @@ from shlex import quote as q
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, args
+from byok_tui.engine.step import Step, undated_problems
 from byok_tui.engine.waiting import retry_while_propagating
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import KeyInfo, NameCheck, ResourceGroupInfo, VaultInfo
@@ -667,3 +668,9 @@ def adopt_vault(state: WizardState, vault: VaultInfo) -> WizardState:
             enable_purge_protection=state.vault.enable_purge_protection and not vault.purge_protection,
         ),
     )
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=check,
+    problems=undated_problems(problems), answers="vault",
+)
