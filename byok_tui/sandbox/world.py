@@ -179,6 +179,8 @@ class Key:
     versions: list[KeyVersion]
     deleted_date: int | None = None
     scheduled_purge_date: int | None = None
+    rotation_policy: dict[str, Any] | None = None
+    """The key's rotation policy as last set (`lifetimeActions`, `attributes`); None: never set."""
 
     @property
     def latest(self) -> KeyVersion:

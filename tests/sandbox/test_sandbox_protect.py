@@ -152,3 +152,29 @@ async def test_monitor_writes_need_a_monitoring_role(sb):
     assert status == 403 and "Microsoft.Insights/actionGroups/write" in body["error"]["message"]
     sb.world.assign_role(reader.object_id, "Monitoring Contributor", scope)
     assert (await call(sb, "PUT", path, "2023-01-01", group, principal=reader.object_id))[0] == 201
+
+
+async def test_rotation_policy_default_set_and_refusals():
+    sb = Sandbox.create("private-endpoint")
+    token = (await sb.credential().get_token("https://vault.azure.net/.default")).token
+    url = "https://kv-contoso-cmk.vault.azure.net/keys/kore-cmk/rotationpolicy?api-version=2025-07-01"
+
+    def send(method, body=None):
+        data = json.dumps(body).encode() if body is not None else b""
+        status, _, raw = sb.dispatch(method, url, [("Authorization", f"Bearer {token}"),
+                                                   ("Content-Type", "application/json")], data)  # fmt: skip
+        return status, json.loads(raw) if raw else None
+
+    status, default = send("GET")
+    assert status == 200 and default["lifetimeActions"] == [
+        {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]  # fmt: skip
+    assert default["id"] == "https://kv-contoso-cmk.vault.azure.net/keys/kore-cmk/rotationpolicy"
+    notify_after_create = {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Notify"}}]}
+    status, body = send("PUT", notify_after_create)
+    assert status == 400 and body["error"]["code"] == "BadParameter"
+    too_close = {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P3D"}, "action": {"type": "Notify"}}]}
+    assert send("PUT", too_close)[0] == 400
+    ok = {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P14D"}, "action": {"type": "Notify"}}],
+          "attributes": {"expiryTime": "P1Y"}}
+    status, body = send("PUT", ok)
+    assert status == 200 and body["attributes"]["expiryTime"] == "P1Y" and body["attributes"]["created"]
