@@ -28,6 +28,7 @@ from byok_tui.engine import authorize as authorize_step
 from byok_tui.engine import confirm as confirm_step
 from byok_tui.engine import enterprise_key as enterprise_key_step
 from byok_tui.engine import network as network_step
+from byok_tui.engine import protect as protect_step
 from byok_tui.engine import runner, signin
 from byok_tui.engine import share as share_step
 from byok_tui.engine import test_configuration as test_step
@@ -78,6 +79,7 @@ STEPS = (
     HeadlessStep(access_step, None, lambda s: _needs_sp(s) or _needs_vault(s)),
     HeadlessStep(share_step, "share", _needs_vault),
     HeadlessStep(network_step, "network", _needs_vault),
+    HeadlessStep(protect_step, "protect", _needs_vault),
     HeadlessStep(enterprise_key_step, "enterprise_key", _needs_vault),
     HeadlessStep(test_step, None, _needs_enterprise_key),
     HeadlessStep(apps_step, "apps", lambda s: None),
@@ -160,6 +162,8 @@ def print_plan(changes: list[Change], out: TextIO) -> None:
         print(f"   $ {change.az}", file=out)
         if change.detail and change.irreversible:
             print(f"   {change.detail}", file=out)
+        elif change.detail.startswith("Warning: "):  # e.g. the protect step's key-expiry warning
+            print(f"   {change.detail.splitlines()[0]}", file=out)
 
 
 def print_checks(results: list[CheckResult], out: TextIO) -> None:

@@ -175,7 +175,8 @@ def expiry_warning(state: WizardState, today: dt.date | None = None) -> str:
 # --- answers -------------------------------------------------------------------------------------------
 
 
-def problems(state: WizardState, now: dt.datetime) -> list[InputError]:
+def problems(state: WizardState, now: dt.datetime | None = None) -> list[InputError]:
+    """What is wrong with the answers, each naming its field (no date rule: `now` is the contract's)."""
     from byok_tui import validate
 
     p = _p(state)

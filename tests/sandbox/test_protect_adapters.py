@@ -147,3 +147,17 @@ async def test_protections_survive_a_save_and_load(sb, tmp_path):
     conn2 = again.connection()
     assert [lock.name for lock in await locks.list_locks(conn2, sub, vault.id)] == ["byok-do-not-delete"]
     assert (await monitor.get_action_group(conn2, sub, RG, "ag-byok")).emails == ("a@contoso.com",)
+
+
+async def test_a_scope_locked_refusal_is_translated_with_the_way_out(sb):
+    from byok_tui.azure import clients
+    from byok_tui.azure.errors import azure_errors
+
+    conn, sub = sb.connection(), sb.subscription_id
+    vault = await _vault(sb)
+    await locks.create_lock(conn, sub, vault.id, "byok-do-not-delete")
+    with pytest.raises(AzureError) as info, azure_errors(f"delete key vault {vault.name}"):
+        async with clients.keyvault_mgmt(conn, sub) as client:
+            await client.vaults.delete(RG, vault.name)
+    assert info.value.code == "ScopeLocked" and info.value.status == 409 and info.value.request_id
+    assert "az lock delete" in info.value.remedy

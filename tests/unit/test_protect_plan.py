@@ -141,3 +141,55 @@ def test_the_step_fits_the_contract():
     assert step.id == "protect" and step.answers == "protect" and step.skippable
     assert "Kore's guide" in step.title + step.purpose
     assert step.requires(WizardState()) is not None and step.requires(state()) is None
+
+
+ANSWERS = """
+[signin]
+tenant_id = "9e7bbb39-752e-4401-b07f-74c98790c149"
+subscription_id = "37c739ce-b607-45bd-9934-2f6990e16d13"
+
+[protect]
+choice = "protect"
+contacts = ["secops@contoso.com", "oncall@contoso.com"]
+audit_log = true
+workspace_name = "law-byok"
+create_workspace = true
+expiry_margin_days = 45
+"""
+
+
+def test_the_protect_answers_section_fills_the_state():
+    from byok_tui import answers
+
+    parsed = answers.parse(ANSWERS, dt.date(2026, 12, 1))
+    filled = answers.apply_to(parsed, WizardState())
+    assert filled.protect == ProtectState(choice="protect", contacts=("secops@contoso.com", "oncall@contoso.com"),
+                                          audit_log=True, workspace_name="law-byok", create_workspace=True,
+                                          expiry_margin_days=45)  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ('choice = "protect"', 'choice = "maybe"', "protect.choice"),
+    ('"oncall@contoso.com"', '"oncall"', "protect.contacts[1]"),
+    ('workspace_name = "law-byok"', 'workspace_name = "x"', "protect.workspace_name"),
+    ("expiry_margin_days = 45", "expiry_margin_days = 0", "protect.expiry_margin_days"),
+    ("expiry_margin_days = 45", 'expiry_margin_days = "45"', "protect.expiry_margin_days"),
+    ('contacts = ["secops@contoso.com", "oncall@contoso.com"]', "", "protect.contacts"),
+])  # fmt: skip
+def test_a_bad_protect_answer_names_its_field(old, new, field):
+    from byok_tui import answers
+    from byok_tui.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        answers.parse(ANSWERS.replace(old, new), dt.date(2026, 12, 1))
+    assert info.value.field == field
+
+
+def test_health_checks_protect_only_when_the_session_set_it_up():
+    from byok_tui.engine import health
+    from byok_tui.state import StepRecord
+
+    assert health.live_steps(WizardState()) == health.LIVE_STEPS
+    applied = state().with_step("protect", StepRecord(applied=True))
+    order = health.live_steps(applied)
+    assert order.index("protect") == order.index("network") + 1 and len(order) == len(health.LIVE_STEPS) + 1
