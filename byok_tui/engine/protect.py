@@ -292,8 +292,9 @@ def plan(state: WizardState) -> list[Change]:
             target=f"{v.vault_uri.rstrip('/')}/keys/{v.key_name}/rotationpolicy",
             az=f"az keyvault key rotation-policy update --vault-name {arg(v.name)} --name {arg(v.key_name)} "
             f"--value {arg(policy)}",
-            detail="Key Vault raises a KeyNearExpiry event (Event Grid) before the key expires. "
-            + WHY_NOT_AUTO_ROTATE,
+            detail=f"Key Vault raises a KeyNearExpiry event (Event Grid) {NOTIFY_DAYS} days before the key "
+            "expires; it reaches a person only through an Event Grid subscription on the vault (an e-mail "
+            "Logic App, a webhook). " + WHY_NOT_AUTO_ROTATE,
         ))  # fmt: skip
     if warning and changes:
         first = changes[0]

@@ -463,11 +463,14 @@ def _days(duration: Any) -> int | None:
 
 
 def _policy(ctx: KvContext, key: Key) -> dict[str, Any]:
-    stored = key.rotation_policy or {}
+    """A policy never set has Key Vault's default actions and no id nor timestamps (the SDKs document
+    `id`, `createdOn` and `updatedOn` as undefined until a policy is set)."""
+    if key.rotation_policy is None:
+        return {"lifetimeActions": DEFAULT_LIFETIME_ACTIONS, "attributes": {}}
     return {
         "id": f"{ctx.base}/keys/{key.name}/rotationpolicy",
-        "lifetimeActions": stored.get("lifetimeActions", DEFAULT_LIFETIME_ACTIONS),
-        "attributes": dict(stored.get("attributes", {})),
+        "lifetimeActions": key.rotation_policy.get("lifetimeActions", []),
+        "attributes": dict(key.rotation_policy.get("attributes", {})),
     }
 
 

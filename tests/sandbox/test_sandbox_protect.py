@@ -168,7 +168,7 @@ async def test_rotation_policy_default_set_and_refusals():
     status, default = send("GET")
     assert status == 200 and default["lifetimeActions"] == [
         {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]  # fmt: skip
-    assert default["id"] == "https://kv-contoso-cmk.vault.azure.net/keys/kore-cmk/rotationpolicy"
+    assert "id" not in default and default["attributes"] == {}  # never set: no id, no timestamps
     notify_after_create = {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Notify"}}]}
     status, body = send("PUT", notify_after_create)
     assert status == 400 and body["error"]["code"] == "BadParameter"
@@ -178,3 +178,4 @@ async def test_rotation_policy_default_set_and_refusals():
           "attributes": {"expiryTime": "P1Y"}}
     status, body = send("PUT", ok)
     assert status == 200 and body["attributes"]["expiryTime"] == "P1Y" and body["attributes"]["created"]
+    assert body["id"] == "https://kv-contoso-cmk.vault.azure.net/keys/kore-cmk/rotationpolicy"
