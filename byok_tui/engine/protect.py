@@ -535,9 +535,14 @@ def lock_handoff(state: WizardState) -> str:
 
 
 def alert_handoff(state: WizardState) -> str:
-    return ("Alerts need Monitoring Contributor (or Contributor, or Owner) on the resource group "
-            f"{state.vault.resource_group}. Ask an Owner of it for that role, or to run the tripwire "
-            "commands of this plan (byok-tui export --format az lists them).")  # fmt: skip
+    """Who may create the alerts, and the commands to hand them (the action group and the tripwires)."""
+    only_alerts = dataclasses.replace(_p(state), choice="protect", lock=False, alerts=True, audit_log=False,
+                                      notify_policy=False)  # fmt: skip
+    commands = [f"az account set --subscription {arg(state.signin.subscription_id)}"]
+    commands += [c.az for c in plan(dataclasses.replace(state, protect=only_alerts))]
+    return (f"Alerts need Monitoring Contributor (or Contributor, or Owner) on the resource group "
+            f"{state.vault.resource_group}. Ask someone who has it to run:\n" + "\n".join(commands)
+            + "\nor untick the alerts and keep the lock.")  # fmt: skip
 
 
 async def _refuse_without(state: WizardState, conn: Connection, action: str, doing: str, handoff: str) -> None:

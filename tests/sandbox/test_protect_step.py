@@ -216,3 +216,19 @@ async def test_a_skipped_step_warns_and_touches_nothing():
     assert protect.plan(state) == []
     results = await protect.check(state, sb.connection(), dt.datetime.now(dt.UTC))
     assert [(r.id, r.status) for r in results] == [("protect.skipped", "warn")]
+
+
+async def test_an_operator_who_may_not_create_alerts_gets_the_commands_to_hand_over():
+    sb = world_of()
+    reader = sb.world.add_principal("Riley Reader")
+    sb.world.assign_role(reader.object_id, "Reader", f"/subscriptions/{sb.subscription_id}")
+    conn = dataclasses.replace(sb.connection(), credential=sb.credential(reader.object_id),
+                               operator_object_id=reader.object_id)  # fmt: skip
+    state = protected(sb, lock=False)
+    state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, operator_object_id=reader.object_id))
+    with pytest.raises(ByokError) as info:
+        await runner.survey(protect, state, conn)
+    remedy = info.value.remedy
+    assert "Monitoring Contributor" in remedy and "az monitor action-group create" in remedy
+    assert remedy.count("az monitor activity-log alert create") == len(protect.TRIPWIRES)
+    assert "az lock create" not in remedy
