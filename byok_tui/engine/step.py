@@ -27,7 +27,7 @@ frame is drawn (issue #7), and a step's module loads only when one of its verbs 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -124,6 +124,28 @@ def undated_problems(problems: Callable[[WizardState], list[InputError]]) -> Pro
         return problems(state)
 
     return found
+
+
+# --- problems, placed on a form ----------------------------------------------------------------
+
+
+def placed(problems: Iterable[InputError], fields: Mapping[str, str]) -> tuple[list[tuple[str, InputError]],
+                                                                             list[InputError]]:  # fmt: skip
+    """Each problem on the form's field that shows it, for a form that names its fields in `fields`
+    (problem field -> form field, e.g. "vault.name" -> "#vault-name").
+
+    Returns ([(form field, problem)], [the problems no field of this form can fix]), both in the order
+    the step found them (the form's order): a form shows the first under its fields and says the rest
+    (e.g. "sign in first") at the step's level."""
+    on_form: list[tuple[str, InputError]] = []
+    elsewhere: list[InputError] = []
+    for problem in problems:
+        where = fields.get(problem.field)
+        if where is None:
+            elsewhere.append(problem)
+        else:
+            on_form.append((where, problem))
+    return on_form, elsewhere
 
 
 # --- what several steps require -------------------------------------------------------------------

@@ -59,8 +59,7 @@ def test_steps_1_to_5_leave_exactly_the_intended_world(tmp_path, world, answers_
     out = report(result)
     assert [s["id"] for s in out["steps"]] == ["authorize", "vault", "access", "share", "network"]
     # Without console answers the run ends where the Admin Console part begins, and says so.
-    # The protect step (not in the guide) is skipped without its [protect] answers, and says so.
-    assert out["status"] == "pass" and out["skipped"] == ["protect", "enterprise_key"]
+    assert out["status"] == "pass" and out["skipped"] == ["enterprise_key"]
     assert out["stopped_before"]["step"] == "test"
 
     w, vault, kore_sps, kore_roles = world_facts(world)

@@ -57,10 +57,10 @@ async def test_apply_then_check_passes_and_a_second_run_changes_nothing():
     sb = world_of()
     conn = sb.connection()
     state = await protect.prepare(protected(sb, **EVERYTHING), conn)
-    surveyed = await runner.survey(protect, state, conn)
+    surveyed = await runner.survey(protect.STEP, state, conn)
     # Key Vault's default policy already notifies 30 days before expiry and never rotates: adopted.
     assert {c.id: c.effect for c in surveyed if c.effect != "create"} == {"protect.rotation_policy": "adopt"}
-    state = await runner.apply_plan(protect, state, conn, None, quiet, surveyed)
+    state = await runner.apply_plan(protect.STEP, state, conn, None, quiet, surveyed)
     assert state.protect.lock_id.endswith("/locks/byok-do-not-delete")
     assert state.protect.action_group_id and state.protect.workspace_id.endswith("/workspaces/law-byok")
     results = await checks(state, sb)
@@ -70,10 +70,10 @@ async def test_apply_then_check_passes_and_a_second_run_changes_nothing():
         "protect.audit_log", "protect.key_alert", "protect.rotation_policy", "protect.key_expiry",
     }  # fmt: skip
     # Again: everything is adopted, and nothing in the world changes.
-    again = await runner.survey(protect, state, conn)
+    again = await runner.survey(protect.STEP, state, conn)
     assert {c.effect for c in again} == {"adopt"}, [(c.id, c.effect) for c in again]
     before = (sb.world.revision, dict(sb.world.locks), {k: v.properties for k, v in sb.world.monitor.items()})
-    state = await runner.apply_plan(protect, state, conn, None, quiet, again)
+    state = await runner.apply_plan(protect.STEP, state, conn, None, quiet, again)
     assert (sb.world.revision, dict(sb.world.locks), {k: v.properties for k, v in sb.world.monitor.items()}) == before
     assert overall(list((await checks(state, sb)).values())) == "pass"
 
@@ -81,7 +81,7 @@ async def test_apply_then_check_passes_and_a_second_run_changes_nothing():
 async def test_the_lock_blocks_deleting_the_vault_and_kores_role():
     sb = world_of()
     conn = sb.connection()
-    state = await runner.apply_plan(protect, protected(sb), conn, None, quiet)
+    state = await runner.apply_plan(protect.STEP, protected(sb), conn, None, quiet)
     kore = sb.world.create_service_principal(sb.kore_client_id)
     role = sb.world.assign_role(kore.object_id, "Key Vault Crypto User", state.vault.vault_id)
     async with clients.keyvault_mgmt(conn, sb.subscription_id) as client:
@@ -139,7 +139,7 @@ DRIFTS = {
 async def test_check_catches_each_removed_protection_with_its_fix(check_id):
     sb = world_of()
     conn = sb.connection()
-    state = await runner.apply_plan(protect, protected(sb, **EVERYTHING), conn, None, quiet)
+    state = await runner.apply_plan(protect.STEP, protected(sb, **EVERYTHING), conn, None, quiet)
     DRIFTS[check_id](sb)
     results = await checks(state, sb)
     failed = {i for i, r in results.items() if r.status == "fail"}
@@ -147,7 +147,7 @@ async def test_check_catches_each_removed_protection_with_its_fix(check_id):
     found = results[check_id]
     assert found.remedy.startswith("Apply this step again") and "\naz " in found.remedy
     # Applying again puts it back.
-    state = await runner.apply_plan(protect, state, conn, None, quiet)
+    state = await runner.apply_plan(protect.STEP, state, conn, None, quiet)
     assert {r.status for r in (await checks(state, sb)).values()} == {"pass"}
 
 
@@ -156,13 +156,13 @@ async def test_an_operator_who_may_not_lock_is_told_who_to_ask_before_any_change
     conn = sb.connection()
     revision = sb.world.revision
     with pytest.raises(ByokError) as info:
-        await runner.survey(protect, protected(sb), conn)
+        await runner.survey(protect.STEP, protected(sb), conn)
     assert "Owner or User Access Administrator" in info.value.remedy
     assert "az lock create --name 'byok-do-not-delete'" in info.value.remedy
     assert sb.world.revision == revision
     # Without the lock, the rest goes through.
     state = protected(sb, lock=False)
-    state = await runner.apply_plan(protect, state, conn, None, quiet, await runner.survey(protect, state, conn))
+    state = await runner.apply_plan(protect.STEP, state, conn, None, quiet, await runner.survey(protect.STEP, state, conn))
     assert overall(list((await checks(state, sb)).values())) == "pass"
     found = {r.id: r for r in await protect.preflight(state, conn)}
     assert found[protect.CHECK_MAY_LOCK].status == "warn" and "az lock create" in found[protect.CHECK_MAY_LOCK].remedy
@@ -179,17 +179,17 @@ async def test_preflight_passes_for_an_owner():
 async def test_removal_takes_every_protection_down_and_the_vault_can_go_again():
     sb = world_of()
     conn = sb.connection()
-    state = await runner.apply_plan(protect, protected(sb, **EVERYTHING), conn, None, quiet)
+    state = await runner.apply_plan(protect.STEP, protected(sb, **EVERYTHING), conn, None, quiet)
     removing = dataclasses.replace(state, protect=dataclasses.replace(state.protect, choice="remove"))
-    planned = await runner.survey(protect, removing, conn)
+    planned = await runner.survey(protect.STEP, removing, conn)
     assert all(c.destructive and c.effect != "adopt" for c in planned)
-    removed = await runner.apply_plan(protect, removing, conn, None, quiet, planned)
+    removed = await runner.apply_plan(protect.STEP, removing, conn, None, quiet, planned)
     results = await checks(removed, sb)
     assert {r.status for r in results.values()} == {"pass"}, {i: r.title for i, r in results.items()}
     assert not sb.world.locks
     kinds = {r.type for r in sb.world.monitor.values()}
     assert kinds == {"Microsoft.OperationalInsights/workspaces"}  # the audit history is kept
-    again = await runner.survey(protect, removed, conn)
+    again = await runner.survey(protect.STEP, removed, conn)
     assert {c.effect for c in again} == {"adopt"}
     async with clients.keyvault_mgmt(conn, sb.subscription_id) as client:
         await client.vaults.delete(RG, PE_VAULT_NAME)
@@ -203,7 +203,7 @@ async def test_a_key_expiring_near_the_enforcement_date_is_warned_of():
     state = await protect.prepare(protected(sb), conn)
     assert state.protect.key_expires_on and state.protect.key_read_on
     assert protect.plan(state)[0].detail.startswith("Warning: The key kore-cmk expires on")
-    state = await runner.apply_plan(protect, state, conn, None, quiet)
+    state = await runner.apply_plan(protect.STEP, state, conn, None, quiet)
     expiry = (await checks(state, sb))["protect.key_expiry"]
     assert expiry.status == "warn" and "Kore can no longer encrypt" in expiry.detail
     far = await keys.get_key(conn, state.vault.vault_uri, "kore-cmk")
@@ -227,7 +227,7 @@ async def test_an_operator_who_may_not_create_alerts_gets_the_commands_to_hand_o
     state = protected(sb, lock=False)
     state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, operator_object_id=reader.object_id))
     with pytest.raises(ByokError) as info:
-        await runner.survey(protect, state, conn)
+        await runner.survey(protect.STEP, state, conn)
     remedy = info.value.remedy
     assert "Monitoring Contributor" in remedy and "az monitor action-group create" in remedy
     assert remedy.count("az monitor activity-log alert create") == len(protect.TRIPWIRES)

@@ -158,7 +158,27 @@ expiry_margin_days = 45
 """
 
 
-def test_the_protect_answers_section_fills_the_state():
+@pytest.fixture
+def protect_runs(monkeypatch):
+    """As once the step registry lists the protect step (issue #18, phase 2)."""
+    from byok_tui import answers
+
+    monkeypatch.setattr(answers, "_protect_runs", lambda: True)
+
+
+def test_a_protect_section_is_refused_while_no_run_would_act_on_it():
+    from byok_tui import answers
+    from byok_tui.engine import steps
+    from byok_tui.errors import InputError
+
+    if "protect" in steps.IDS:
+        pytest.skip("the registry lists the protect step: its answers are taken")
+    with pytest.raises(InputError) as info:
+        answers.parse(ANSWERS, dt.date(2026, 12, 1))
+    assert info.value.field == "protect" and "does not run the protect step yet" in info.value.rule
+
+
+def test_the_protect_answers_section_fills_the_state(protect_runs):
     from byok_tui import answers
 
     parsed = answers.parse(ANSWERS, dt.date(2026, 12, 1))
@@ -176,7 +196,7 @@ def test_the_protect_answers_section_fills_the_state():
     ("expiry_margin_days = 45", 'expiry_margin_days = "45"', "protect.expiry_margin_days"),
     ('contacts = ["secops@contoso.com", "oncall@contoso.com"]', "", "protect.contacts"),
 ])  # fmt: skip
-def test_a_bad_protect_answer_names_its_field(old, new, field):
+def test_a_bad_protect_answer_names_its_field(old, new, field, protect_runs):
     from byok_tui import answers
     from byok_tui.errors import InputError
 
@@ -184,12 +204,3 @@ def test_a_bad_protect_answer_names_its_field(old, new, field):
         answers.parse(ANSWERS.replace(old, new), dt.date(2026, 12, 1))
     assert info.value.field == field
 
-
-def test_health_checks_protect_only_when_the_session_set_it_up():
-    from byok_tui.engine import health
-    from byok_tui.state import StepRecord
-
-    assert health.live_steps(WizardState()) == health.LIVE_STEPS
-    applied = state().with_step("protect", StepRecord(applied=True))
-    order = health.live_steps(applied)
-    assert order.index("protect") == order.index("network") + 1 and len(order) == len(health.LIVE_STEPS) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import inspect
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -41,7 +42,16 @@ def test_each_listed_step_is_its_modules_step_with_the_same_id(entry):
     assert isinstance(step, Step)
     assert step.id == entry.id == importlib.import_module(entry.module).STEP_ID
     assert step.title.strip() and step.purpose.strip() and entry.label.strip()
-    assert callable(step.plan) and callable(step.apply) and callable(step.check)
+    # The contract's shapes, so that a caller never has to look at a signature to call a verb.
+    state, conn, now = WizardState(), Connection(credential=None), datetime(2030, 1, 1, tzinfo=UTC)
+    inspect.signature(step.plan).bind(state)
+    inspect.signature(step.apply).bind(state, conn, None, None)
+    inspect.signature(step.check).bind(state, conn, now)
+    inspect.signature(step.survey).bind(state, conn, [])
+    inspect.signature(step.prepare).bind(state, conn)
+    inspect.signature(step.problems).bind(state, now)
+    inspect.signature(step.requires).bind(state)
+    inspect.signature(step.prefill).bind(state)
 
 
 @pytest.mark.parametrize("step_id", GUIDE_ORDER)
