@@ -55,11 +55,25 @@ FIELDS: dict[str, dict[str, tuple[type, bool]]] = {
         "allow_operator_ip": (bool, False),
         "connection_name": (str, False),
     },
+    # After Step 5, not in Kore's guide: the protect step (lock, tripwires, optional audit log), issue #18.
+    "protect": {
+        "choice": (str, True),
+        "lock": (bool, False),
+        "alerts": (bool, False),
+        "contacts": (list, False),
+        "audit_log": (bool, False),
+        "workspace_name": (str, False),
+        "workspace_resource_group": (str, False),
+        "create_workspace": (bool, False),
+        "expiry_margin_days": (int, False),
+        "notify_policy": (bool, False),
+    },
 }
 REQUIRED_SECTIONS = ("signin",)
 SIGNIN_METHODS = ("sandbox", "device-code", "azure-cli", "environment")
 AUTHORIZE_METHODS = ("service-principal", "consent-url")
 NETWORK_MODES = ("firewall", "private-endpoint")
+PROTECT_CHOICES = ("protect", "skip", "remove")
 APP_SOURCES = ("kore-api", "file", "sandbox")
 TYPE_NAMES = {str: "text in quotes", bool: "true or false", int: "a whole number", list: "a list [...]"}
 
@@ -111,6 +125,9 @@ def parse(text: str, today: date | None = None) -> Answers:
     for section in data:
         if section not in FIELDS:
             problems.append(InputError(section, f"unknown section; expected one of: {', '.join(FIELDS)}"))
+    if "protect" in data and not _protect_runs():
+        problems.append(InputError("protect", "this byok-tui does not run the protect step yet (it joins the wizard "
+                                   "with its screen, issue #18): leave the [protect] section out"))  # fmt: skip
     for section in REQUIRED_SECTIONS:
         if section not in data:
             problems.append(InputError(section, f"the [{section}] section is required"))
@@ -119,6 +136,13 @@ def parse(text: str, today: date | None = None) -> Answers:
         problems += _check_rules(answers, today or _today())
     raise_all(problems)
     return answers
+
+
+def _protect_runs() -> bool:
+    """Whether the step registry lists the protect step, so that a run would act on [protect]."""
+    from byok_tui.engine import steps
+
+    return "protect" in steps.IDS
 
 
 def raise_all(problems: list[InputError]) -> None:
@@ -192,6 +216,8 @@ def _check_rules(answers: Answers, today: date) -> list[InputError]:
             rules.append(("enterprise_key.key_identifier", validate.key_identifier(ek["key_identifier"])))
     if answers.has("apps"):
         rules += _apps_rules(answers.get("apps"))
+    if answers.has("protect"):
+        rules += _protect_rules(answers.get("protect"))
     return [InputError(field, message) for field, message in rules if message]
 
 
@@ -239,6 +265,28 @@ def _network_rules(n: dict[str, Any]) -> list[tuple[str, str | None]]:
     return rules
 
 
+def _protect_rules(p: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The rules of the [protect] section (what the step's own `problems` checks again on the whole state)."""
+    from byok_tui import validate
+    from byok_tui.engine import protect
+
+    rules = [_one_of("protect.choice", p["choice"], PROTECT_CHOICES)]
+    for i, contact in enumerate(p.get("contacts", [])):
+        if not isinstance(contact, str):
+            rules.append((f"protect.contacts[{i}]", "must be an e-mail address in quotes"))
+        else:
+            rules.append((f"protect.contacts[{i}]", protect.email_problem(contact)))
+    if p["choice"] == "protect" and (p.get("alerts", True) or p.get("audit_log")) and not p.get("contacts"):
+        rules.append(("protect.contacts", "is required for the alerts: list at least one e-mail address"))
+    if p.get("audit_log"):
+        rules.append(("protect.workspace_name", protect.workspace_name_problem(p.get("workspace_name", ""))))
+    if "workspace_resource_group" in p:
+        rules.append(("protect.workspace_resource_group", validate.resource_group_name(p["workspace_resource_group"])))
+    if "expiry_margin_days" in p and not 1 <= p["expiry_margin_days"] <= protect.MARGIN_MAX_DAYS:
+        rules.append(("protect.expiry_margin_days", f"must be 1 to {protect.MARGIN_MAX_DAYS} days"))
+    return rules
+
+
 def _apps_rules(a: dict[str, Any]) -> list[tuple[str, str | None]]:
     from byok_tui import validate
 
@@ -279,6 +327,11 @@ def apply_to(answers: Answers, state: WizardState) -> WizardState:
         if "ip_rules" in fields:
             fields["ip_rules"] = tuple(fields["ip_rules"])
         state = _replace_section(state, "network", fields)
+    if answers.has("protect"):
+        fields = dict(answers.get("protect"))
+        if "contacts" in fields:
+            fields["contacts"] = tuple(fields["contacts"])
+        state = _replace_section(state, "protect", fields)
     if answers.has("enterprise_key"):
         state = _replace_section(state, "enterprise_key", dict(answers.get("enterprise_key")))
     if answers.has("apps"):

@@ -113,6 +113,8 @@ def print_plan(changes: list[Change], out: TextIO) -> None:
         print(f"   $ {change.az}", file=out)
         if change.detail and change.irreversible:
             print(f"   {change.detail}", file=out)
+        elif change.detail.startswith("Warning: "):  # e.g. the protect step's key-expiry warning
+            print(f"   {change.detail.splitlines()[0]}", file=out)
 
 
 def print_checks(results: list[CheckResult], out: TextIO) -> None:

@@ -127,3 +127,72 @@ class EndpointConnectionInfo:
     """Resource id of the private endpoint, in the requester's subscription."""
     description: str = ""
     etag: str = ""
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """A management lock (Microsoft.Authorization/locks) at a scope."""
+
+    id: str
+    name: str
+    level: str
+    """"CanNotDelete" or "ReadOnly"."""
+    scope: str
+    """The resource the lock sits on (its id without /providers/Microsoft.Authorization/locks/NAME)."""
+    notes: str = ""
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class ActionGroupInfo:
+    """An Azure Monitor action group: who is told when an alert fires."""
+
+    id: str
+    name: str
+    enabled: bool
+    emails: tuple[str, ...]
+    short_name: str = ""
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class AlertRuleInfo:
+    """An activity-log alert or a log (scheduled query) alert, as far as the wizard reasons about it."""
+
+    id: str
+    name: str
+    kind: str
+    """"activity" or "log"."""
+    enabled: bool
+    scopes: tuple[str, ...]
+    action_group_ids: tuple[str, ...]
+    operations: tuple[str, ...] = ()
+    """Activity-log alerts: the operationName values the condition matches."""
+    query: str = ""
+    """Log alerts: the KQL query."""
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    """A Log Analytics workspace."""
+
+    id: str
+    name: str
+    location: str
+    customer_id: str = ""
+    retention_days: int | None = None
+    sku: str = ""
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class DiagnosticSettingInfo:
+    """A diagnostic setting on a resource: which log categories go to which workspace."""
+
+    id: str
+    name: str
+    workspace_id: str
+    categories: tuple[str, ...]
+    """Log categories (or category groups) enabled."""
+    request_id: str = ""

@@ -180,6 +180,41 @@ class NetworkState:
 
 
 @dataclass(frozen=True)
+class ProtectState:
+    """After Step 5, not in Kore's guide (recommended, skippable): guard rails on the vault and the key."""
+
+    choice: str = ""
+    """"protect" (put the protections up), "skip", or "remove" (take them down again); "" until chosen."""
+    lock: bool = True
+    """A CanNotDelete lock on the vault (it also keeps the role assignments at the vault's scope)."""
+    alerts: bool = True
+    """Activity-log tripwires (vault deleted or changed, a role assignment or the lock deleted) mailing `contacts`."""
+    contacts: tuple[str, ...] = ()
+    """E-mail addresses the action group mails when a tripwire or the key alert fires."""
+    audit_log: bool = False
+    """Send the vault's audit log (AuditEvent) to a Log Analytics workspace, with a log alert on key
+    disable, delete and purge. Optional: it costs money (ingestion per GB)."""
+    workspace_resource_group: str = ""
+    """Resource group of the workspace; "" = the vault's."""
+    workspace_name: str = ""
+    create_workspace: bool = False
+    """True: create the workspace (pay-as-you-go, 30 days' retention); False: use an existing one."""
+    expiry_margin_days: int = 30
+    """Warn when the key expires within this many days of the enforcement date (or of today)."""
+    notify_policy: bool = False
+    """Give the key a rotation policy that only notifies before expiry (never one that rotates it)."""
+
+    # What the step found or made. Empty until it has run.
+    key_expires_on: str = ""
+    """The key's expiry (ISO-8601 UTC) as read before planning; "" when it never expires or is unknown."""
+    key_read_on: str = ""
+    """The day (ISO date) that expiry was read: the plan's "today" for its expiry warning."""
+    lock_id: str = ""
+    action_group_id: str = ""
+    workspace_id: str = ""
+
+
+@dataclass(frozen=True)
 class EnterpriseKeyState:
     """Admin console > Enterprise Key > Create Key: what the operator enters there."""
 
@@ -256,6 +291,7 @@ class WizardState:
     access: AccessState = field(default_factory=AccessState)
     share: ShareState = field(default_factory=ShareState)
     network: NetworkState = field(default_factory=NetworkState)
+    protect: ProtectState = field(default_factory=ProtectState)
     enterprise_key: EnterpriseKeyState = field(default_factory=EnterpriseKeyState)
     apps: AppsState = field(default_factory=AppsState)
     confirm: ConfirmState = field(default_factory=ConfirmState)

@@ -80,3 +80,21 @@ def keys(conn: Connection, vault_uri: str):
     return KeyClient(vault_uri.rstrip("/"), credential(conn), **_kwargs(conn))
 
 
+def locks(conn: Connection, subscription_id: str):
+    from azure.mgmt.resource.locks.aio import ManagementLockClient
+
+    return ManagementLockClient(credential(conn), subscription_id, **_arm_kwargs(conn))
+
+
+def monitor(conn: Connection, subscription_id: str):
+    from azure.mgmt.monitor.aio import MonitorManagementClient
+
+    return MonitorManagementClient(credential(conn), subscription_id, **_arm_kwargs(conn))
+
+
+def loganalytics(conn: Connection, subscription_id: str):
+    from azure.mgmt.loganalytics.aio import LogAnalyticsManagementClient
+
+    return LogAnalyticsManagementClient(
+        credential(conn), subscription_id, polling_interval=ARM_POLLING_INTERVAL, **_arm_kwargs(conn)
+    )

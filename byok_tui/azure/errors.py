@@ -62,6 +62,10 @@ REMEDIES: dict[str, str] = {
         "A service principal created moments ago takes time to replicate."
     ),
     "Throttled": "Azure is throttling requests: wait a minute and retry.",
+    "ScopeLocked": (
+        "A delete lock protects this resource (byok-tui's Protect step puts one on the vault). If the deletion "
+        "is really meant, remove the lock first (az lock delete, or the Protect step's removal), then retry."
+    ),
     # Microsoft Graph
     "Authorization_RequestDenied": (
         "Your account may not create service principals. Ask a Global Administrator, Application "

@@ -216,3 +216,30 @@ async def rotate_key(conn: Connection, vault_uri: str, name: str) -> KeyInfo:
             key = await retry_throttled(lambda: client.rotate_key(name, **evidence.kwargs()))
     evidence.stop()
     return key_info(key, evidence.request_id)
+
+
+async def rotation_policy(conn: Connection, vault_uri: str, name: str) -> tuple[list[tuple[str, str]], str]:
+    """The key's rotation policy as ([(action, trigger)], policy expiry): action "Notify" or "Rotate",
+    trigger like "before expiry P30D" or "after create P90D"; expiry an ISO duration or ""."""
+    with azure_errors(f"read the rotation policy of key {name}"):
+        async with clients.keys(conn, vault_uri) as client:
+            policy = await retry_throttled(lambda: client.get_key_rotation_policy(name), pure=True)
+    actions = []
+    for action in policy.lifetime_actions or []:
+        trigger = (f"before expiry {action.time_before_expiry}" if action.time_before_expiry
+                   else f"after create {action.time_after_create}")  # fmt: skip
+        actions.append((text(action.action).capitalize(), trigger))
+    return actions, policy.expires_in or ""
+
+
+async def set_notify_policy(conn: Connection, vault_uri: str, name: str, *, days_before_expiry: int) -> None:
+    """A rotation policy that only notifies (an Event Grid `KeyNearExpiry` event) `days_before_expiry` days
+    before the key expires, and never rotates it."""
+    from azure.keyvault.keys import KeyRotationLifetimeAction, KeyRotationPolicy, KeyRotationPolicyAction
+
+    policy = KeyRotationPolicy(lifetime_actions=[
+        KeyRotationLifetimeAction(KeyRotationPolicyAction.notify, time_before_expiry=f"P{days_before_expiry}D"),
+    ])  # fmt: skip
+    with azure_errors(f"set the rotation policy of key {name}"):
+        async with clients.keys(conn, vault_uri) as client:
+            await retry_throttled(lambda: client.update_key_rotation_policy(name, policy))

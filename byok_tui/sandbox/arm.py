@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from byok_tui.sandbox import authorization, keyvault_arm, private_endpoints, resources
+from byok_tui.sandbox import authorization, keyvault_arm, monitor, private_endpoints, resources
 from byok_tui.sandbox.errors import ApiError, arm_error, rg_not_found
 from byok_tui.sandbox.router import Reply, Request, Route, match
 from byok_tui.sandbox.tokens import TokenError, TokenIssuer, bearer
@@ -23,7 +23,7 @@ PAGE_SIZE = 100
 THROTTLE_RETRY_AFTER = 5
 """Seconds in ARM's Retry-After on an injected 429."""
 
-ROUTES: tuple[Route, ...] = resources.ROUTES + keyvault_arm.ROUTES + private_endpoints.ROUTES
+ROUTES: tuple[Route, ...] = resources.ROUTES + keyvault_arm.ROUTES + private_endpoints.ROUTES + monitor.ROUTES
 
 KEYVAULT_RP_VERSION = "1.5.1243.0"
 """`x-ms-keyvault-service-version` on Microsoft.KeyVault answers (the value recorded in 2024)."""

@@ -11,6 +11,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from byok_tui.sandbox import locks
 from byok_tui.sandbox.errors import arm_bad_request, arm_error, arm_not_found, rg_not_found
 from byok_tui.sandbox.roles import (
     BUILT_IN_ROLES,
@@ -165,6 +166,10 @@ def handle(ctx: ArmContext, req: Request, segments: list[str]) -> Reply:
         ("PUT", "roleassignments", 2): lambda: put_assignment(ctx, req, scope, names[1]),
         ("DELETE", "roleassignments", 2): lambda: delete_assignment(ctx, scope, names[1]),
         ("GET", "permissions", 1): lambda: list_permissions(ctx, scope),
+        ("GET", "locks", 1): lambda: locks.list_locks(ctx, req, resolve_scope(ctx, scope)),
+        ("GET", "locks", 2): lambda: locks.get_lock(ctx, resolve_scope(ctx, scope), names[1]),
+        ("PUT", "locks", 2): lambda: locks.put_lock(ctx, req, resolve_scope(ctx, scope), names[1]),
+        ("DELETE", "locks", 2): lambda: locks.delete_lock(ctx, resolve_scope(ctx, scope), names[1]),
     }
     handler = handlers.get((req.method, kind, len(rest)))
     if handler is None:
@@ -378,6 +383,9 @@ def delete_assignment(ctx: ArmContext, scope: str, name: str) -> Reply:
     assignment = ctx.world.role_assignments.get(name.lower())
     if assignment is None or assignment.scope.lower() != scope.lower():
         return Reply(204)
+    # A lock on the scope (or above it) keeps its role assignments: that is what protects Kore's role.
+    locks.refuse_delete(ctx.world, f"{'' if scope == '/' else scope}/providers/Microsoft.Authorization/"
+                        f"roleAssignments/{assignment.name}")  # fmt: skip
     body = assignment_json(ctx.world, assignment)
     del ctx.world.role_assignments[assignment.name]
     ctx.world.changed()

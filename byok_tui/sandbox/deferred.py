@@ -30,7 +30,7 @@ from byok_tui.sandbox.faults import Faults, parse_faults
 if TYPE_CHECKING:
     from byok_tui.sandbox.facade import Sandbox
 
-SCENARIO_NAMES = ("default", "existing-vault", "restricted", "private-endpoint", "big-account")
+SCENARIO_NAMES = ("default", "existing-vault", "restricted", "private-endpoint", "big-account", "no-locks")
 """The keys of `scenarios.SCENARIOS`, known without importing it (a unit test keeps the two equal)."""
 
 

@@ -446,6 +446,70 @@ def _crypto(op: str) -> Callable[[KvContext, Request], Reply]:
     return run
 
 
+# ---- rotation policy -----------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
+DEFAULT_LIFETIME_ACTIONS = [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]
+"""What Key Vault reports for a key whose rotation policy was never set: notify 30 days before expiry."""
+
+
+def _days(duration: Any) -> int | None:
+    """Days in an ISO 8601 date duration (Key Vault accepts years, months and days), None if not one."""
+    m = _DURATION.match(duration) if isinstance(duration, str) else None
+    if m is None or not any(m.groups()):
+        return None
+    years, months, days = (int(g or 0) for g in m.groups())
+    return years * 365 + months * 30 + days
+
+
+def _policy(ctx: KvContext, key: Key) -> dict[str, Any]:
+    """A policy never set has Key Vault's default actions and no id nor timestamps (the SDKs document
+    `id`, `createdOn` and `updatedOn` as undefined until a policy is set)."""
+    if key.rotation_policy is None:
+        return {"lifetimeActions": DEFAULT_LIFETIME_ACTIONS, "attributes": {}}
+    return {
+        "id": f"{ctx.base}/keys/{key.name}/rotationpolicy",
+        "lifetimeActions": key.rotation_policy.get("lifetimeActions", []),
+        "attributes": dict(key.rotation_policy.get("attributes", {})),
+    }
+
+
+def get_rotation_policy(ctx: KvContext, req: Request) -> Reply:
+    return Reply(200, _policy(ctx, live_key(ctx, req.params["name"])))
+
+
+def put_rotation_policy(ctx: KvContext, req: Request) -> Reply:
+    key = live_key(ctx, req.params["name"])
+    body = _body(req)
+    actions = body.get("lifetimeActions") or []
+    attrs = body.get("attributes") or {}
+    if not isinstance(actions, list) or not isinstance(attrs, dict):
+        raise kv_bad_parameter("lifetimeActions must be a list and attributes an object.")
+    expiry = attrs.get("expiryTime")
+    if expiry is not None and (_days(expiry) is None or _days(expiry) < 28):
+        raise kv_bad_parameter("The policy's expiryTime must be an ISO 8601 duration of at least 28 days (P28D).")
+    for action in actions:
+        kind = ((action or {}).get("action") or {}).get("type", "")
+        trigger = (action or {}).get("trigger") or {}
+        if str(kind).lower() not in ("rotate", "notify"):
+            raise kv_bad_parameter(f"Unknown lifetime action type '{kind}': use Rotate or Notify.")
+        if len(trigger) != 1 or not set(trigger) <= {"timeAfterCreate", "timeBeforeExpiry"}:
+            raise kv_bad_parameter("Each lifetime action needs exactly one trigger: timeAfterCreate or timeBeforeExpiry.")
+        before = trigger.get("timeBeforeExpiry")
+        if str(kind).lower() == "notify" and before is None:
+            raise kv_bad_parameter("A Notify action is triggered by timeBeforeExpiry only.")
+        if before is not None and (_days(before) is None or _days(before) < 7):
+            raise kv_bad_parameter("timeBeforeExpiry must be an ISO 8601 duration of at least 7 days (P7D).")
+    now = int(ctx.world.now())
+    created = (key.rotation_policy or {}).get("attributes", {}).get("created", now)
+    key.rotation_policy = {
+        "lifetimeActions": actions,
+        "attributes": {**({"expiryTime": expiry} if expiry else {}), "created": created, "updated": now},
+    }
+    ctx.world.changed()
+    return Reply(200, _policy(ctx, key))
+
+
 # ---- the route table -----------------------------------------------------------------------------------
 
 
@@ -459,6 +523,10 @@ ROUTES = (
     _op("POST", "/keys/{name}/create", create_key, "create", DA + "create/action"),
     _op("POST", "/keys/{name}/rotate", rotate_key, "rotate", DA + "rotate/action"),
     _op("PUT", "/keys/{name}", import_key, "import", DA + "import/action"),
+    _op("GET", "/keys/{name}/rotationpolicy", get_rotation_policy, "getrotationpolicy",
+        "Microsoft.KeyVault/vaults/keyrotationpolicies/read"),
+    _op("PUT", "/keys/{name}/rotationpolicy", put_rotation_policy, "setrotationpolicy",
+        "Microsoft.KeyVault/vaults/keyrotationpolicies/write"),
     _op("GET", "/keys/{name}", get_key, "get", DA + "read"),
     _op("GET", "/keys/{name}/{version}", get_key, "get", DA + "read"),
     _op("PATCH", "/keys/{name}", update_key, "update", DA + "update/action"),

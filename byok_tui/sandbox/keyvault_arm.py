@@ -15,7 +15,7 @@ import copy
 import re
 from typing import TYPE_CHECKING, Any
 
-from byok_tui.sandbox import locations, vault_properties
+from byok_tui.sandbox import locations, locks, vault_properties
 from byok_tui.sandbox.authorization import allowed
 from byok_tui.sandbox.errors import arm_bad_request, arm_error, arm_not_found
 from byok_tui.sandbox.router import Reply, Request, route
@@ -232,6 +232,7 @@ def delete_vault(ctx: ArmContext, req: Request) -> Reply:
     vault = ctx.world.vault(name)
     if vault is None or vault.subscription_id != sub or vault.resource_group.lower() != rg.lower():
         return Reply(204)
+    locks.refuse_delete(ctx.world, _vault_scope(sub, rg, name))
     soft_delete_vault(ctx.world, vault)
     ctx.world.changed()
     return Reply(200)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from byok_tui.sandbox import authorization, locations
+from byok_tui.sandbox import authorization, locations, locks, monitor
 from byok_tui.sandbox.errors import arm_bad_request, arm_error, rg_not_found
 from byok_tui.sandbox.keyvault_arm import soft_delete_vault
 from byok_tui.sandbox.router import Reply, Request, route
@@ -214,6 +214,7 @@ def delete_group(ctx: ArmContext, req: Request) -> Reply:
     group = ctx.world.resource_group(sub, name)
     if group is None:
         raise rg_not_found(name)
+    locks.refuse_delete(ctx.world, group.id, contents=True)  # a locked resource inside keeps its group
     for vault in [
         v
         for v in ctx.world.vaults.values()
@@ -221,6 +222,7 @@ def delete_group(ctx: ArmContext, req: Request) -> Reply:
     ]:
         soft_delete_vault(ctx.world, vault)
     authorization.drop_assignments_under(ctx.world, group.id)
+    monitor.drop_resources_under(ctx.world, group.id)
     del ctx.world.resource_groups[f"{group.subscription_id}/{name.lower()}"]
     ctx.world.changed()
     return Reply(200)

@@ -138,6 +138,56 @@ BUILT_IN_ROLES: tuple[RoleDefinition, ...] = (
             "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
         ),
     ),
+    RoleDefinition(
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+        "Role Based Access Control Administrator",
+        "Manage access to Azure resources by assigning roles using Azure RBAC. This role does not allow you to "
+        "manage access using other ways, such as Azure Policy.",
+        actions=(
+            "Microsoft.Authorization/roleAssignments/write",
+            "Microsoft.Authorization/roleAssignments/delete",
+            "*/read",
+            "Microsoft.Support/*",
+        ),
+    ),
+    RoleDefinition(
+        "749f88d5-cbae-40b8-bcfc-e573ddc772fa",
+        "Monitoring Contributor",
+        "Can read all monitoring data and update monitoring settings.",
+        actions=(
+            "*/read",
+            "Microsoft.AlertsManagement/alerts/*",
+            "Microsoft.Insights/actiongroups/*",
+            "Microsoft.Insights/activityLogAlerts/*",
+            "Microsoft.Insights/AlertRules/*",
+            "Microsoft.Insights/DiagnosticSettings/*",
+            "Microsoft.Insights/scheduledqueryrules/*",
+            "Microsoft.OperationalInsights/workspaces/write",
+            "Microsoft.OperationalInsights/workspaces/search/action",
+            "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+            "Microsoft.Support/*",
+        ),
+    ),
+    RoleDefinition(
+        "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
+        "Monitoring Reader",
+        "Can read all monitoring data (metrics, logs, etc.).",
+        actions=("*/read", "Microsoft.OperationalInsights/workspaces/search/action", "Microsoft.Support/*"),
+    ),
+    RoleDefinition(
+        "92aaf0da-9dab-42b6-94a3-d43ce8d16293",
+        "Log Analytics Contributor",
+        "Log Analytics Contributor can read all monitoring data and edit monitoring settings.",
+        actions=(
+            "*/read",
+            "Microsoft.Insights/diagnosticSettings/*",
+            "Microsoft.OperationalInsights/*",
+            "Microsoft.OperationsManagement/*",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourcegroups/deployments/*",
+            "Microsoft.Support/*",
+        ),
+    ),
 )
 
 _BY_GUID = {r.guid: r for r in BUILT_IN_ROLES}

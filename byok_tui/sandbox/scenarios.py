@@ -9,6 +9,8 @@
 | `private-endpoint` | + RBAC vault `kv-contoso-cmk` (purge protection, key `kore-cmk`) with a Pending Kore    |
 |                    |   private-endpoint connection                                                          |
 | `big-account`      | default with 5,000 bots                                                                |
+| `no-locks`         | operator Contributor + Role Based Access Control Administrator (every step but the     |
+|                    |   protect step's lock: 403 AuthorizationFailed on Microsoft.Authorization/locks/write) |
 """
 
 from __future__ import annotations
@@ -185,6 +187,27 @@ def big_account(name: str = "big-account") -> World:
     return default(name, bots=BIG_ACCOUNT_BOTS)
 
 
+NO_LOCKS_RBAC_ADMIN_ASSIGNMENT = "d3f5a7c9-2e4b-4d6f-8a1c-5b7d9e1f3a24"
+NO_LOCKS_AUTOMATION_RBAC_ADMIN_ASSIGNMENT = "e6a8c0e2-4b6d-4f8a-9c1e-7d9f1b3d5e47"
+
+
+def no_locks(name: str = "no-locks") -> World:
+    """An operator who may do every step of the seed but may not put a lock on the vault: Contributor
+    (resources, alerts) plus Role Based Access Control Administrator (role assignments), neither of which
+    allows `Microsoft.Authorization/locks/write`, as in many companies where locks are the platform team's."""
+    world = default(name)
+    for principal, owner, admin in (
+        (OPERATOR_ID, OPERATOR_OWNER_ASSIGNMENT, NO_LOCKS_RBAC_ADMIN_ASSIGNMENT),
+        (AUTOMATION_SP_ID, AUTOMATION_ROLE_ASSIGNMENT, NO_LOCKS_AUTOMATION_RBAC_ADMIN_ASSIGNMENT),
+    ):
+        scope = f"/subscriptions/{SUBSCRIPTION_ID}"
+        del world.role_assignments[owner]
+        world.assign_role(principal, "Contributor", scope, name=owner, created_on=SCENARIO_EPOCH)
+        world.assign_role(principal, "Role Based Access Control Administrator", scope, name=admin,
+                          created_on=SCENARIO_EPOCH)  # fmt: skip
+    return world
+
+
 def private_endpoint(name: str = "private-endpoint") -> World:
     """The default world plus an RBAC vault with purge protection and an RSA 3072 key, on which Kore's
     private endpoint waits for approval (Step 5, option A)."""
@@ -290,6 +313,7 @@ SCENARIOS: dict[str, Callable[[str], World]] = {
     "restricted": restricted,
     "private-endpoint": private_endpoint,
     "big-account": big_account,
+    "no-locks": no_locks,
 }
 
 

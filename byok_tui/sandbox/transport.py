@@ -190,6 +190,12 @@ class MemResponse(AsyncHttpResponse):
     def json(self) -> Any:
         return json.loads(self._content) if self._content else None
 
+    def body(self) -> bytes:
+        """The whole body, as azure-core's own responses give it through their back-compat `body()`: the
+        newer generated SDKs (azure-mgmt-resource-locks, azure-mgmt-monitor 7) deserialize from it, and
+        without it fall back to `read()`, a coroutine here."""
+        return self._content
+
     def raise_for_status(self) -> None:
         if self._status >= 400:
             raise HttpResponseError(response=self)

@@ -179,6 +179,8 @@ class Key:
     versions: list[KeyVersion]
     deleted_date: int | None = None
     scheduled_purge_date: int | None = None
+    rotation_policy: dict[str, Any] | None = None
+    """The key's rotation policy as last set (`lifetimeActions`, `attributes`); None: never set."""
 
     @property
     def latest(self) -> KeyVersion:
@@ -248,6 +250,39 @@ class DeletedVault:
     vault: Vault
     deletion_date: str
     scheduled_purge_date: str
+
+
+@dataclass
+class ManagementLock:
+    """A management lock (Microsoft.Authorization/locks): `CanNotDelete` or `ReadOnly` at a scope."""
+
+    name: str
+    scope: str
+    """The canonical scope it sits on (subscription, resource group or resource id)."""
+    level: str
+    notes: str = ""
+    created_by: str = ""
+    created_on: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.scope}/providers/Microsoft.Authorization/locks/{self.name}"
+
+
+@dataclass
+class MonitorResource:
+    """An Azure Monitor or Log Analytics resource (action group, activity-log alert, scheduled query rule,
+    diagnostic setting, workspace), kept as ARM returns it: the sandbox checks what Azure refuses and
+    stores the rest as sent."""
+
+    id: str
+    type: str
+    """ARM's type as returned, e.g. `Microsoft.Insights/ActivityLogAlerts`."""
+    name: str
+    properties: dict[str, Any]
+    location: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    kind: str = ""
 
 
 @dataclass
@@ -325,6 +360,10 @@ class World:
     """Live vaults keyed by lower-cased name: vault names are global."""
     deleted_vaults: dict[str, DeletedVault] = field(default_factory=dict)
     kore: KoreAccount = field(default_factory=KoreAccount)
+    locks: dict[str, ManagementLock] = field(default_factory=dict)
+    """Keyed by the lower-cased lock id."""
+    monitor: dict[str, MonitorResource] = field(default_factory=dict)
+    """Azure Monitor and Log Analytics resources keyed by lower-cased resource id."""
     refresh_tokens: dict[str, RefreshTokenGrant] = field(default_factory=dict)
     """Live refresh tokens keyed by the hex SHA-256 of the token (Entra ID's sign-in state that survives a
     restart of a served sandbox)."""

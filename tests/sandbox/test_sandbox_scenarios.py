@@ -28,10 +28,24 @@ def without_key_material(data):
 
 
 def test_every_scenario_is_deterministic():
-    assert list(SCENARIOS) == ["default", "existing-vault", "restricted", "private-endpoint", "big-account"]
+    assert list(SCENARIOS) == ["default", "existing-vault", "restricted", "private-endpoint", "big-account",
+                               "no-locks"]  # fmt: skip
     for name in SCENARIOS:
         first, second = (without_key_material(to_jsonable(Sandbox.create(name).world)) for _ in range(2))
         assert first == second, name
+
+
+def test_no_locks_may_do_every_step_but_lock():
+    sb = Sandbox.create("no-locks")
+    from byok_tui.sandbox.authorization import allowed
+
+    sub = f"/subscriptions/{sb.subscription_id}"
+    for who in (sb.operator_object_id, scenarios.AUTOMATION_SP_ID):
+        assert allowed(sb.world, who, "Microsoft.KeyVault/vaults/write", sub)
+        assert allowed(sb.world, who, "Microsoft.Authorization/roleAssignments/write", sub)
+        assert allowed(sb.world, who, "Microsoft.Insights/activityLogAlerts/write", sub)
+        assert not allowed(sb.world, who, "Microsoft.Authorization/locks/write", sub)
+    assert sb.world.operator.directory_roles == ["Application Administrator"]
 
 
 def test_default():
