@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from byok_tui.cli import main
@@ -130,6 +130,8 @@ def test_a_fuzzed_session_is_exit_2_for_every_command_and_changes_nothing(base, 
 @given(content=text_like("[signin]\nmethod = \"sandbox\"\ntenant_id = \"{t}\"\nsubscription_id = \"{s}\"\n"
                          "[vault]\nresource_group = \"rg-x\"\ncreate_resource_group = true\nlocation = \"eastus\"\n"
                          "name = \"kv-fuzz-byok\"\nkey_name = \"k\"\n"))  # fmt: skip
+# Found by the fuzzer: a valid file with only [signin] runs nothing and exits 4 (incomplete), not 0-2.
+@example(content=b'[signin]\nmethod = "sandbox"\ntenant_id = "{t}"\nsubscription_id = "{s}"\n')
 def test_a_fuzzed_answers_file_is_exit_2_and_changes_nothing(base, content):
     content = content.replace(b"{t}", base["tenant"].encode()).replace(b"{s}", base["subscription"].encode())
     folder = fresh(base, "answers.toml", content)
@@ -144,8 +146,8 @@ def test_a_fuzzed_answers_file_is_exit_2_and_changes_nothing(base, content):
         answers.load(folder / "answers.toml")
     except InputError:
         assert code == 2, err
-    else:
-        assert code in (0, 1, 2), err
+    else:  # a valid file may also leave steps undone (--read-only, or sections missing): exit 4, INCOMPLETE
+        assert code in (0, 1, 2, 4), err
     assert (folder / "world.json").read_bytes() == before
 
 
