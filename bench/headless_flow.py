@@ -48,7 +48,7 @@ async def flow() -> list[tuple[str, int, int, float]]:
 
     from byok_tui.engine import apps, enterprise_key, network, runner
     from byok_tui.sandbox import Sandbox
-    from tests.tui.prepare import ORDER, STEPS, answers, quiet
+    from byok_tui.testing.prepare import ORDER, STEPS, answers, quiet
 
     sb = Sandbox.create("default")
     conn = sb.connection()
