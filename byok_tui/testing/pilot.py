@@ -80,7 +80,16 @@ async def choose(pilot: Pilot, widget_id: str, value: object) -> None:
     await focus(pilot, widget_id)
     select = pilot.app.screen.query_one(f"#{widget_id}", Select)
     # Its options may still be loading (a worker started on mount): wait for the one to pick.
-    await wait_for(pilot, lambda: value in [v for _, v in select._options], f"#{widget_id} to offer {value!r}")
+    def offered() -> bool:
+        return value in [v for _, v in select._options]
+
+    try:
+        await wait_for(pilot, offered, f"#{widget_id} to offer {value!r}")
+    except AssertionError as exc:
+        now = pilot.app.screen.query(f"#{widget_id}")
+        raise AssertionError(f"{exc}; prompt {select.prompt!r}, options {select._options!r}; "
+                             f"screen {pilot.app.screen!r}; same widget {list(now) == [select]}; "
+                             f"workers {[(w.name, w.state, w.error) for w in pilot.app.workers]!r}") from None
     select.value = value
     await settle(pilot)
     assert select.value == value
