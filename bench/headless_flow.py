@@ -46,27 +46,24 @@ BASELINE = (
 async def flow() -> list[tuple[str, int, int, float]]:
     import dataclasses
 
-    from byok_tui.engine import apps, enterprise_key, network, runner
+    from byok_tui.engine import apps, runner, steps
     from byok_tui.sandbox import Sandbox
-    from byok_tui.testing.prepare import ORDER, STEPS, answers, quiet
+    from byok_tui.testing.prepare import ORDER, answers, quiet
 
     sb = Sandbox.create("default")
     conn = sb.connection()
     state = answers(sb, export_dir=str(Path("/tmp/byok-bench-handoff")))
     rows = []
     for step_id in ORDER:
-        module = STEPS[step_id]
+        step = steps.get(step_id)
         start, t = sb.world.requests_served, time.perf_counter()
-        if step_id == "network":
-            state = await network.prepare(state, conn)
-        if step_id == "enterprise_key":
-            state = enterprise_key.prefill(state)
+        state = await step.prepare(step.prefill(state), conn)
         if step_id == "apps":
             state = dataclasses.replace(state, apps=dataclasses.replace(state.apps, source="sandbox"))
             state = apps.with_apps(state, await apps.load(state, conn, host=sb.kore_host))
-        state = await runner.apply_plan(module, state, conn, None, quiet)
+        state = await runner.apply_plan(step, state, conn, None, quiet)
         applied = sb.world.requests_served - start
-        state, _ = await runner.run_checks(module, state, conn, None)
+        state, _ = await runner.run_checks(step, state, conn, None)
         rows.append((step_id, applied, sb.world.requests_served - start - applied, time.perf_counter() - t))
     return rows
 

@@ -75,20 +75,17 @@ async def per_request(served, n: int) -> tuple[float, float]:
 
 
 async def flow(conn, state, sandbox_for_apps, count) -> list[tuple[str, int, float]]:
-    from byok_tui.engine import apps, enterprise_key, network, runner, signin
+    from byok_tui.engine import apps, runner, signin, steps
     from byok_tui.secret import Secret
-    from byok_tui.testing.prepare import ORDER, STEPS, quiet
+    from byok_tui.testing.prepare import ORDER, quiet
 
-    state, preflight = await runner.run_checks(signin, state, conn, None)
+    state, preflight = await runner.run_checks(signin.STEP, state, conn, None)
     state = signin.signed_in(state, preflight)
     rows = []
     for step_id in ORDER:
-        module = STEPS[step_id]
+        step = steps.get(step_id)
         before, t = count(), time.perf_counter()
-        if step_id == "network":
-            state = await network.prepare(state, conn)
-        if step_id == "enterprise_key":
-            state = enterprise_key.prefill(state)
+        state = await step.prepare(step.prefill(state), conn)
         if step_id == "apps":
             source = "sandbox" if conn.kore_api_client else "kore-api"
             state = dataclasses.replace(state, apps=dataclasses.replace(
@@ -96,8 +93,8 @@ async def flow(conn, state, sandbox_for_apps, count) -> list[tuple[str, int, flo
             found = await apps.load(state, conn, host=sandbox_for_apps.kore_host,
                                     secret=Secret(sandbox_for_apps.kore_api_client_secret))  # fmt: skip
             state = apps.with_apps(state, found)
-        state = await runner.apply_plan(module, state, conn, None, quiet)
-        state, _ = await runner.run_checks(module, state, conn, None)
+        state = await runner.apply_plan(step, state, conn, None, quiet)
+        state, _ = await runner.run_checks(step, state, conn, None)
         rows.append((step_id, count() - before, time.perf_counter() - t))
     return rows
 

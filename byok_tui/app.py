@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -26,15 +25,17 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from byok_tui.connection import Connection
+from byok_tui.engine import steps
 from byok_tui.engine.model import Change, CheckResult
 from byok_tui.errors import ByokError
 from byok_tui.profile import Profile
-from byok_tui.state import STEP_IDS, WizardState
+from byok_tui.state import WizardState
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
     from byok_tui.engine.runner import SessionLike
+    from byok_tui.engine.step import Step
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,8 @@ class ByokApp(App[None]):
         self.subscription_name = names.get(found.subscription_id, "")
         state = dataclasses.replace(self.state, signin=found)
         if found.subscription_id:  # the pre-flight the Sign-in screen would have shown, recorded
-            state, self.preflight = await runner.run_checks(signin, state, self.conn, self.session)
+            state, self.preflight = await runner.run_checks(signin.STEP, state, self.conn, self.session,
+                                                            now=self.clock())  # fmt: skip
             state = signin.signed_in(state, self.preflight)
         self.set_state(state)
         self.push_screen(self._screen_for(self.start_step))
@@ -344,7 +346,7 @@ class ByokApp(App[None]):
 
     # --- apply (App-level so leaving a screen never cuts a change in half) ---------------------
 
-    def start_apply(self, step: ModuleType, changes: list[Change], reporter: MessagePump) -> Worker[None]:
+    def start_apply(self, step: Step, changes: list[Change], reporter: MessagePump) -> Worker[None]:
         """Run `runner.apply_plan` for `changes` in an App-level worker.
 
         `reporter` (the screen) receives `ApplyProgress` lines and one `ApplyFinished`; by the time it
@@ -353,18 +355,18 @@ class ByokApp(App[None]):
         self.applying = True
         return self.run_worker(
             self._apply(step, changes, reporter),
-            name=f"apply:{step.STEP_ID}",
+            name=f"apply:{step.id}",
             group="apply",
             exclusive=True,
             exit_on_error=False,
-            description=f"Applying {step.TITLE}",
+            description=f"Applying {step.title}",
         )
 
-    async def _apply(self, step: ModuleType, changes: list[Change], reporter: MessagePump) -> None:
+    async def _apply(self, step: Step, changes: list[Change], reporter: MessagePump) -> None:
         from byok_tui.engine import runner
         from byok_tui.screens.messages import ApplyFinished, ApplyProgress
 
-        step_id: str = step.STEP_ID
+        step_id = step.id
 
         def progress(message: str, fraction: float | None = None) -> None:
             stamp = self.clock().strftime("%H:%M:%S")
@@ -372,18 +374,17 @@ class ByokApp(App[None]):
 
         error: ByokError | None = None
         try:
-            state = await runner.apply_plan(
-                step, self.state, self.conn, self.session, progress, changes, today=self.clock().date()
-            )
-        except ByokError as exc:
+            state = await runner.apply_plan(step, self.state, self.conn, self.session, progress, changes,
+                                            now=self.clock())  # fmt: skip
+        except runner.ApplyFailed as failed:
+            error = failed.error
+            self.set_state(failed.state, save=False)  # what was done before it stopped (saved already)
+        except ByokError as exc:  # refused before any change (e.g. the enforcement lock)
             error = exc
-            saved = getattr(exc, "state", None)
-            if isinstance(saved, WizardState):
-                self.set_state(saved, save=False)
         except Exception as exc:  # last: anything the adapters did not translate
             logger.error("apply %s failed", step_id, exc_info=exc)
             error = ByokError(
-                f"Unexpected error while applying {step.TITLE}",
+                f"Unexpected error while applying {step.title}",
                 detail=f"{type(exc).__name__}: {exc}",
                 remedy="Run the step again: applied changes are adopted, never made twice. "
                 "If it keeps failing, report it with the log file.",
@@ -465,8 +466,8 @@ def build_app(
         from byok_tui.session import new_session_id
 
         state = WizardState(session_id=new_session_id())
-    if start_step is not None and start_step not in STEP_IDS:
-        raise ValueError(f"start_step: unknown step {start_step!r}; choose one of {', '.join(STEP_IDS)}")
+    if start_step is not None and start_step not in steps.IDS:
+        raise ValueError(f"start_step: unknown step {start_step!r}; choose one of {', '.join(steps.IDS)}")
     step = first_step(state, conn, start_step)
     from byok_tui.session import Session
 
@@ -493,7 +494,7 @@ def first_step(state: WizardState, conn: Connection, start_step: str | None = No
     step = start_step or state.resume_point()
     if step not in built:
         # The next built step after where the session stands, else the first one there is.
-        later = [s for s in STEP_IDS[STEP_IDS.index(step):] if s in built]
+        later = [s for s in steps.IDS[steps.IDS.index(step):] if s in built]
         step = (later or list(built))[0]
     if conn.credential is None:
         step = "signin"

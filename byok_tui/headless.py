@@ -15,24 +15,17 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from types import ModuleType
 from typing import Any, TextIO
 
 from byok_tui import answers as answers_mod
 from byok_tui import glyphs
 from byok_tui import profile as profile_mod
 from byok_tui.connection import Connection
-from byok_tui.engine import access as access_step
 from byok_tui.engine import apps as apps_step
-from byok_tui.engine import authorize as authorize_step
-from byok_tui.engine import confirm as confirm_step
-from byok_tui.engine import enterprise_key as enterprise_key_step
-from byok_tui.engine import network as network_step
-from byok_tui.engine import runner, signin
+from byok_tui.engine import health, runner, signin, steps
 from byok_tui.engine import share as share_step
-from byok_tui.engine import test_configuration as test_step
-from byok_tui.engine import vault as vault_step
 from byok_tui.engine.model import Change, CheckResult, overall
+from byok_tui.engine.step import Step
 from byok_tui.errors import ByokError, InputError, Terminated, session_save_error
 from byok_tui.session import Session, new_session_id
 from byok_tui.session_lock import SessionBusy, SessionLock, describe
@@ -40,50 +33,10 @@ from byok_tui.session_recovery import interrupted_changes, open_session
 from byok_tui.state import WizardState
 
 
-@dataclasses.dataclass(frozen=True)
-class HeadlessStep:
-    module: ModuleType
-    section: str | None
-    """The answers section that asks for this step; None when the step needs no answers of its own."""
-    prerequisite: Callable[[WizardState], str | None]
-    """What must already be true (from earlier steps), or None when the step can run."""
-
-
-def _needs_sp(state: WizardState) -> str | None:
-    return None if state.authorize.sp_object_id else "Step 1 has not found Kore's service principal (add [authorize])"
-
-
-def _needs_vault(state: WizardState) -> str | None:
-    return None if state.vault.vault_id and state.vault.key_id else "Step 2 has not recorded the vault (add [vault])"
-
-
-def _needs_kore_app(state: WizardState) -> str | None:
-    return None if state.authorize.kore_client_id else "the Kore client id is unknown (set [profile] kore_client_id)"
-
-
-def _needs_enterprise_key(state: WizardState) -> str | None:
-    return None if state.step("enterprise_key").applied else "the enterprise key is not recorded (add [enterprise_key])"
-
-
-def _needs_console(state: WizardState) -> str | None:
-    for module, section in ((enterprise_key_step, "enterprise_key"), (test_step, None), (apps_step, "apps")):
-        if state.step(module.STEP_ID).checked not in ("pass", "warn"):
-            return f"{module.TITLE} has not passed" + (f" (add [{section}])" if section else "")
-    return None if state.share.export_dir else "no folder for the record (add [share])"
-
-
-STEPS = (
-    HeadlessStep(authorize_step, "authorize", _needs_kore_app),
-    HeadlessStep(vault_step, "vault", lambda s: None),
-    HeadlessStep(access_step, None, lambda s: _needs_sp(s) or _needs_vault(s)),
-    HeadlessStep(share_step, "share", _needs_vault),
-    HeadlessStep(network_step, "network", _needs_vault),
-    HeadlessStep(enterprise_key_step, "enterprise_key", _needs_vault),
-    HeadlessStep(test_step, None, _needs_enterprise_key),
-    HeadlessStep(apps_step, "apps", lambda s: None),
-    HeadlessStep(confirm_step, None, _needs_console),
-)
-"""Steps the headless run performs, in the guide's order."""
+def run_steps() -> tuple[Step, ...]:
+    """The steps `byok-tui run` performs, in the guide's order: the live ones (sign-in comes from the
+    answers' [signin], and the post-enforcement checklist is a person's)."""
+    return steps.live_steps()
 
 
 INCOMPLETE = 4
@@ -234,32 +187,32 @@ async def _run(args: Any, answers: answers_mod.Answers, session: Session) -> int
             raise session_save_error(exc, session.path, before="the first change") from exc
         report: dict[str, Any] = {"session": str(session.path), "steps": [], "skipped": [], "stopped_before": None}
         worst = "pass"
-        for step in STEPS:
-            title = step.module.TITLE
-            if step.section and not answers.has(step.section):
-                print(f"== {title}: skipped (no [{step.section}] answers) ==", file=out)
-                report["skipped"].append(step.module.STEP_ID)
+        order = run_steps()
+        for index, step in enumerate(order):
+            if step.answers and not answers.has(step.answers):
+                print(f"== {step.title}: skipped (no [{step.answers}] answers) ==", file=out)
+                report["skipped"].append(step.id)
                 continue
-            if missing := step.prerequisite(state):
-                print(f"== Stopped before {title}: {missing} ==", file=out)
-                report["stopped_before"] = {"step": step.module.STEP_ID, "reason": missing}
-                report["remaining"] = _remaining(step, answers)
+            if missing := step.requires(state):
+                print(f"== Stopped before {step.title}: {missing} ==", file=out)
+                report["stopped_before"] = {"step": step.id, "reason": missing}
+                report["remaining"] = _remaining(order[index:], answers)
                 print(f"Still to do: {', '.join(report['remaining'])}.", file=out)
                 break
-            state, results, changes = await _run_step(step.module, state, conn, session, args, out)
+            state, results, changes = await _run_step(step, state, conn, session, args, out)
             report["steps"].append(
-                {"id": step.module.STEP_ID, "plan": [asdict(c) for c in changes],
+                {"id": step.id, "plan": [asdict(c) for c in changes],
                  "checks": [asdict(r) for r in results], "status": overall(results)}
             )  # fmt: skip
             worst = _worse(worst, overall(results))
             if overall(results) == "fail" and not args.read_only:
                 # Later steps build on this one: going on would configure Kore around a broken key.
-                following = STEPS[STEPS.index(step) + 1 :]
+                following = order[index + 1 :]
                 if following:
-                    reason = f"{title} has failing checks; fix them and run again"
+                    reason = f"{step.title} has failing checks; fix them and run again"
                     print(f"== Stopped: {reason} ==", file=out)
-                    report["stopped_before"] = {"step": following[0].module.STEP_ID, "reason": reason}
-                    report["remaining"] = [title, *_remaining(following[0], answers)]
+                    report["stopped_before"] = {"step": following[0].id, "reason": reason}
+                    report["remaining"] = [step.title, *_remaining(following, answers)]
                     print(f"Still to do: {', '.join(report['remaining'])}.", file=out)
                 break
         report.update(status=worst, vault_uri=state.vault.vault_uri, key_id=state.vault.key_id,
@@ -273,10 +226,9 @@ async def _run(args: Any, answers: answers_mod.Answers, session: Session) -> int
         await _close(conn)
 
 
-def _remaining(stopped_at: HeadlessStep, answers: answers_mod.Answers) -> list[str]:
+def _remaining(following: tuple[Step, ...], answers: answers_mod.Answers) -> list[str]:
     """The titles of the steps not done, from the one the run stopped before (skipped ones left out)."""
-    following = STEPS[STEPS.index(stopped_at) :]
-    return [s.module.TITLE for s in following if s is stopped_at or not s.section or answers.has(s.section)]
+    return [s.title for i, s in enumerate(following) if i == 0 or not s.answers or answers.has(s.answers)]
 
 
 async def _preload_apps(
@@ -319,25 +271,18 @@ async def _identify(state: WizardState, conn: Connection, sb: Any) -> WizardStat
 
 
 async def _run_step(
-    module: ModuleType, state: WizardState, conn: Connection, session: Session, args: Any, out: TextIO
+    step: Step, state: WizardState, conn: Connection, session: Session, args: Any, out: TextIO
 ) -> tuple[WizardState, list[CheckResult], list[Change]]:
-    print(f"== {module.TITLE} ==", file=out)
-    if prefill := getattr(module, "prefill", None):
-        state = prefill(state)
-    prepare = getattr(module, "prepare", None)
-    if prepare and not args.read_only:
-        state = await prepare(state, conn)
-    answers_mod.raise_all(getattr(module, "problems", lambda s: [])(state))
-    changes = [] if args.read_only else await runner.survey(module, state, conn)
-    print_plan(changes, out)
-    _confirm(changes, args.yes)
-    if not args.read_only:
-        # Even a step with nothing to change is "applied" once run, so verify re-checks it later.
-        state = await runner.apply_plan(module, state, conn, session, _progress_printer(), changes)
-    state, results = await runner.run_checks(module, state, conn, session)
+    print(f"== {step.title} ==", file=out)
+
+    async def approve(changes: list[Change]) -> None:
+        print_plan(changes, out)
+        _confirm(changes, args.yes)
+
+    done = await runner.run_step(step, state, conn, session, _progress_printer(), approve, read_only=args.read_only)
     if not args.json:
-        print_checks(results, sys.stdout)
-    return state, results, changes
+        print_checks(done.results, sys.stdout)
+    return done.state, done.results, done.changes
 
 
 def _worse(a: str, b: str) -> str:
@@ -388,16 +333,27 @@ async def _verify(args: Any, session: Session | None, state: WizardState) -> int
         conn = auth.live_connection(state.signin.method or "azure-cli", state.signin.tenant_id,
                                     get_cloud(state.signin.cloud))  # fmt: skip
     try:
+        # The very checks of Confirm's and Validation's "re-run every check": a check that cannot run is a
+        # failed check of its step (with the error's remedy), and the other steps are still checked.
+        outcomes = await health.check_all(state, conn)
+        if session:
+            state = health.with_outcomes(state, outcomes)
+            try:
+                session.save(state)
+            except OSError as exc:
+                raise session_save_error(exc, session.path) from exc
+            for step_id, results in outcomes:
+                if health.done(state, step_id):
+                    session.journal(step=step_id, action="check", outcome=overall(results))
         worst, report = "pass", []
-        for step in (s.module for s in STEPS):
-            if not state.step(step.STEP_ID).applied:
-                report.append({"id": step.STEP_ID, "status": "skip", "checks": []})
+        for step_id, results in outcomes:
+            if not health.done(state, step_id):
+                report.append({"id": step_id, "status": "skip", "checks": []})
                 continue
-            state, results = await runner.run_checks(step, state, conn, session)
             if not args.json:
-                print(f"== {step.TITLE} ==")
+                print(f"== {health.title(step_id)} ==")
                 print_checks(results, sys.stdout)
-            report.append({"id": step.STEP_ID, "status": overall(results), "checks": [asdict(r) for r in results]})
+            report.append({"id": step_id, "status": overall(results), "checks": [asdict(r) for r in results]})
             worst = _worse(worst, overall(results))
         if args.json:
             print(json.dumps({"status": worst, "steps": report}, indent=2))
@@ -427,8 +383,8 @@ def export_text(state: WizardState, fmt: str) -> str:
     lines: list[str] = []
     if fmt == "az":
         lines += az_script_header(state)
-        for step in (s.module for s in STEPS):
-            if not state.step(step.STEP_ID).applied_changes:
+        for step in run_steps():
+            if not state.step(step.id).applied_changes:
                 continue
             for change in step.plan(state):
                 lines.append(f"\n# {change.title}\n{change.az}")

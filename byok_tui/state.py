@@ -14,26 +14,15 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+# The one list of steps is the engine's registry (byok_tui.engine.steps, which imports nothing heavy and
+# nothing of this module); the state keys its StepRecords by those ids and resumes in that order.
+from byok_tui.engine.steps import IDS as STEP_IDS
+
 SCHEMA_VERSION = 2
 """The session file's schema. 1: the first. 2: adds "written_by" (the byok-tui that saved the file), so a
 file from a newer byok-tui can be refused with both versions named. `MIGRATIONS` reads every older one."""
 
 OLDEST_SCHEMA_VERSION = 1
-
-STEP_IDS: tuple[str, ...] = (
-    "signin",
-    "authorize",
-    "vault",
-    "access",
-    "share",
-    "network",
-    "enterprise_key",
-    "test",
-    "apps",
-    "confirm",
-    "validate",
-)
-"""Every step of the seed, in the order the wizard walks them."""
 
 
 class StateError(ValueError):

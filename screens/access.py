@@ -33,7 +33,7 @@ class AccessScreen(FlowScreen):
     Keys as in FlowScreen (r review, a apply, z az commands, k re-check, b back, n next).
     """
 
-    STEP = access_step
+    STEP = access_step.STEP
     STEP_ID = access_step.STEP_ID
     CSS_PATH = "access.tcss"
     ready_text = "Kore can use the key, and nothing more"

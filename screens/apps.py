@@ -47,7 +47,7 @@ class AppsScreen(FlowScreen):
     | space, a, x | In the grid: toggle the row, select all shown, select none shown |
     """
 
-    STEP = apps_step
+    STEP = apps_step.STEP
     STEP_ID = apps_step.STEP_ID
     CSS_PATH = "apps.tcss"
     FORM_FOCUS = ""
@@ -77,8 +77,7 @@ class AppsScreen(FlowScreen):
         return apps_step.SOURCES if self.app.conn.kore_api_client else ("kore-api", "file")
 
     def compose_form(self) -> ComposeResult:
-        profile = getattr(self.app, "profile", None)
-        host_note = apps_step.host_note(self.app.conn, profile, self.app.state.apps.kore_host)
+        host_note = apps_step.host_note(self.app.conn, self.app.profile, self.app.state.apps.kore_host)
         yield AppsSource(self.app.state.apps, self.sources, host_note=host_note, id="source-pane")
         with Vertical(id="grid-pane"):
             with Horizontal(id="source-line"):
@@ -162,7 +161,7 @@ class AppsScreen(FlowScreen):
         """Read the list (every page of the API), then show it in the grid, all selected."""
         pane = self.source_pane
         pane.load_started(state.apps.source)
-        host = apps_step.kore_host(self.app.conn, getattr(self.app, "profile", None), state.apps.kore_host)
+        host = apps_step.kore_host(self.app.conn, self.app.profile, state.apps.kore_host)
         try:
             found = await apps_step.load(state, self.app.conn, host=host, secret=secret, progress=pane.progress)
         except ByokError as exc:  # InputError included: shown under the field it names

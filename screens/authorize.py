@@ -23,8 +23,9 @@ from byok_tui import validate
 from byok_tui.engine import authorize as authorize_step
 from byok_tui.engine import signin as signin_step
 from byok_tui.engine.model import CheckResult
+from byok_tui.engine.step import placed
 from byok_tui.errors import ByokError
-from byok_tui.state import AuthorizeState, StepRecord, WizardState
+from byok_tui.state import AuthorizeState, WizardState
 
 from .flow import FlowScreen
 from .messages import ApplyFinished
@@ -48,17 +49,6 @@ REFUSALS = {
 """What to do next, by Graph error code, shown under the plan after a failed apply."""
 
 
-def with_answers(current: WizardState, proposed: WizardState) -> WizardState:
-    """`proposed`, consistent: another client id drops the recorded service principal, and changed
-    answers make the step "not applied" again (re-applying adopts what exists, never duplicates)."""
-    old, new = current.authorize, proposed.authorize
-    if (old.kore_client_id, old.method) == (new.kore_client_id, new.method):
-        return proposed
-    if old.kore_client_id.lower() != new.kore_client_id.lower():
-        new = dataclasses.replace(new, sp_object_id="", sp_display_name="")
-    return dataclasses.replace(proposed, authorize=new).with_step(authorize_step.STEP_ID, StepRecord())
-
-
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(max(int(seconds), 0), 60)
     return f"{minutes}:{secs:02d}"
@@ -77,7 +67,7 @@ class AuthorizeScreen(FlowScreen):
     | u | review | After "insufficient privileges": switch to the admin-consent URL |
     """
 
-    STEP = authorize_step
+    STEP = authorize_step.STEP
     STEP_ID = authorize_step.STEP_ID
     CSS_PATH = "authorize.tcss"
     # The option first, not the prefilled client id: typed keys (r, b) must not replace it.
@@ -249,17 +239,16 @@ class AuthorizeScreen(FlowScreen):
         answers = dataclasses.replace(
             state.authorize, kore_client_id=self.client_id_input.value.strip().lower(), method=self.method
         )
-        candidate = with_answers(state, dataclasses.replace(state, authorize=answers))
+        candidate = authorize_step.with_answers(state, dataclasses.replace(state, authorize=answers))
         for message in self.query(FieldMessage):
             if message.has_class("-error"):
                 message.show(None)
         found: list[tuple[str, str]] = []
-        for problem in authorize_step.problems(candidate):
-            selector = FIELDS.get(problem.field)
-            if selector is None:  # signin.tenant_id: nothing on this form can fix it
-                self.notify(f"{problem.rule}: sign in first.", title="Not signed in", severity="error")
-                found.append(("", problem.rule))
-                continue
+        on_form, elsewhere = placed(authorize_step.problems(candidate), FIELDS)
+        for problem in elsewhere:  # signin.tenant_id: nothing on this form can fix it
+            self.notify(f"{problem.rule}: sign in first.", title="Not signed in", severity="error")
+            found.append(("", problem.rule))
+        for selector, problem in on_form:
             text = problem.rule if problem.rule.lower().startswith("kore") else f"Kore client id: {problem.rule}"
             self.query_one(f"{selector}-msg", FieldMessage).show(text)
             found.append((selector, text))

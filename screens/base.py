@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-from textual import events, getters
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
-from byok_tui.state import STEP_IDS
+from byok_tui.engine import steps
 
 from .paint import SplitPaint
 from .widgets.footer import StableFooter
 from .widgets.header import AppHeader
 from .widgets.stepper import Stepper, StepStrip
-
-if TYPE_CHECKING:
-    from byok_tui.app import ByokApp
-
-
-def _app_type() -> type[ByokApp]:
-    from byok_tui.app import ByokApp
-
-    return ByokApp
+from .wizard import wizard_app
 
 
 class StepScreen(SplitPaint, Screen[None]):
@@ -45,7 +37,7 @@ class StepScreen(SplitPaint, Screen[None]):
         Binding("n,ctrl+right", "why_not_next", show=False, system=True),
     ]
 
-    app = getters.app(_app_type)
+    app = wizard_app
     _resumed = False
     """Shown once already (see `_on_screen_resume`)."""
 
@@ -72,9 +64,9 @@ class StepScreen(SplitPaint, Screen[None]):
 
     def action_next(self) -> None:
         """Go to the following step (the App says so if it is not built yet)."""
-        index = STEP_IDS.index(self.STEP_ID)
-        if index + 1 < len(STEP_IDS):
-            self.app.action_goto_step(STEP_IDS[index + 1])
+        following = steps.after(self.STEP_ID)
+        if following is not None:
+            self.app.action_goto_step(following)
 
     def action_why_not_next(self) -> None:
         self.notify(self.why_not_next(), title="Next: not yet", severity="warning")
@@ -85,6 +77,6 @@ class StepScreen(SplitPaint, Screen[None]):
 
     def action_back(self) -> None:
         """Go to the previous step (the App says so if it is not built yet)."""
-        index = STEP_IDS.index(self.STEP_ID)
-        if index > 0:
-            self.app.action_goto_step(STEP_IDS[index - 1])
+        previous = steps.before(self.STEP_ID)
+        if previous is not None:
+            self.app.action_goto_step(previous)

@@ -20,10 +20,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from byok_tui.engine import share as share_step
-from byok_tui.state import STEP_IDS, WizardState
+from byok_tui.engine import steps
+from byok_tui.state import WizardState
 
 from .widgets.prereq import step_name
-from .widgets.stepper import STEP_LABELS
 
 if TYPE_CHECKING:
     from byok_tui.app import ByokApp
@@ -86,7 +86,7 @@ def step_status(state: WizardState, step_id: str) -> str:
 def goto_commands(app: ByokApp, screen: Screen[object]) -> list[Command]:
     here = getattr(screen, "STEP_ID", "")
     commands = []
-    for step_id in STEP_IDS:
+    for step_id in steps.IDS:
         if step_id == here:
             continue
         refusal = app.goto_refusal(step_id)
@@ -99,8 +99,8 @@ def goto_commands(app: ByokApp, screen: Screen[object]) -> list[Command]:
 
 def step_title(step_id: str) -> str:
     """The step's name first ("Authorize Kore app (Step 1)"), so typing the name finds it."""
-    number, _, rest = STEP_LABELS[step_id].partition(" ")
-    return f"{rest} (Step {number})" if number.isdigit() else STEP_LABELS[step_id]
+    entry = steps.listed(step_id)
+    return f"{entry.label} (Step {entry.number})" if entry.number is not None else entry.label
 
 
 # --- the current screen's own actions ------------------------------------------------------------

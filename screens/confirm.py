@@ -58,7 +58,7 @@ class ConfirmScreen(FlowScreen):
     | v | checks | Re-run every live check of the session |
     """
 
-    STEP = confirm_step
+    STEP = confirm_step.STEP
     STEP_ID = confirm_step.STEP_ID
     CSS_PATH = "confirm.tcss"
     FORM_FOCUS = ""

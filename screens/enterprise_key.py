@@ -49,7 +49,7 @@ class EnterpriseKeyScreen(FlowScreen):
     | c | checks | Copy the focused value (default: the key identifier) |
     """
 
-    STEP = ek_step
+    STEP = ek_step.STEP
     STEP_ID = ek_step.STEP_ID
     CSS_PATH = "enterprise_key.tcss"
     AUTO_FOCUS = "#ek-identifier"
@@ -87,10 +87,10 @@ class EnterpriseKeyScreen(FlowScreen):
             self.refuse([("enterprise_key", ek_step.lock_reason(self.app.state, self.today))])
             return None
         candidate = ek_step.with_answers(self.app.state, self.form.answers(self.app.state))
-        found = [(p.field, p.rule) for p in ek_step.problems(candidate, self.today)]
+        found = ek_step.problems(candidate, self.today)
         if found:
             shown = self.form.show_problems(found)
-            self.refuse([(widget.id or "", text) for widget, text in shown] or found)
+            self.refuse([(widget.id or "", text) for widget, text in shown] or [(p.field, p.rule) for p in found])
             return None
         self.form.show_problems([])
         return candidate

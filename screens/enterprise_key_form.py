@@ -20,6 +20,8 @@ from textual.widgets import Button, Input, Static
 
 from byok_tui import validate
 from byok_tui.engine import enterprise_key as ek_step
+from byok_tui.engine.step import placed
+from byok_tui.errors import InputError
 from byok_tui.state import EnterpriseKeyState, WizardState
 
 from .widgets.field import FieldMessage, Row
@@ -170,19 +172,17 @@ class EnterpriseKeyForm(Vertical):
         )
         return dataclasses.replace(state, enterprise_key=values)
 
-    def show_problems(self, found: list[tuple[str, str]]) -> list[tuple[Widget, str]]:
-        """Each (engine field, rule) under its input; focus the first. Returns (widget, message) pairs."""
+    def show_problems(self, found: list[InputError]) -> list[tuple[Widget, str]]:
+        """Each of the engine's problems under its input; focus the first. Returns (widget, message) pairs
+        (a problem no input here shows is left to the caller)."""
         for message in self.query(FieldMessage):
             if message.has_class("-error"):
                 message.show(None)
         shown: list[tuple[Widget, str]] = []
-        for field, rule in found:
-            selector = FIELD_WIDGETS.get(field)
-            if selector is None:
-                continue
+        for selector, problem in placed(found, FIELD_WIDGETS)[0]:
             widget = self.query_one(selector, Input)
             label = {"#ek-identifier": "Key identifier", "#ek-tenant": "Tenant ID"}.get(selector, "Enforcement date")
-            text = name_field(label, rule)
+            text = name_field(label, problem.rule)
             self.query_one(f"{selector}-msg", FieldMessage).show(text)
             shown.append((widget, text))
         if shown:

@@ -1,6 +1,6 @@
 """The shape every step screen shares: answers -> planned changes -> apply -> live checks.
 
-A step screen subclasses `FlowScreen`, names its engine module in `STEP`, and supplies its form
+A step screen subclasses `FlowScreen`, names its engine step in `STEP`, and supplies its form
 (`compose_form` + `collect`) and what its result page shows (`compose_result`, `summary`,
 `refresh_result`). Review, apply (in an App-level worker), the irreversible-change confirmation,
 the checks worker, the verdict and the navigation live here once.
@@ -9,7 +9,6 @@ the checks worker, the verdict and the navigation live here once.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import ClassVar
 
 from textual import getters, on, work
@@ -20,10 +19,11 @@ from textual.reactive import reactive
 from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, RichLog, Static
 
 from byok_tui import glyphs
-from byok_tui.engine import runner
+from byok_tui.engine import runner, steps
 from byok_tui.engine.model import Change, CheckResult, overall
+from byok_tui.engine.step import Step
 from byok_tui.errors import ByokError
-from byok_tui.state import STEP_IDS, WizardState
+from byok_tui.state import WizardState
 
 from .base import StepScreen
 from .messages import ApplyFinished, ApplyProgress
@@ -40,8 +40,8 @@ FLOW_CSS = Path(__file__).parent / "flow.tcss"
 
 def step_number(step_id: str) -> str:
     """"Step 2 · " for the guide's five steps, "" for sign-in and the console screens."""
-    numbered = ("authorize", "vault", "access", "share", "network")
-    return f"Step {numbered.index(step_id) + 1} {glyphs.SEP} " if step_id in numbered else ""
+    number = steps.listed(step_id).number
+    return f"Step {number} {glyphs.SEP} " if number is not None else ""
 
 
 class FlowScreen(StepScreen):
@@ -58,8 +58,8 @@ class FlowScreen(StepScreen):
     | n | any | Next step, once the checks pass |
     """
 
-    STEP: ClassVar[ModuleType]
-    """The engine module: STEP_ID, TITLE, PURPOSE, plan, apply, check."""
+    STEP: ClassVar[Step]
+    """The engine's step (`engine.steps`): its id, title, purpose and verbs."""
     FORM_FOCUS: ClassVar[str] = ""
     """Selector of the first field, focused when the form shows."""
     HAS_FORM: ClassVar[bool] = True
@@ -117,13 +117,13 @@ class FlowScreen(StepScreen):
 
     @property
     def title_text(self) -> str:
-        return f"{step_number(self.STEP.STEP_ID)}{self.STEP.TITLE}"
+        return f"{step_number(self.STEP.id)}{self.STEP.title}"
 
     def compose_body(self) -> ComposeResult:
         with ContentSwitcher(initial="form-page" if self.HAS_FORM else "result-page", id="pages"):
             with VerticalScroll(id="form-page"):
                 yield Static(self.title_text, classes="step-title")
-                yield Static(self.STEP.PURPOSE, classes="purpose")
+                yield Static(self.STEP.purpose, classes="purpose")
                 yield from self.compose_form()
             with VerticalScroll(id="review-page"):
                 yield Static("Planned changes", classes="step-title")
@@ -139,7 +139,7 @@ class FlowScreen(StepScreen):
             with VerticalScroll(id="result-page"):
                 yield Static(self.title_text if not self.HAS_FORM else "Checks", classes="step-title")
                 if not self.HAS_FORM:
-                    yield Static(self.STEP.PURPOSE, classes="purpose")
+                    yield Static(self.STEP.purpose, classes="purpose")
                 yield Static("", id="summary")
                 yield Static("", id="verdict")
                 yield ErrorNote(id="checks-note")
@@ -154,7 +154,7 @@ class FlowScreen(StepScreen):
     def on_mount(self) -> None:
         self.watch(self.app, "state", self._state_changed)
         self.watch(self.app, "applying", lambda _: self.refresh_bindings())
-        record = self.app.state.step(self.STEP.STEP_ID)
+        record = self.app.state.step(self.STEP.id)
         if not self.HAS_FORM or record.applied:  # resume: show what was done and prove it again
             self.page = "result"
             self.run_checks()
@@ -175,7 +175,7 @@ class FlowScreen(StepScreen):
 
     @property
     def passed(self) -> bool:
-        record = self.app.state.step(self.STEP.STEP_ID)
+        record = self.app.state.step(self.STEP.id)
         return (record.applied or not self.HAS_FORM) and record.checked in ("pass", "warn")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -219,7 +219,7 @@ class FlowScreen(StepScreen):
         except ByokError as exc:
             self.app.push_screen(ErrorModal(exc, context="Nothing was changed"))
             return
-        intro = runner.review_intro(candidate, self.STEP.STEP_ID, self.changes)
+        intro = runner.review_intro(candidate, self.STEP.id, self.changes)
         self.query_one("#review-intro", Static).update(intro)
         await self.plan_view.show_changes(self.changes)
         self.query_one("#apply-progress").display = False
@@ -323,8 +323,7 @@ class FlowScreen(StepScreen):
         self._verdict("Running the live checks…", "")
         self.checks.loading = True
         try:
-            state, results = await runner.run_checks(self.STEP, app.state, app.conn, app.session,
-                                                     today=app.clock().date())  # fmt: skip
+            state, results = await runner.run_checks(self.STEP, app.state, app.conn, app.session, now=app.clock())
         except ByokError as exc:
             self._verdict(f"{glyphs.FAIL} The checks could not run.", "fail")
             self.checks_note.show_error(exc)
@@ -334,7 +333,7 @@ class FlowScreen(StepScreen):
         # The checks ran on the state as it was when they started; while Azure answered, the operator may
         # have changed it (a selection written on leaving the previous screen). Keep that: add only the
         # checks' record, and save again if the runner saved an older state.
-        current = app.state.with_step(self.STEP.STEP_ID, state.step(self.STEP.STEP_ID))
+        current = app.state.with_step(self.STEP.id, state.step(self.STEP.id))
         app.set_state(current, save=current != state)
         self._verdict(*verdict(results, self.ready_text))
         await self.checks.show_results(results, timings=app.show_timings)
@@ -344,7 +343,7 @@ class FlowScreen(StepScreen):
         self.query_one("#next" if self.passed else "#recheck").focus(scroll_visible=False)
 
     def why_not_next(self) -> str:
-        record = self.app.state.step(self.STEP.STEP_ID)
+        record = self.app.state.step(self.STEP.id)
         if self.app.applying:
             return "The changes are still being applied; Next opens once their checks pass."
         if self.page == "form" and not record.applied:
@@ -393,4 +392,4 @@ def verdict(results: list[CheckResult], ready: str) -> tuple[str, str]:
     return f"{glyphs.PASS} {passed}: {ready} (n: next step).", status
 
 
-__all__ = ["STEP_IDS", "FlowScreen", "step_number", "verdict"]
+__all__ = ["FlowScreen", "step_number", "verdict"]

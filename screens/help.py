@@ -6,7 +6,6 @@ and the key dispatcher use), never from a hand-written table, so it cannot drift
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 
@@ -20,9 +19,6 @@ from textual.widgets import Static
 
 from .widgets.footer import StableFooter
 from .widgets.prereq import step_name
-
-ENGINE_MODULES = {"test": "test_configuration", "validate": "validation"}
-"""Step ids whose engine module (TITLE, PURPOSE) has another name; the rest share the step id's name."""
 
 PAGE_NAMES = {"form": "answers", "review": "planned changes", "result": "checks"}
 """What a step screen's pages are called on screen (FlowScreen.page)."""
@@ -116,8 +112,10 @@ def page_suffix(screen: Screen[object]) -> str:
 
 
 def step_purpose(step_id: str) -> str:
-    """The line the step's screen opens with: its engine module's PURPOSE."""
-    return importlib.import_module(f"byok_tui.engine.{ENGINE_MODULES.get(step_id, step_id)}").PURPOSE
+    """The line the step's screen opens with: its purpose, from the engine's registry."""
+    from byok_tui.engine import steps
+
+    return steps.get(step_id).purpose
 
 
 def step_summary(screen: Screen[object]) -> tuple[str, str]:

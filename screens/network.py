@@ -11,7 +11,6 @@ FlowScreen's confirmation (the firewall is a restrictive change, and the modal s
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -23,9 +22,10 @@ from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Rad
 
 from byok_tui import glyphs
 from byok_tui.engine import network as network_step
+from byok_tui.engine.step import placed
 from byok_tui.errors import ByokError
 from byok_tui.models import EndpointConnectionInfo, VaultInfo
-from byok_tui.state import StepRecord, WizardState
+from byok_tui.state import WizardState
 
 from .flow import FlowScreen
 from .widgets.copyfield import CopyField
@@ -39,31 +39,12 @@ from .widgets.rules import Rule
 PE, FW = "private-endpoint", "firewall"
 EXTRA_FIELD = "Also allow"
 """The label of the extra IP rules input; its messages start with it."""
-ANSWER_FIELDS = ("mode", "ip_rules", "allow_trusted_services", "allow_operator_ip", "connection_name")
-"""The fields of NetworkState the operator answers; changing one means the step is not applied any more."""
+FIREWALL_FIELDS = {"network.ip_rules": "#net-extra", "network.operator_ip": "#net-mine"}
+"""engine.network.problems field -> the firewall form's widget that shows it (the rest are said above it)."""
 
 
 def _extra_rules_problem(text: str) -> str | None:
     return network_step.parse_ip_rules(text, EXTRA_FIELD)[1]
-
-
-def _network(rule: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    try:
-        return ipaddress.ip_network(rule, strict=False)
-    except ValueError:
-        return None
-
-
-def _merge(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Rules in order, a network given twice (e.g. 1.2.3.4 and 1.2.3.4/32) kept once."""
-    seen: set[object] = set()
-    out: list[str] = []
-    for rule in (r for group in groups for r in group):
-        key = _network(rule) or rule
-        if key not in seen:
-            seen.add(key)
-            out.append(rule)
-    return tuple(out)
 
 
 class NetworkScreen(FlowScreen):
@@ -76,7 +57,7 @@ class NetworkScreen(FlowScreen):
     | l | form | Look up again: the connections, this machine's IP and the vault's firewall |
     """
 
-    STEP = network_step
+    STEP = network_step.STEP
     STEP_ID = network_step.STEP_ID
     CSS_PATH = "network.tcss"
     ready_text = "Kore can reach the vault, and so can this machine"
@@ -109,8 +90,7 @@ class NetworkScreen(FlowScreen):
     @property
     def kore_ranges(self) -> tuple[str, ...]:
         """Kore's egress ranges from the App's profile; () when no profile names them."""
-        profile = getattr(self.app, "profile", None)
-        return tuple(getattr(profile, "kore_ip_ranges", ()) or ())
+        return tuple(self.app.profile.kore_ip_ranges)
 
     @property
     def FORM_FOCUS(self) -> str:  # type: ignore[override]
@@ -123,7 +103,7 @@ class NetworkScreen(FlowScreen):
         n = state.network
         mode = n.mode if n.mode in (PE, FW) else PE
         kore = self.kore_ranges
-        extras = [r for r in n.ip_rules if _network(r) not in {_network(k) for k in kore}]
+        extras = network_step.not_among(n.ip_rules, kore)
         self.operator_ip = n.operator_ip
         yield MissingSteps(_missing(state), id="net-missing")
         with Vertical(id="net-form", classes=f"-{'pe' if mode == PE else 'fw'}"):
@@ -296,9 +276,7 @@ class NetworkScreen(FlowScreen):
         else:
             now = "deny by default; allows " + (", ".join(vault.ip_rules) or "no address")
         self.query_one("#net-now", Fact).set_value(now)
-        n = self._candidate(self.app.state, FW).network
-        planned = {_network(r) for r in (*n.ip_rules, n.operator_ip if n.allow_operator_ip else "")} - {None}
-        dropped = [r for r in vault.ip_rules if _network(r) not in planned]
+        dropped = network_step.not_among(vault.ip_rules, network_step.rules(self._candidate(self.app.state, FW)))
         message = self.query_one("#net-now-msg", FieldMessage)
         message.show(f"Apply removes rules the vault has now: {', '.join(dropped)}." if dropped else None)
 
@@ -339,7 +317,7 @@ class NetworkScreen(FlowScreen):
         else:
             extras, _ = network_step.parse_ip_rules(self.extra.value, EXTRA_FIELD)
             answers = dataclasses.replace(
-                n, mode=FW, ip_rules=_merge(self.kore_ranges, extras),
+                n, mode=FW, ip_rules=network_step.merge_rules(self.kore_ranges, extras),
                 allow_trusted_services=self.trusted.value, allow_operator_ip=self.mine.value,
                 operator_ip=self.operator_ip or n.operator_ip,
             )  # fmt: skip
@@ -348,8 +326,7 @@ class NetworkScreen(FlowScreen):
     async def collect(self) -> WizardState | None:
         state = self.app.state
         candidate = self._candidate(state)
-        if any(getattr(state.network, f) != getattr(candidate.network, f) for f in ANSWER_FIELDS):
-            candidate = candidate.with_step(self.STEP_ID, StepRecord())
+        candidate = network_step.with_answers(state, candidate)
         found = self._problems(candidate)
         for message in self.query(FieldMessage):
             if message.id != "net-connections-msg" and message.has_class("-error"):
@@ -389,10 +366,10 @@ class NetworkScreen(FlowScreen):
             return found
         if problem := _extra_rules_problem(self.extra.value):
             found.append((self.extra, problem))
-        for p in network_step.problems(candidate):
-            if p.field == "network.ip_rules" and not any(w is self.extra for w, _ in found):
+        for field, p in placed(network_step.problems(candidate), FIREWALL_FIELDS)[0]:
+            if field == "#net-extra" and not any(w is self.extra for w, _ in found):
                 found.append((self.extra, f"Firewall: {p.rule}."))
-            elif p.field == "network.operator_ip":
+            elif field == "#net-mine":
                 found.append((self.mine, "Allow this machine's IP: the address is not known yet; press l to look "
                                          "it up again, or untick it (and read the warning)."))  # fmt: skip
         return found

@@ -1,7 +1,8 @@
 """Which screen shows which step. A step is "built" when its screen module exists.
 
-Screens are imported only when shown: a module per step, named here, so adding a step's screen
-never means editing the App.
+The steps and their order are the engine's registry (`byok_tui.engine.steps`); this only says which
+screen class shows each id. Screens are imported only when shown: a module per step, named here, so
+adding a step's screen never means editing the App.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import importlib
 import importlib.util
 from typing import Any
 
-SCREENS: dict[str, tuple[str, str]] = {
+from byok_tui.engine import steps
+
+SCREENS: dict[str, tuple[str, str]] = {  # by step id; the order is the engine registry's
     "signin": ("byok_tui.screens.signin", "SigninScreen"),
     "authorize": ("byok_tui.screens.authorize", "AuthorizeScreen"),
     "vault": ("byok_tui.screens.vault", "VaultScreen"),
@@ -27,7 +30,10 @@ SCREENS: dict[str, tuple[str, str]] = {
 
 def built_steps() -> tuple[str, ...]:
     """Step ids whose screen module is installed, in the guide's order."""
-    return tuple(step for step, (module, _) in SCREENS.items() if importlib.util.find_spec(module) is not None)
+    return tuple(
+        step_id for step_id in steps.IDS
+        if step_id in SCREENS and importlib.util.find_spec(SCREENS[step_id][0]) is not None
+    )
 
 
 def screen_for(step_id: str) -> Any:

@@ -20,6 +20,7 @@ from byok_tui.errors import ByokError
 from byok_tui.session_recovery import SessionProblem
 
 from .paint import SplitPaint
+from .wizard import wizard_app
 
 
 class SessionProblemScreen(SplitPaint, Screen[None]):
@@ -31,6 +32,8 @@ class SessionProblemScreen(SplitPaint, Screen[None]):
     | n | Start a new session (the file is kept under a new name) |
     | q, escape | Quit, changing nothing (exit 2) |
     """
+
+    app = wizard_app
 
     DEFAULT_CSS = """
     SessionProblemScreen {
@@ -112,5 +115,5 @@ class SessionProblemScreen(SplitPaint, Screen[None]):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.notify(f"Nothing was changed: {reason}", title="Could not recover", severity="error", timeout=30)
             return
-        self.app.resume_with(state)  # type: ignore[attr-defined]
+        self.app.resume_with(state)
         self.app.notify("\n".join(notes), title="Session recovered" if not new else "New session", timeout=15)

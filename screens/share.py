@@ -55,7 +55,7 @@ class ShareScreen(FlowScreen):
     | c | any | Copy the focused value; elsewhere the three values for a support ticket |
     """
 
-    STEP = share_step
+    STEP = share_step.STEP
     STEP_ID = share_step.STEP_ID
     CSS_PATH = "share.tcss"
     ready_text = "send the values (or the bundle) to Kore.ai support"

@@ -27,12 +27,12 @@ from textual.widgets import Button, Input, Select, Static
 from byok_tui import glyphs
 from byok_tui.clouds import CLOUDS
 from byok_tui.connection import Connection
-from byok_tui.engine import runner
+from byok_tui.engine import runner, steps
 from byok_tui.engine import signin as signin_step
 from byok_tui.engine.model import CheckResult, overall
 from byok_tui.errors import ByokError
 from byok_tui.models import OrganizationInfo, SubscriptionInfo
-from byok_tui.state import STEP_IDS, SigninState
+from byok_tui.state import SigninState
 
 from .base import StepScreen
 from .widgets.field import FieldMessage, Row
@@ -283,7 +283,7 @@ class SigninScreen(StepScreen):
         """Step 1, or the step an interrupted session had reached (never past the first unfinished one)."""
         target = self.app.state.resume_point()
         if target == self.STEP_ID or target not in self.app.built_steps:
-            target = STEP_IDS[STEP_IDS.index(self.STEP_ID) + 1]
+            target = steps.after(self.STEP_ID) or target
         self.app.action_goto_step(target)
 
     @on(Button.Pressed, "#next")
@@ -537,7 +537,8 @@ class SigninScreen(StepScreen):
         self.checks.loading = True
         self.app.subscription_name = self._subscription_name(app.state.signin.subscription_id)
         try:
-            state, results = await runner.run_checks(signin_step, app.state, app.conn, app.session)
+            state, results = await runner.run_checks(signin_step.STEP, app.state, app.conn, app.session,
+                                                     now=app.clock())  # fmt: skip
         except ByokError as exc:
             self._verdict(f"{glyphs.FAIL} The pre-flight could not run.", "fail")
             self.error_note.show_error(exc)

@@ -58,7 +58,7 @@ class TestConfigurationScreen(FlowScreen):
 
     __test__ = False  # not a pytest class, whatever its name says
 
-    STEP = test_step
+    STEP = test_step.STEP
     STEP_ID = test_step.STEP_ID
     CSS_PATH = "test_configuration.tcss"
     HAS_FORM = False

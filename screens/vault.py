@@ -6,42 +6,17 @@ engine; the apply runs in an App-level worker (`app.start_apply`); checks are re
 
 from __future__ import annotations
 
-import dataclasses
-
 from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from byok_tui.engine import vault as vault_step
-from byok_tui.state import StepRecord, WizardState
+from byok_tui.state import WizardState
 
 from .flow import FlowScreen
 from .vault_form import VaultForm
 from .widgets.copyfield import CopyField
-
-ANSWER_FIELDS = (
-    "resource_group", "create_resource_group", "location", "name", "create_vault", "sku",
-    "enable_purge_protection", "key_name", "create_key", "key_size", "key_hsm",
-)  # fmt: skip
-"""The fields of VaultState the operator answers (the rest is what Azure reported)."""
-
-
-def with_answers(current: WizardState, proposed: WizardState) -> WizardState:
-    """`proposed` made consistent: reported facts about another vault or key are dropped, and a step
-    whose answers changed is no longer "applied" (re-applying adopts what exists, never duplicates)."""
-    old, new = current.vault, proposed.vault
-    if all(getattr(old, f) == getattr(new, f) for f in ANSWER_FIELDS):
-        return proposed
-    same_vault = (old.name.lower(), old.resource_group.lower()) == (
-        new.name.lower(),
-        new.resource_group.lower(),
-    )
-    if new.create_vault and not same_vault:
-        new = dataclasses.replace(new, vault_id="", vault_uri="", rbac_authorization=None)
-    if not same_vault or old.key_name != new.key_name:
-        new = dataclasses.replace(new, key_id="")
-    return dataclasses.replace(proposed, vault=new).with_step(vault_step.STEP_ID, StepRecord())
 
 
 class VaultScreen(FlowScreen):
@@ -54,7 +29,7 @@ class VaultScreen(FlowScreen):
     | c | checks | Copy the key identifier (or the focused value) |
     """
 
-    STEP = vault_step
+    STEP = vault_step.STEP
     STEP_ID = vault_step.STEP_ID
     CSS_PATH = "vault.tcss"
     AUTO_FOCUS = "#rg-mode"
@@ -71,7 +46,7 @@ class VaultScreen(FlowScreen):
 
     async def collect(self) -> WizardState | None:
         form = self.form
-        candidate = with_answers(self.app.state, form.answers(self.app.state))
+        candidate = vault_step.with_answers(self.app.state, form.answers(self.app.state))
         found = await form.problems(candidate)
         form.show_problems(found)
         if found:

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input
 
 from byok_tui.engine import vault as vault_step
+from byok_tui.engine.step import placed
 from byok_tui.state import VaultState, WizardState
 
 from .vault_sections import GroupSection, KeySection, VaultSection
@@ -106,12 +107,13 @@ class VaultForm(Vertical):
         if not key.creating and key.select.selection is None:
             found.append((key.select, "Key: choose a key from the list (or Generate new)."))
         flagged = {widget for widget, _ in found}
-        for problem in vault_step.problems(state):
-            ids = ENGINE_FIELDS.get(problem.field)
-            if ids is None:  # e.g. signin.subscription_id: nothing on this form can fix it
-                self.app.notify(problem.rule, title="Not signed in", severity="error")
-                continue
-            widget = self.query_one(ids[0] if self._creating_for(problem.field) else ids[1])
+        # Which widget shows a field depends on the choice made: its input when creating, its list when adopting.
+        fields = {field: ids[0] if self._creating_for(field) else ids[1] for field, ids in ENGINE_FIELDS.items()}
+        on_form, elsewhere = placed(vault_step.problems(state), fields)
+        for problem in elsewhere:  # e.g. signin.subscription_id: nothing on this form can fix it
+            self.app.notify(problem.rule, title="Not signed in", severity="error")
+        for selector, problem in on_form:
+            widget = self.query_one(selector)
             if widget not in flagged:
                 found.append((widget, problem.rule))
                 flagged.add(widget)

@@ -102,7 +102,7 @@ class GroupSection(Section):
             return
         self.select.loading = True
         try:
-            groups = await vault_step.list_resource_groups(self.app.conn, self.subscription())  # type: ignore[attr-defined]
+            groups = await vault_step.list_resource_groups(self.app.conn, self.subscription())
         except ByokError as exc:
             self.note.show_error(exc)
             self.select.prompt = "Could not list resource groups"
@@ -239,7 +239,7 @@ class VaultSection(Section):
         if cached is None:
             self._show_availability("checking…", "info")
             try:
-                cached = await vault_step.check_vault_name(self.app.conn, self.subscription(), name)  # type: ignore[attr-defined]
+                cached = await vault_step.check_vault_name(self.app.conn, self.subscription(), name)
             except ByokError as exc:
                 self._show_availability(f"{glyphs.WARN} could not check", "warn")
                 self.query_one("#vault-name-note", ErrorNote).show_error(exc)
@@ -269,7 +269,7 @@ class VaultSection(Section):
             return
         self.select.loading = True
         try:
-            vaults = await vault_step.list_vaults(self.app.conn, self.subscription(), group)  # type: ignore[attr-defined]
+            vaults = await vault_step.list_vaults(self.app.conn, self.subscription(), group)
         except ByokError as exc:
             note.show_error(exc)
             return
@@ -361,7 +361,7 @@ class KeySection(Section):
             return
         self.select.loading = True
         try:
-            keys = await vault_step.list_keys(self.app.conn, vault.uri)  # type: ignore[attr-defined]
+            keys = await vault_step.list_keys(self.app.conn, vault.uri)
         except ByokError as exc:
             note.show_error(exc)
             return

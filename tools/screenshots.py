@@ -303,8 +303,8 @@ async def apps_grid_5000() -> str:
 async def confirmed_state(sb: Sandbox) -> WizardState:
     state = await steps_done(sb, "apps")
     state = apps_step.deselect(state, [a.id for a in state.apps.apps[:2]])
-    state = await runner.apply_plan(apps_step, state, sb.connection(), None, quiet)
-    state, _ = await runner.run_checks(apps_step, state, sb.connection(), None)
+    state = await runner.apply_plan(apps_step.STEP, state, sb.connection(), None, quiet)
+    state, _ = await runner.run_checks(apps_step.STEP, state, sb.connection(), None)
     return state
 
 
@@ -316,8 +316,8 @@ async def confirm_summary() -> str:
 async def validation_checklist() -> str:
     sb = Sandbox.create("default")
     state = await confirmed_state(sb)
-    state = await runner.apply_plan(confirm_step, state, sb.connection(), None, quiet)
-    state, _ = await runner.run_checks(confirm_step, state, sb.connection(), None)
+    state = await runner.apply_plan(confirm_step.STEP, state, sb.connection(), None, quiet)
+    state, _ = await runner.run_checks(confirm_step.STEP, state, sb.connection(), None)
     return await shoot(make_app(sb, state, "validate"))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from byok_tui.azure.rbac import KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, KEY_VAULT_CRYPTO_USER
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, args
+from byok_tui.engine.step import Step, needs_sp_and_vault, undated_check, undated_problems
 from byok_tui.engine.waiting import retry_while_propagating
 from byok_tui.errors import ByokError, InputError
 from byok_tui.state import WizardState
@@ -309,3 +310,9 @@ def _broader_check(extras: list[str]) -> CheckResult:
         detail="Also: " + "; ".join(extras) + ".",
         remedy="Remove what Kore does not need; it only uses get, encrypt, decrypt, wrapKey and unwrapKey.",
     )  # fmt: skip
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
+    problems=undated_problems(problems), requires=needs_sp_and_vault,
+)

@@ -10,6 +10,7 @@ from typing import Any
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.step import Step, undated_check
 from byok_tui.errors import ByokError, InputError
 from byok_tui.secret import Secret
 from byok_tui.state import AppRef, StepRecord, WizardState
@@ -234,3 +235,8 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
             remedy="" if chosen else "Nothing is selected: your key would encrypt no app.",
         ),
     ]  # fmt: skip
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check), answers="apps",
+)

@@ -11,7 +11,9 @@ import dataclasses
 import time
 
 from byok_tui.connection import Connection
+from byok_tui.engine import revision
 from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg
+from byok_tui.engine.step import Step, needs_kore_app, undated_check, undated_problems
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import ServicePrincipalInfo
 from byok_tui.state import WizardState
@@ -43,6 +45,20 @@ def problems(state: WizardState) -> list[InputError]:
     if state.authorize.method not in METHODS:
         found.append(InputError("authorize.method", f"choose one of: {', '.join(METHODS)}"))
     return found
+
+
+ANSWER_FIELDS = ("kore_client_id", "method")
+"""The fields of AuthorizeState the operator answers (the rest is what Graph reported)."""
+
+
+def with_answers(current: WizardState, proposed: WizardState) -> WizardState:
+    """`proposed`, consistent: changed answers make the step start over (`revision.revised`), and another
+    client id drops the recorded service principal (it belongs to another app)."""
+    state, changed = revision.revised(current, proposed, STEP_ID, "authorize", ANSWER_FIELDS)
+    if changed and current.authorize.kore_client_id.lower() != proposed.authorize.kore_client_id.lower():
+        state = dataclasses.replace(state, authorize=dataclasses.replace(state.authorize, sp_object_id="",
+                                                                          sp_display_name=""))  # fmt: skip
+    return state
 
 
 def plan(state: WizardState) -> list[Change]:
@@ -202,3 +218,9 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
                                    detail=f"Recorded {recorded}, Entra has {sp.object_id}.",
                                    remedy="Apply this step again to record the current one."))  # fmt: skip
     return results
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
+    problems=undated_problems(problems), requires=needs_kore_app, answers="authorize",
+)

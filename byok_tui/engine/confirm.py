@@ -10,6 +10,7 @@ from pathlib import Path
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.step import Step, needs_console, undated_problems
 from byok_tui.errors import ByokError, InputError
 from byok_tui.state import WizardState
 
@@ -189,3 +190,13 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
             remedy="Put the recorded values back, or contact Kore.ai support to re-key." if changed else "",
         ))  # fmt: skip
     return results
+
+
+async def _check_on(state: WizardState, conn: Connection, now: datetime) -> list[CheckResult]:
+    return await check(state, conn, today=now.date())
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=_check_on,
+    problems=undated_problems(problems), requires=needs_console,
+)

@@ -10,9 +10,11 @@ import dataclasses
 from datetime import date, datetime, timedelta
 
 from byok_tui.connection import Connection
+from byok_tui.engine import revision
 from byok_tui.engine.model import Change, CheckResult, Progress
+from byok_tui.engine.step import Step, needs_vault
 from byok_tui.errors import ByokError, InputError
-from byok_tui.state import StepRecord, WizardState
+from byok_tui.state import EnterpriseKeyState, WizardState
 
 STEP_ID = "enterprise_key"
 TITLE = "Enterprise key"
@@ -47,12 +49,11 @@ def prefill(state: WizardState) -> WizardState:
 
 
 def with_answers(current: WizardState, proposed: WizardState) -> WizardState:
-    """`proposed` made consistent: when the enterprise key's values changed, this step is no longer
-    recorded and Test Configuration must run again (it tested the old values)."""
-    if current.enterprise_key == proposed.enterprise_key:
-        return proposed
-    test = proposed.step("test")
-    return proposed.with_step(STEP_ID, StepRecord()).with_step("test", dataclasses.replace(test, checked=""))
+    """`proposed` made consistent: when the enterprise key's values changed, this step starts over
+    (`revision.revised`) and Test Configuration must run again (it tested the old values)."""
+    fields = [f.name for f in dataclasses.fields(EnterpriseKeyState)]
+    state, changed = revision.revised(current, proposed, STEP_ID, "enterprise_key", fields)
+    return revision.unchecked(state, "test") if changed else state
 
 
 def locked(state: WizardState, today: date) -> bool:
@@ -232,3 +233,17 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
         results.append(CheckResult("enterprise_key.locked", "Enforcement has started", "pass",
                                    detail=f"Since {enforced}: only key rotation and the app selection may change."))
     return results
+
+
+def _problems_on(state: WizardState, now: datetime) -> list[InputError]:
+    return problems(state, now.date())
+
+
+async def _check_on(state: WizardState, conn: Connection, now: datetime) -> list[CheckResult]:
+    return await check(state, conn, today=now.date())
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=_check_on, prefill=prefill,
+    problems=_problems_on, requires=needs_vault, answers="enterprise_key",
+)

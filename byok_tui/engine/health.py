@@ -10,34 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import date, datetime
-from types import ModuleType
+from datetime import datetime
 
 from byok_tui import clock
 from byok_tui.connection import Connection
+from byok_tui.engine import steps
 from byok_tui.engine.model import CheckResult, Progress, overall
 from byok_tui.errors import ByokError
 from byok_tui.state import WizardState
-
-LIVE_STEPS: tuple[str, ...] = (
-    "authorize", "vault", "access", "share", "network", "enterprise_key", "test", "apps", "confirm",
-)  # fmt: skip
-"""Steps whose check proves something live, in the guide's order (sign-in and the checklist are not)."""
 
 Outcome = tuple[str, list[CheckResult]]
 """(step id, that step's results)."""
 
 
-def module(step_id: str) -> ModuleType:
-    """The engine module of a step in LIVE_STEPS."""
-    import importlib
-
-    name = "test_configuration" if step_id == "test" else step_id
-    return importlib.import_module(f"byok_tui.engine.{name}")
-
-
 def title(step_id: str) -> str:
-    return str(module(step_id).TITLE)
+    return steps.get(step_id).title
 
 
 def done(state: WizardState, step_id: str) -> bool:
@@ -49,34 +36,36 @@ def done(state: WizardState, step_id: str) -> bool:
 async def check_all(
     state: WizardState,
     conn: Connection,
-    steps: Iterable[str] | None = None,
+    step_ids: Iterable[str] | None = None,
     progress: Progress | None = None,
     *,
-    today: date | None = None,
+    now: datetime | None = None,
 ) -> list[Outcome]:
-    """Run each step's live check in order; `steps` defaults to LIVE_STEPS. Never raises a ByokError.
+    """Run each live step's check (`steps.live_steps()`, or those of them in `step_ids`) in order. Never
+    raises a ByokError: a check that cannot run is a failed check of its step.
 
-    `today` reaches the checks that depend on the date (the enforcement rules); None means the real date.
+    `now` decides the checks' date rules (the enforcement lock, key expiry): the App passes its clock's;
+    None means the one clock's.
     """
-    wanted = [s for s in (LIVE_STEPS if steps is None else steps) if s in LIVE_STEPS]
+    from byok_tui.engine.runner import moment
+
+    when = moment(now)
+    wanted = [s for s in steps.live_steps() if step_ids is None or s.id in set(step_ids)]
     outcomes: list[Outcome] = []
-    for index, step_id in enumerate(wanted):
+    for index, step in enumerate(wanted):
         if progress:
-            progress(f"Checking {index + 1} of {len(wanted)}: {title(step_id)}…", index / max(len(wanted), 1))
-        if not done(state, step_id):
-            outcomes.append((step_id, [CheckResult(f"{step_id}.not-set-up", "Not set up in this session", "skip",
+            progress(f"Checking {index + 1} of {len(wanted)}: {step.title}…", index / max(len(wanted), 1))
+        if not done(state, step.id):
+            outcomes.append((step.id, [CheckResult(f"{step.id}.not-set-up", "Not set up in this session", "skip",
                                                    detail="Nothing to check yet.")]))  # fmt: skip
             continue
-        check = module(step_id).check
-        from byok_tui.engine.runner import clock_arguments
-
         try:
-            results = await check(state, conn, **clock_arguments(check, today))
+            results = await step.check(state, conn, when)
         except ByokError as exc:
-            results = [CheckResult(f"{step_id}.error", f"The check could not run: {exc.title}", "fail",
+            results = [CheckResult(f"{step.id}.error", f"The check could not run: {exc.title}", "fail",
                                    detail=exc.detail, remedy=exc.remedy or "Try again.",
                                    request_id=exc.request_id)]  # fmt: skip
-        outcomes.append((step_id, results))
+        outcomes.append((step.id, results))
     if progress:
         progress(f"Checked {len(wanted)} steps.", 1.0)
     return outcomes

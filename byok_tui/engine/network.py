@@ -12,7 +12,9 @@ import ipaddress
 import time
 
 from byok_tui.connection import Connection
+from byok_tui.engine import revision
 from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, sentence
+from byok_tui.engine.step import Step, needs_vault, undated_check, undated_problems
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import EndpointConnectionInfo, VaultInfo
 from byok_tui.state import WizardState
@@ -28,19 +30,48 @@ LOCKOUT_WARNING = (
 )
 
 
+ANSWER_FIELDS = ("mode", "ip_rules", "allow_trusted_services", "allow_operator_ip", "connection_name")
+"""The fields of NetworkState the operator answers (the operator's IP is looked up, not answered)."""
+
+
+def with_answers(current: WizardState, proposed: WizardState) -> WizardState:
+    """`proposed`; when the answers changed, the step starts over (`revision.revised`)."""
+    return revision.revised(current, proposed, STEP_ID, "network", ANSWER_FIELDS)[0]
+
+
+def _network(rule: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(rule, strict=False)
+    except ValueError:
+        return None
+
+
+def merge_rules(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The rules of every group, in order, each network once: Azure stores a single address as written,
+    so 1.2.3.4 and 1.2.3.4/32 are the same rule. A rule that is no network is kept as written (the
+    answers' problems name it)."""
+    seen: set[object] = set()
+    out: list[str] = []
+    for rule in (r for group in groups for r in group):
+        key = _network(rule) or rule
+        if key not in seen:
+            seen.add(key)
+            out.append(rule)
+    return tuple(out)
+
+
+def not_among(rules: tuple[str, ...] | list[str], others: tuple[str, ...] | list[str]) -> list[str]:
+    """The rules of `rules` whose network is none of `others`' (as networks: 1.2.3.4 is 1.2.3.4/32), in
+    order: the operator's own rules beside Kore's ranges, or what Apply would remove from the vault."""
+    taken = {_network(rule) or rule for rule in others}
+    return [rule for rule in rules if (_network(rule) or rule) not in taken]
+
+
 def rules(state: WizardState) -> list[str]:
     """The IP rules the firewall will hold: the asked ones, plus this machine's address when allowed."""
-    wanted = list(state.network.ip_rules)
-    if state.network.allow_operator_ip and state.network.operator_ip:
-        wanted.append(state.network.operator_ip)
-    # Azure stores single addresses as written; compare as networks to drop duplicates like a.b.c.d/32.
-    seen, out = set(), []
-    for rule in wanted:
-        net = ipaddress.ip_network(rule, strict=False)
-        if net not in seen:
-            seen.add(net)
-            out.append(rule)
-    return out
+    n = state.network
+    mine = [n.operator_ip] if n.allow_operator_ip and n.operator_ip else []
+    return list(merge_rules(n.ip_rules, mine))
 
 
 def problems(state: WizardState) -> list[InputError]:
@@ -400,3 +431,9 @@ async def _check_reachable(state: WizardState, conn: Connection) -> CheckResult:
         detail="Read the key through the vault's network rules." if key else "The key is missing.",
         request_id=key.request_id if key else "", ms=ms,
     )  # fmt: skip
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
+    prepare=prepare, problems=undated_problems(problems), requires=needs_vault, answers="network",
+)

@@ -15,6 +15,7 @@ from typing import Any
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult, Progress, sentence
+from byok_tui.engine.step import Step, needs_vault, undated_check, undated_problems
 from byok_tui.errors import ByokError, InputError
 from byok_tui.state import WizardState
 
@@ -211,3 +212,9 @@ def _check_bundle(state: WizardState) -> CheckResult:
         return CheckResult("share.exported", title, "warn", detail=f"{json_path} holds an older {', '.join(stale)}.",
                            remedy="Apply this step again to rewrite the bundle before sending it.")  # fmt: skip
     return CheckResult("share.exported", title, "pass", detail=" and ".join(state.share.exported) + ".")
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
+    problems=undated_problems(problems), requires=needs_vault, answers="share",
+)

@@ -18,6 +18,7 @@ from typing import Any
 from byok_tui.connection import Connection
 from byok_tui.engine import warmup
 from byok_tui.engine.model import Change, CheckResult, Progress, overall
+from byok_tui.engine.step import Step, undated_check, undated_problems
 from byok_tui.errors import AuthError, ByokError, InputError
 from byok_tui.models import OrganizationInfo, SubscriptionInfo
 from byok_tui.state import SigninState, WizardState
@@ -416,3 +417,11 @@ def result(results: list[CheckResult], check_id: str) -> CheckResult | None:
     """The pre-flight result with this id, if it ran."""
     return next((r for r in results if r.id == check_id), None)
 
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
+    problems=undated_problems(problems), has_changes=False, live=False,
+)
+"""Sign-in: the way in. It has its own screen flow (no plan to review); `byok-tui run` signs in from the
+answers instead, and `verify` does not re-check it."""

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult
+from byok_tui.engine.step import Step, needs_enterprise_key, undated_check
 from byok_tui.errors import ByokError
 from byok_tui.state import WizardState
 
@@ -156,3 +157,9 @@ def _nothing_skipped(results: list[CheckResult]) -> list[CheckResult]:
         if r.status == "skip" else r
         for r in results
     ]  # fmt: skip
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
+    requires=needs_enterprise_key, has_changes=False,
+)

@@ -6,6 +6,7 @@ import dataclasses
 
 from byok_tui.connection import Connection
 from byok_tui.engine.model import Change, CheckResult
+from byok_tui.engine.step import Step, undated_check
 from byok_tui.errors import ByokError
 from byok_tui.state import WizardState
 
@@ -57,3 +58,9 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
                     detail=text)  # fmt: skip
         for item, text in CHECKLIST
     ]
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
+    has_changes=False, live=False,
+)

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from shlex import quote as q
 
 from byok_tui.connection import Connection
+from byok_tui.engine import revision
 from byok_tui.engine.model import Change, CheckResult, Progress, adopted, arg, args
+from byok_tui.engine.step import Step, undated_problems
 from byok_tui.engine.waiting import retry_while_propagating
 from byok_tui.errors import ByokError, InputError
 from byok_tui.models import KeyInfo, NameCheck, ResourceGroupInfo, VaultInfo
@@ -68,6 +70,28 @@ def problems(state: WizardState) -> list[InputError]:
 
 
 # --- plan ------------------------------------------------------------------------------------
+
+
+ANSWER_FIELDS = (
+    "resource_group", "create_resource_group", "location", "name", "create_vault", "sku",
+    "enable_purge_protection", "key_name", "create_key", "key_size", "key_hsm",
+)  # fmt: skip
+"""The fields of VaultState the operator answers (the rest is what Azure reported)."""
+
+
+def with_answers(current: WizardState, proposed: WizardState) -> WizardState:
+    """`proposed` made consistent: changed answers make the step start over (`revision.revised`), and
+    what Azure reported about another vault or key is dropped."""
+    state, changed = revision.revised(current, proposed, STEP_ID, "vault", ANSWER_FIELDS)
+    if not changed:
+        return state
+    old, new = current.vault, state.vault
+    same_vault = (old.name.lower(), old.resource_group.lower()) == (new.name.lower(), new.resource_group.lower())
+    if new.create_vault and not same_vault:
+        new = dataclasses.replace(new, vault_id="", vault_uri="", rbac_authorization=None)
+    if not same_vault or old.key_name != new.key_name:
+        new = dataclasses.replace(new, key_id="")
+    return dataclasses.replace(state, vault=new)
 
 
 def _vault_id(state: WizardState) -> str:
@@ -457,7 +481,7 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
 
-async def check(state: WizardState, conn: Connection, *, now: datetime | None = None) -> list[CheckResult]:
+async def check(state: WizardState, conn: Connection, now: datetime | None = None) -> list[CheckResult]:
     """Live, read-only proof that the vault and key are fit for BYOK."""
     from byok_tui.azure import keys, vaults
 
@@ -667,3 +691,9 @@ def adopt_vault(state: WizardState, vault: VaultInfo) -> WizardState:
             enable_purge_protection=state.vault.enable_purge_protection and not vault.purge_protection,
         ),
     )
+
+
+STEP = Step(
+    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=check,
+    problems=undated_problems(problems), answers="vault",
+)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from byok_tui.engine import access, apps, authorize, enterprise_key, network, runner, share, signin
-from byok_tui.engine import test_configuration as test_step
-from byok_tui.engine import vault as vault_step
+from byok_tui.engine import apps, runner, signin, steps
 from byok_tui.sandbox import Sandbox
 from byok_tui.state import (
     AuthorizeState,
@@ -23,9 +21,8 @@ from byok_tui.state import (
     WizardState,
 )  # fmt: skip
 
-ORDER = ("authorize", "vault", "access", "share", "network", "enterprise_key", "test", "apps")
-STEPS = {"authorize": authorize, "vault": vault_step, "access": access, "share": share, "network": network,
-         "enterprise_key": enterprise_key, "test": test_step, "apps": apps}  # fmt: skip
+ORDER = tuple(step_id for step_id in steps.live_ids() if step_id != "confirm")
+"""The steps a screen test may want done first: every live step up to Proceed, in the registry's order."""
 
 
 def quiet(message: str, fraction: float | None = None) -> None:
@@ -51,21 +48,18 @@ async def done_through(sb: Sandbox, last: str, state: WizardState | None = None)
     """Apply and check every step up to and including `last`, in order."""
     state = state or answers(sb)
     conn = sb.connection()
-    state, preflight = await runner.run_checks(signin, state, conn, None)
+    state, preflight = await runner.run_checks(signin.STEP, state, conn, None)
     state = signin.signed_in(state, preflight)
     if last == "signin":
         return state
     for step_id in ORDER[: ORDER.index(last) + 1]:
-        module = STEPS[step_id]
-        if step_id == "network":
-            state = await network.prepare(state, conn)
-        if step_id == "enterprise_key":
-            state = enterprise_key.prefill(state)
+        step = steps.get(step_id)
+        state = await step.prepare(step.prefill(state), conn)
         if step_id == "apps":
             found = await apps.load(dataclasses.replace(state, apps=dataclasses.replace(state.apps, source="sandbox")),
                                     conn, host=sb.kore_host)  # fmt: skip
             state = apps.with_apps(dataclasses.replace(state, apps=dataclasses.replace(state.apps, source="sandbox")),
                                    found)  # fmt: skip
-        state = await runner.apply_plan(module, state, conn, None, quiet)
-        state, _ = await runner.run_checks(module, state, conn, None)
+        state = await runner.apply_plan(step, state, conn, None, quiet)
+        state, _ = await runner.run_checks(step, state, conn, None)
     return state

@@ -8,12 +8,15 @@ from textual.widgets import Label
 
 from byok_tui.state import WizardState
 
+from ..wizard import wizard_app
 from .literal import literal
 
 
 class AppHeader(Horizontal):
     """`byok-tui │ Sandbox │ tenant … │ subscription …`. The label comes from the Connection
     ("Sandbox" or "Azure"); the ids come from `app.state.signin` and redraw when it changes."""
+
+    app = wizard_app
 
     DEFAULT_CSS = """
     AppHeader {
@@ -40,7 +43,7 @@ class AppHeader(Horizontal):
 
     def on_mount(self) -> None:
         self.watch(self.app, "state", self._render_state)
-        self.watch(self.app, "subscription_name", lambda _: self._render_state(self.app.state))  # type: ignore[attr-defined]
+        self.watch(self.app, "subscription_name", lambda _: self._render_state(self.app.state))
 
     def _render_state(self, state: WizardState) -> None:
         signin = state.signin
@@ -48,7 +51,7 @@ class AppHeader(Horizontal):
         if signin.tenant_id:
             long.append(f"tenant {signin.tenant_id}")
             short.append(f"tenant {signin.tenant_id[:8]}…")
-        name = getattr(self.app, "subscription_name", "")
+        name = self.app.subscription_name
         if signin.subscription_id and name:
             long.append(f"subscription {name}")
             short.append(f"sub {name}")

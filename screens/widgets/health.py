@@ -18,6 +18,7 @@ from byok_tui import glyphs
 from byok_tui.engine import health
 from byok_tui.engine.model import CheckResult, overall
 
+from ..wizard import wizard_app
 from .checks import CheckView
 
 
@@ -61,6 +62,8 @@ class StepHealth(Vertical):
 class HealthView(Vertical):
     """The combined list; `run()` (re)runs every check. Hidden until the first run."""
 
+    app = wizard_app
+
     DEFAULT_CSS = """
     HealthView {
         height: auto;
@@ -97,16 +100,15 @@ class HealthView(Vertical):
                 bar.update(progress=fraction)
 
         try:
-            outcomes = await health.check_all(app.state, app.conn, progress=progress,  # type: ignore[attr-defined]
-                                              today=app.clock().date())  # type: ignore[attr-defined]  # fmt: skip
+            outcomes = await health.check_all(app.state, app.conn, progress=progress, now=app.clock())
         finally:
             self.remove_class("-running")
-        app.set_state(health.with_outcomes(app.state, outcomes))  # type: ignore[attr-defined]
+        app.set_state(health.with_outcomes(app.state, outcomes))
         await self.show(outcomes)
         return outcomes
 
     async def show(self, outcomes: list[health.Outcome]) -> None:
-        timings = bool(getattr(self.app, "show_timings", True))
+        timings = self.app.show_timings
         status = health.worst(outcomes)
         checked = [o for o in outcomes if any(r.status != "skip" for r in o[1])]
         failing = sum(overall(r) == "fail" for _, r in checked)

@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from byok_tui import glyphs
 
+from ..wizard import wizard_app
 from .stepper import STEP_LABELS
 
 
@@ -23,6 +24,8 @@ def step_name(step_id: str) -> str:
 class MissingSteps(Vertical):
     """Hidden when nothing is missing. `show([(step_id, why), …])` lists them with a "Go to" button each;
     a button asks the App to switch (`action_goto_step`), which says so if that screen is not built."""
+
+    app = wizard_app
 
     DEFAULT_CSS = """
     MissingSteps {
@@ -66,4 +69,4 @@ class MissingSteps(Vertical):
         event.stop()
         step = (event.button.id or "").removeprefix("goto-")
         if step:
-            self.app.action_goto_step(step)  # type: ignore[attr-defined]
+            self.app.action_goto_step(step)

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select
 
+from ..wizard import wizard_app
 from .field import FieldMessage
 from .marks import Radio
 from .rules import Rule
@@ -23,6 +24,8 @@ from .rules import Rule
 
 class Section(Vertical):
     """A titled part of the form with a new/existing choice. Subclasses set PREFIX and the labels."""
+
+    app = wizard_app
 
     DEFAULT_CSS = """
     Section {
@@ -112,4 +115,4 @@ class Section(Vertical):
             message.show(None)
 
     def subscription(self) -> str:
-        return self.app.state.signin.subscription_id  # type: ignore[attr-defined]
+        return self.app.state.signin.subscription_id

@@ -15,22 +15,11 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from byok_tui import glyphs
-from byok_tui.state import STEP_IDS, StepRecord, WizardState
+from byok_tui.engine import steps
+from byok_tui.state import StepRecord, WizardState
 
-STEP_LABELS: dict[str, str] = {
-    "signin": "Sign in",
-    "authorize": "1 Authorize Kore app",
-    "vault": "2 Key Vault and key",
-    "access": "3 Grant access",
-    "share": "4 Share with Kore",
-    "network": "5 Network access",
-    "enterprise_key": "Enterprise key",
-    "test": "Test configuration",
-    "apps": "Apps and bots",
-    "confirm": "Confirm",
-    "validate": "Validation",
-}
-"""What the stepper calls each step id of `state.STEP_IDS` (the seed's numbering for Steps 1-5)."""
+STEP_LABELS: dict[str, str] = {entry.id: entry.numbered_label for entry in steps.REGISTRY}
+"""What the stepper calls each step (the registry's short names, with the seed's numbering for Steps 1-5)."""
 
 
 def glyph(record: StepRecord) -> str:
@@ -77,8 +66,8 @@ class Stepper(OptionList):
 
     def _render_state(self, state: WizardState) -> None:
         highlighted = self.highlighted
-        self.set_options(Option(self._prompt(step_id, state), id=step_id) for step_id in STEP_IDS)
-        self.highlighted = highlighted if highlighted is not None else STEP_IDS.index(self.current)
+        self.set_options(Option(self._prompt(step_id, state), id=step_id) for step_id in steps.IDS)
+        self.highlighted = highlighted if highlighted is not None else steps.IDS.index(self.current)
 
     def _prompt(self, step_id: str, state: WizardState) -> Content:
         label = f"{glyph(state.step(step_id))} {STEP_LABELS[step_id]}"
@@ -117,13 +106,13 @@ class StepStrip(Static):
     def _render_state(self, state: WizardState) -> None:
         glyphs = Content(" ").join(
             Content.styled(glyph(state.step(s)), "bold $accent" if s == self.current else "")
-            for s in STEP_IDS
+            for s in steps.IDS
         )
         # Where the operator is, in their words: "step 3 of 11" (what is built is a developer's concern).
         here = Content.from_markup(
             "  [b $foreground]$label[/]  [dim](step $position of $total)[/]",
             label=STEP_LABELS[self.current],
-            position=STEP_IDS.index(self.current) + 1,
-            total=len(STEP_IDS),
+            position=steps.IDS.index(self.current) + 1,
+            total=len(steps.IDS),
         )
         self.update(glyphs + here)

@@ -17,6 +17,13 @@ from byok_tui.state import ConfirmState, WizardState
 from byok_tui.testing.prepare import done_through, quiet
 
 TODAY = date(2025, 1, 15)
+
+
+def noon(day: date) -> datetime:
+    """The time the runner decides a date rule at, on `day`."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
 CRYPTO_USER = "Key Vault Crypto User"
 
 
@@ -122,12 +129,12 @@ async def test_after_enforcement_the_engine_refuses_locked_steps_but_not_apps_or
     conn = sb.connection()
     for step in (enterprise_key, vault_step):
         with pytest.raises(ByokError, match="Enforcement started on 2025-01-10"):
-            await runner.apply_plan(step, state, conn, None, quiet, today=TODAY)
+            await runner.apply_plan(step.STEP, state, conn, None, quiet, now=noon(TODAY))
     # The day of enforcement itself still allows changes; the lock starts after it.
-    await runner.apply_plan(enterprise_key, state, conn, None, quiet, today=date(2025, 1, 10))
+    await runner.apply_plan(enterprise_key.STEP, state, conn, None, quiet, now=noon(date(2025, 1, 10)))
     rotated = await manage.rotate(state, conn, quiet)
     assert rotated.vault.key_id != state.vault.key_id
-    state, results = await runner.run_checks(enterprise_key, rotated, conn, None, today=TODAY)
+    state, results = await runner.run_checks(enterprise_key.STEP, rotated, conn, None, now=noon(TODAY))
     assert by_id(results)["enterprise_key.locked"].status == "pass"
     assert by_id(results)["enterprise_key.values"].status == "pass"  # a past date is fine once locked
     assert state.step("enterprise_key").checked == "pass"
@@ -136,12 +143,12 @@ async def test_after_enforcement_the_engine_refuses_locked_steps_but_not_apps_or
 async def test_run_checks_hands_today_only_to_checks_that_take_it(sb):
     state = confirmed(await ready(sb))
     conn = sb.connection()
-    _, results = await runner.run_checks(enterprise_key, state, conn, None, today=TODAY)
+    _, results = await runner.run_checks(enterprise_key.STEP, state, conn, None, now=noon(TODAY))
     assert "enterprise_key.locked" in by_id(results)
-    _, results = await runner.run_checks(enterprise_key, state, conn, None, today=date(2025, 1, 9))
+    _, results = await runner.run_checks(enterprise_key.STEP, state, conn, None, now=noon(date(2025, 1, 9)))
     assert "enterprise_key.locked" not in by_id(results)
     # Test Configuration's check takes no date: run_checks still works for it.
-    _, results = await runner.run_checks(test_step, state, conn, None, today=TODAY)
+    _, results = await runner.run_checks(test_step.STEP, state, conn, None, now=noon(TODAY))
     assert results
 
 
@@ -164,7 +171,7 @@ async def test_rotation_makes_a_new_version_and_the_identifiers_follow(sb, tmp_p
     (entry,) = [e for e in session.read_journal() if e["action"] == "rotate"]
     assert entry["outcome"] == "applied" and entry["target"] == rotated.vault.key_id and entry["request_id"]
 
-    _, results = await runner.run_checks(test_step, rotated, sb.connection(), None)
+    _, results = await runner.run_checks(test_step.STEP, rotated, sb.connection(), None)
     assert test_step.passed(results)
     assert f"version {new.version}" in by_id(results)["test.authentication"].detail
 
@@ -207,7 +214,7 @@ async def test_a_failed_rotation_is_journaled_with_its_request_id(sb, tmp_path):
 
 async def test_all_tests_pass_as_the_operator_and_as_kore(sb):
     state = await ready(sb)
-    state, results = await runner.run_checks(test_step, state, sb.connection(), None)
+    state, results = await runner.run_checks(test_step.STEP, state, sb.connection(), None)
     assert [r.id for r in results] == [
         "test.connectivity", "test.authentication", "test.encryption", "test.decryption",
         "kore.access.granted", "kore.network.configured",
@@ -257,7 +264,7 @@ async def test_a_caller_who_may_read_but_not_encrypt_fails_the_encryption_test(s
 async def test_a_disabled_key_fails_the_tests_with_remedy_and_request_id(sb):
     state = await ready(sb)
     key_version(sb).enabled = False
-    state, results = await runner.run_checks(test_step, state, sb.connection(), None)
+    state, results = await runner.run_checks(test_step.STEP, state, sb.connection(), None)
     failing = [r for r in results if r.status == "fail"]
     assert state.step("test").checked == "fail" and not test_step.passed(results)
     by = by_id(results)

@@ -143,7 +143,7 @@ def test_connect_refuses_bad_input():
 
 
 async def test_preflight_passes_for_an_owner_with_a_directory_role(sb):
-    state, results = await runner.run_checks(signin, await signed_in(sb), sb.connection(), None)
+    state, results = await runner.run_checks(signin.STEP, await signed_in(sb), sb.connection(), None)
     assert [(r.id, r.status) for r in results] == [
         (signin.CHECK_SIGNED_IN, "pass"), (signin.CHECK_SUBSCRIPTION, "pass"), (signin.CHECK_CREATE_SP, "pass"),
         (signin.CHECK_ASSIGN_ROLES, "pass"), (signin.CHECK_CREATE_VAULTS, "pass"),
@@ -214,7 +214,7 @@ async def test_consent_wait_polls_through_graph_throttling(monkeypatch, kiota_sl
         if "did not get an answer" in message and sb.kore_service_principal_id is None:
             sb.world.grant_admin_consent(sb.kore_client_id)  # the admin accepts while Graph throttles
 
-    state = await runner.apply_plan(authorize, state, sb.connection(), None, progress)
+    state = await runner.apply_plan(authorize.STEP, state, sb.connection(), None, progress)
     assert state.authorize.sp_object_id == sb.kore_service_principal_id
     assert any("TooManyRequests" in m for m in messages)
     assert kiota_sleeps  # kiota retried the 429s first (without really waiting)

@@ -36,20 +36,20 @@ async def test_a_step_interrupted_after_its_first_change_says_so_and_adopts_it(t
     conn = sb.connection()
     session = Session(tmp_path / "s.json")
     state = state_for(sb)
-    fresh = await runner.survey(vault_step, state, conn)
+    fresh = await runner.survey(vault_step.STEP, state, conn)
     assert [c.effect for c in fresh] == ["create", "create", "create", "create"]
     assert runner.review_intro(state, "vault", fresh).startswith("Nothing has changed yet")
     # Interrupted right after "Created resource group …" (the rest of the plan never ran).
-    state = await runner.apply_plan(vault_step, state, conn, session, quiet, fresh[:1])
+    state = await runner.apply_plan(vault_step.STEP, state, conn, session, quiet, fresh[:1])
     state = state.with_step("vault", dataclasses.replace(state.step("vault"), applied=False))
 
-    reopened = await runner.survey(vault_step, state, conn)
+    reopened = await runner.survey(vault_step.STEP, state, conn)
     assert reopened[0].effect == "adopt" and reopened[0].title == "Use the existing resource group rg-kore-byok (eastus)"
     assert [c.effect for c in reopened[1:]] == ["create", "create", "create"]
     intro = runner.review_intro(state, "vault", reopened)
     assert "Nothing has changed" not in intro and "stopped part-way: 1 of these 4 changes were made" in intro
 
-    await runner.apply_plan(vault_step, state, conn, session, quiet, reopened)
+    await runner.apply_plan(vault_step.STEP, state, conn, session, quiet, reopened)
     journal = [json.loads(line) for line in session.journal_path.read_text().splitlines()]
     # Each change is journalled as started before it begins (a crash mid-change leaves that trace), then
     # once as made and, the second time, as found.
@@ -61,7 +61,7 @@ async def test_the_restricted_operator_is_refused_before_the_irreversible_vault(
     sb = Sandbox.create("restricted")
     conn = sb.connection()
     with pytest.raises(ByokError) as info:
-        await runner.survey(vault_step, state_for(sb), conn)
+        await runner.survey(vault_step.STEP, state_for(sb), conn)
     assert info.value.code == "CannotFinishStep"
     assert "az role assignment create --role 'Key Vault Crypto Officer'" in info.value.remedy
     assert "Owner or User Access Administrator" in info.value.remedy
@@ -72,17 +72,17 @@ async def test_the_restricted_operator_is_refused_before_the_irreversible_vault(
 async def test_reapplying_an_unchanged_firewall_is_no_change():
     sb = Sandbox.create("default")
     conn = sb.connection()
-    state = await runner.apply_plan(vault_step, state_for(sb), conn, None, quiet)
+    state = await runner.apply_plan(vault_step.STEP, state_for(sb), conn, None, quiet)
     state = dataclasses.replace(state, network=NetworkState(mode="firewall", ip_rules=sb.profile().kore_ip_ranges))
     state = await network.prepare(state, conn)
-    (first,) = await runner.survey(network, state, conn)
+    (first,) = await runner.survey(network.STEP, state, conn)
     assert first.effect == "change" and first.destructive
-    state = await runner.apply_plan(network, state, conn, None, quiet, [first])
-    (again,) = await runner.survey(network, state, conn)
+    state = await runner.apply_plan(network.STEP, state, conn, None, quiet, [first])
+    (again,) = await runner.survey(network.STEP, state, conn)
     assert again.effect == "adopt" and not again.destructive and not again.detail
     assert again.title.startswith("No change: the firewall of kv-survey-1 already denies by default")
     less = dataclasses.replace(state, network=dataclasses.replace(state.network, allow_trusted_services=False))
-    (changed,) = await runner.survey(network, less, conn)
+    (changed,) = await runner.survey(network.STEP, less, conn)
     assert changed.effect == "change" and changed.destructive
 
 

@@ -30,11 +30,11 @@ def quiet(message, fraction=None):
 async def test_apply_then_check_passes_and_records_ids():
     sb = Sandbox.create("default")
     conn = sb.connection()
-    state = await runner.apply_plan(step, state_for(sb), conn, None, quiet)
+    state = await runner.apply_plan(step.STEP, state_for(sb), conn, None, quiet)
     assert state.vault.vault_uri == "https://kv-step-1.vault.azure.net/"
     assert state.vault.key_id.startswith("https://kv-step-1.vault.azure.net/keys/kore-cmk/")
     assert state.vault.rbac_authorization is True
-    state, results = await runner.run_checks(step, state, conn, None)
+    state, results = await runner.run_checks(step.STEP, state, conn, None)
     assert {r.id: r.status for r in results} == {
         "vault.exists": "pass", "vault.soft_delete": "pass", "vault.purge_protection": "pass",
         "key.enabled": "pass", "key.type": "pass", "key.size": "pass", "key.operations": "pass",
@@ -48,9 +48,9 @@ async def test_apply_then_check_passes_and_records_ids():
 async def test_reapplying_adopts_and_creates_nothing_twice():
     sb = Sandbox.create("default")
     conn = sb.connection()
-    first = await runner.apply_plan(step, state_for(sb), conn, None, quiet)
+    first = await runner.apply_plan(step.STEP, state_for(sb), conn, None, quiet)
     messages = []
-    second = await runner.apply_plan(step, state_for(sb), conn, None, lambda m, f=None: messages.append(m))
+    second = await runner.apply_plan(step.STEP, state_for(sb), conn, None, lambda m, f=None: messages.append(m))
     assert second.vault.key_id == first.vault.key_id
     assert any("exists: adopted" in m for m in messages)
     assert any("can already create keys" in m for m in messages)
@@ -61,12 +61,13 @@ async def test_resume_after_a_failure_part_way():
     conn = sb.connection()
     # The key name is refused by the vault only after the vault and role exist.
     broken = state_for(sb, key_size=3072, key_hsm=True)  # RSA-HSM on a Standard vault: Azure refuses
-    with pytest.raises(AzureError) as info:
-        await runner.apply_plan(step, broken, conn, None, quiet)
+    with pytest.raises(runner.ApplyFailed) as info:
+        await runner.apply_plan(step.STEP, broken, conn, None, quiet)
+    assert isinstance(info.value.error, AzureError)
     partial = info.value.state
     assert partial.step("vault").applied_changes == ("vault.vault", "vault.operator_access")
     fixed = dataclasses.replace(partial, vault=dataclasses.replace(partial.vault, key_hsm=False))
-    done = await runner.apply_plan(step, fixed, conn, None, quiet)
+    done = await runner.apply_plan(step.STEP, fixed, conn, None, quiet)
     assert done.vault.key_id and done.step("vault").applied
 
 
@@ -79,15 +80,15 @@ async def test_adopting_a_legacy_vault_turns_on_purge_protection_and_keeps_its_k
         state, vault=dataclasses.replace(state.vault, key_name="legacy-cmk", create_key=False)
     )
     # Without consent, nothing turns purge protection on and the check says why.
-    plain = await runner.apply_plan(step, state, conn, None, quiet)
-    _, results = await runner.run_checks(step, plain, conn, None)
+    plain = await runner.apply_plan(step.STEP, state, conn, None, quiet)
+    _, results = await runner.run_checks(step.STEP, plain, conn, None)
     failed = {r.id: r for r in results if r.status == "fail"}
     assert set(failed) == {"vault.purge_protection"} and "irreversible" in failed["vault.purge_protection"].remedy
 
     consented = dataclasses.replace(state, vault=dataclasses.replace(state.vault, enable_purge_protection=True))
     assert [c.id for c in step.plan(consented)] == ["vault.purge_protection", "vault.key"]
-    done = await runner.apply_plan(step, consented, conn, None, quiet)
-    _, results = await runner.run_checks(step, done, conn, None)
+    done = await runner.apply_plan(step.STEP, consented, conn, None, quiet)
+    _, results = await runner.run_checks(step.STEP, done, conn, None)
     assert {r.status for r in results} == {"pass"}
 
 
@@ -97,7 +98,7 @@ async def test_generating_a_key_in_an_access_policy_vault_adds_a_policy_only_whe
     (legacy,) = await step.list_vaults(conn, sb.subscription_id, "rg-shared-security")
     state = step.adopt_vault(state_for(sb, key_name="kore-cmk"), legacy)
     messages = []
-    done = await runner.apply_plan(step, state, conn, None, lambda m, f=None: messages.append(m))
+    done = await runner.apply_plan(step.STEP, state, conn, None, lambda m, f=None: messages.append(m))
     assert any("already allows creating keys" in m for m in messages)
     assert done.vault.key_id.startswith("https://kv-contoso-legacy.vault.azure.net/keys/kore-cmk/")
 
@@ -124,8 +125,9 @@ async def test_adopting_a_key_without_a_data_role_fails_at_once_with_the_remedy(
     (found,) = await step.list_vaults(conn, sb.subscription_id, "rg-contoso-prod")
     state = step.adopt_vault(state_for(sb), found)
     state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, key_name="kore-cmk", create_key=False))
-    with pytest.raises(AzureError) as info:
-        await asyncio.wait_for(runner.apply_plan(step, state, conn, None, quiet), timeout=10)
+    with pytest.raises(runner.ApplyFailed) as info:
+        await asyncio.wait_for(runner.apply_plan(step.STEP, state, conn, None, quiet), timeout=10)
+    assert isinstance(info.value.error, AzureError) and info.value.error.code == "ForbiddenByRbac"
     assert info.value.code == "ForbiddenByRbac"
     assert info.value.remedy and info.value.request_id
 
@@ -148,7 +150,7 @@ async def test_a_new_vault_registers_its_dns_name_and_the_step_shows_the_wait(mo
             seen["host"] = sb.world.vault_by_host("kv-step-1.vault.azure.net")  # DNS not there yet
             now[0] += 31  # Azure finishes
 
-    state = await runner.apply_plan(step, state_for(sb), sb.connection(), None, progress)
+    state = await runner.apply_plan(step.STEP, state_for(sb), sb.connection(), None, progress)
     assert any("Azure is finishing key vault kv-step-1: RegisteringDns" in m for m in messages)
     assert seen["host"] is None
     assert state.vault.vault_uri == "https://kv-step-1.vault.azure.net/"
@@ -191,7 +193,7 @@ async def test_a_vault_found_still_registering_is_waited_for_before_it_is_adopte
         if "Azure is finishing" in message:
             now[0] += 10  # each poll, Azure gets further
 
-    state = await runner.apply_plan(step, state_for(sb), sb.connection(), None, progress)
+    state = await runner.apply_plan(step.STEP, state_for(sb), sb.connection(), None, progress)
     assert any("Azure is finishing key vault kv-step-1: RegisteringDns" in m for m in messages)
     assert any("exists: adopted" in m for m in messages)
     assert state.vault.key_id.startswith("https://kv-step-1.vault.azure.net/keys/kore-cmk/")

@@ -13,8 +13,9 @@ from textual.widgets import Input
 
 from byok_tui.app import ByokApp
 from byok_tui.engine import authorize as authorize_step
+from byok_tui.engine.authorize import with_answers
 from byok_tui.sandbox import Sandbox
-from byok_tui.screens.authorize import AuthorizeScreen, with_answers
+from byok_tui.screens.authorize import AuthorizeScreen
 from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.copyfield import CopyField
 from byok_tui.screens.widgets.field import FieldMessage

@@ -49,8 +49,8 @@ async def ready(sb, export_dir, deselect=2):
     from byok_tui.engine import runner
     from byok_tui.testing.prepare import quiet
 
-    state = await runner.apply_plan(apps_step, state, sb.connection(), None, quiet)
-    state, _ = await runner.run_checks(apps_step, state, sb.connection(), None)
+    state = await runner.apply_plan(apps_step.STEP, state, sb.connection(), None, quiet)
+    state, _ = await runner.run_checks(apps_step.STEP, state, sb.connection(), None)
     return state
 
 
@@ -134,8 +134,8 @@ async def test_reopened_session_offers_manage(make_app, tmp_path):
 
     sb = Sandbox.create("default")
     state = await ready(sb, tmp_path, deselect=0)
-    state = await runner.apply_plan(confirm_step, state, sb.connection(), None, quiet)
-    state, _ = await runner.run_checks(confirm_step, state, sb.connection(), None)
+    state = await runner.apply_plan(confirm_step.STEP, state, sb.connection(), None, quiet)
+    state, _ = await runner.run_checks(confirm_step.STEP, state, sb.connection(), None)
     app = make_app(state=state, sandbox=sb, start_step="confirm").app
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -180,7 +180,7 @@ async def test_record_warns_when_the_selection_changed_after_proceed(make_app, t
 
     sb = Sandbox.create("default")
     state = await ready(sb, tmp_path, deselect=0)
-    state = await runner.apply_plan(confirm_step, state, sb.connection(), None, quiet)
+    state = await runner.apply_plan(confirm_step.STEP, state, sb.connection(), None, quiet)
     state = apps_step.deselect(state, [state.apps.apps[0].id])
     app = make_app(state=state, sandbox=sb, start_step="confirm").app
     async with app.run_test(size=(80, 24)) as pilot:
@@ -207,7 +207,7 @@ def snapshot_app(make_app, proceeded: bool = False):
     async def prepare(sb):
         state = await ready(sb, SNAPSHOT_DIR)
         if proceeded:
-            state = await runner.apply_plan(confirm_step, state, sb.connection(), None, quiet)
+            state = await runner.apply_plan(confirm_step.STEP, state, sb.connection(), None, quiet)
         return state
 
     sb = Sandbox.create("default")

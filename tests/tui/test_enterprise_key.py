@@ -214,7 +214,7 @@ async def test_after_the_enforcement_date_the_form_is_read_only_and_the_engine_r
         assert screen.page == "form" and app.state.enterprise_key == state.enterprise_key
 
         # The engine refuses too, whoever asks.
-        app.start_apply(ek_step, ek_step.plan(state), screen)
+        app.start_apply(ek_step.STEP, ek_step.plan(state), screen)
         await settle(pilot)
         modal = app.screen
         assert isinstance(modal, ErrorModal) and "Enforcement started on 2025-01-10" in modal.error.title

@@ -3,6 +3,7 @@ on; recovery that keeps the damaged file and resumes; SIGTERM and SIGHUP that le
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 
@@ -145,15 +146,13 @@ async def test_a_signal_mid_apply_ends_the_tui_with_a_whole_session_and_the_chan
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            vault_step.apply = slow_apply
             changes = vault_step.plan(app.state)
-            app.start_apply(vault_step, changes, app.screen)
+            app.start_apply(dataclasses.replace(vault_step.STEP, apply=slow_apply), changes, app.screen)
             await started.wait()
             os.kill(os.getpid(), sig)
             while app.return_code is None:  # the App's handler asks it to leave
                 await pilot.pause()
     finally:
-        vault_step.apply = real_apply
         lock.release()
         signal.signal(sig, previous)
     assert not unhandled

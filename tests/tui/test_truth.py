@@ -29,9 +29,9 @@ async def test_a_reopened_step_says_what_its_interrupted_apply_made(make_app):
     h = make_app()
     sb = h.sandbox
     state = new_group(await done_through(sb, "authorize"))
-    fresh = await runner.survey(vault_step, state, sb.connection())
+    fresh = await runner.survey(vault_step.STEP, state, sb.connection())
     # Interrupted (Ctrl-C) right after "Created resource group …".
-    partial = await runner.apply_plan(vault_step, state, sb.connection(), None, quiet, fresh[:1])
+    partial = await runner.apply_plan(vault_step.STEP, state, sb.connection(), None, quiet, fresh[:1])
     partial = partial.with_step("vault", dataclasses.replace(partial.step("vault"), applied=False))
     app = make_app(state=partial, sandbox=sb, start_step="vault").app
     async with app.run_test(size=(80, 24)) as pilot:

@@ -289,7 +289,7 @@ async def test_resume_shows_recorded_answers_and_rechecks(make_app):
 
 
 async def test_changed_answers_reset_the_step(make_app):
-    from byok_tui.screens.vault import with_answers
+    from byok_tui.engine.vault import with_answers
     from byok_tui.state import VaultState, WizardState
 
     applied = WizardState(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import types
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -247,26 +246,30 @@ def test_tick_in_checklist_order_and_complete():
 
 
 async def test_check_all_skips_what_was_not_done_and_reports_what_could_not_run(monkeypatch):
-    def fake(step_id: str):
-        async def check(state, conn, *, today=None):
+    from byok_tui.engine import steps
+    from byok_tui.engine.step import Step
+
+    def fake(step_id: str) -> Step:
+        async def check(state, conn, now):
             if step_id == "vault":
                 raise ByokError("Vault unreachable", detail="dropped", remedy="Check the network.", request_id="r-1")
-            return [CheckResult(f"{step_id}.ok", "Fine", "pass", detail=str(today))]
+            return [CheckResult(f"{step_id}.ok", "Fine", "pass", detail=str(now.date()))]
 
-        return types.SimpleNamespace(check=check, TITLE=step_id.title())
+        return Step(id=step_id, title=step_id.title(), purpose="", plan=lambda s: [], apply=None, check=check)
 
-    monkeypatch.setattr(health, "module", fake)
+    live = steps.live_ids()
+    monkeypatch.setattr(steps, "live_steps", lambda: tuple(fake(step_id) for step_id in live))
     state = WizardState().with_step("vault", StepRecord(applied=True)).with_step("test", StepRecord(checked="fail"))
     lines: list[str] = []
     outcomes = await health.check_all(state, Connection(credential=None), progress=lambda m, f=None: lines.append(m),
-                                      today=date(2025, 1, 15))  # fmt: skip
+                                      now=datetime(2025, 1, 15, 9, 0, tzinfo=UTC))  # fmt: skip
     by_step = dict(outcomes)
-    assert list(by_step) == list(health.LIVE_STEPS)
+    assert list(by_step) == list(live)
     assert by_step["authorize"][0].status == "skip"
     (vault,) = by_step["vault"]
     assert (vault.status, vault.title, vault.remedy, vault.request_id) == (
         "fail", "The check could not run: Vault unreachable", "Check the network.", "r-1")  # fmt: skip
-    assert by_step["test"][0].detail == "2025-01-15"  # `today` reaches the dated checks
+    assert by_step["test"][0].detail == "2025-01-15"  # `now` reaches the dated checks
     assert lines[0] == "Checking 1 of 9: Authorize…" and lines[-1] == "Checked 9 steps."
     assert health.worst(outcomes) == "fail"
     recorded = health.with_outcomes(state, outcomes)

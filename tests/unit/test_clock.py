@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import types
 
 import pytest
 
@@ -14,6 +13,7 @@ from byok_tui.connection import Connection
 from byok_tui.engine import enterprise_key, runner
 from byok_tui.engine import vault as vault_step
 from byok_tui.engine.model import CheckResult
+from byok_tui.engine.step import Step
 from byok_tui.errors import ByokError, InputError
 from byok_tui.state import WizardState
 
@@ -37,8 +37,8 @@ def test_frozen_reads_back_and_restores() -> None:
 
 
 async def test_the_apply_path_refuses_a_locked_step_by_the_one_clock_without_being_told_today() -> None:
-    """`apply_plan` called without `today` (as headless does) decides the enforcement lock by the clock."""
-    step = types.SimpleNamespace(STEP_ID="vault", plan=lambda s: [], apply=None)
+    """`apply_plan` called without `now` (as headless does) decides the enforcement lock by the clock."""
+    step = Step(id="vault", title="", purpose="", plan=lambda s: [], apply=None, check=None)
     with clock.frozen(LATER), pytest.raises(ByokError, match="Enforcement started on 2030-06-01"):
         await runner.apply_plan(step, enforced("2030-06-01"), Connection(credential=None), None, lambda m, f=None: None)
 
@@ -57,17 +57,18 @@ def test_the_enforcement_date_rules_read_the_one_clock() -> None:
 async def test_checks_get_now_and_today_from_the_one_clock() -> None:
     seen: dict[str, object] = {}
 
-    async def check(state, conn, *, now: dt.datetime | None = None):
+    async def check(state, conn, now: dt.datetime):
         seen["now"] = now
         return [CheckResult("c", "c", "pass")]
 
-    step = types.SimpleNamespace(STEP_ID="vault", check=check)
+    step = Step(id="vault", title="", purpose="", plan=lambda s: [], apply=None, check=check)
     with clock.frozen(LATER):
         await runner.run_checks(step, WizardState(), Connection(credential=None), None)
     assert seen["now"] == LATER
-    # A caller's `today` (the App's) moves `now` to that day, so the two never disagree.
+    # A caller's `now` (the App's clock) wins over the one clock: the checks see the caller's time.
     with clock.frozen(LATER):
-        await runner.run_checks(step, WizardState(), Connection(credential=None), None, today=dt.date(2032, 1, 2))
+        await runner.run_checks(step, WizardState(), Connection(credential=None), None,
+                                now=dt.datetime(2032, 1, 2, 8, 0, tzinfo=dt.UTC))  # fmt: skip
     assert seen["now"] == dt.datetime(2032, 1, 2, 8, 0, tzinfo=dt.UTC)
 
 
@@ -78,12 +79,12 @@ def test_key_expiry_and_not_expiring_soon_are_judged_by_the_one_clock() -> None:
     key = KeyInfo(name="k", kid="https://kv.vault.azure.net/keys/k/1", kty="RSA", size=3072, enabled=True,
                   key_ops=("encrypt", "decrypt", "wrapKey", "unwrapKey"), expires_on="2031-01-01T00:00:00+00:00")  # fmt: skip
     with clock.frozen(LATER):
-        now = runner.clock_arguments(vault_step.check)["now"]
+        now = runner.moment()
     assert now == LATER
     (expiry,) = [r for r in vault_step.key_checks(key, now) if r.id == "key.expiry"]
     assert expiry.status == "fail" and "Expired on 2031-01-01" in expiry.detail
     with clock.frozen(dt.date(2030, 12, 1)):
-        (soon,) = [r for r in vault_step.key_checks(key, runner.clock_arguments(vault_step.check)["now"])
+        (soon,) = [r for r in vault_step.key_checks(key, runner.moment())
                    if r.id == "key.expiry"]  # fmt: skip
     assert soon.status == "warn"
 
@@ -97,5 +98,5 @@ async def test_the_app_s_clock_is_the_one_clock_while_it_runs() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert clock.now() == LATER and enterprise_key.today_utc() == LATER.date()
-        assert runner.clock_arguments(vault_step.check) == {"now": LATER}
+        assert runner.moment() == LATER
     assert clock.now() != LATER

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import types
 
 import pytest
 
 from byok_tui.connection import Connection
 from byok_tui.engine import runner
 from byok_tui.engine.model import Change, CheckResult
+from byok_tui.engine.step import Step
 from byok_tui.errors import AzureError
 from byok_tui.state import WizardState
 
@@ -40,11 +40,10 @@ def fake_step(fail_on: str | None = None, results=None):
         progress("half", 0.5)
         return dataclasses.replace(state, vault=dataclasses.replace(state.vault, key_name=change.id))
 
-    async def check(state, conn):
+    async def check(state, conn, now):
         return results or [CheckResult("c1", "fine", "pass")]
 
-    module = types.SimpleNamespace(STEP_ID="vault", plan=plan, apply=apply, check=check)
-    return module, applied
+    return Step(id="vault", title="Fake", purpose="", plan=plan, apply=apply, check=check), applied
 
 
 CONN = Connection(credential=None)
@@ -74,9 +73,12 @@ async def test_saves_and_journals_after_each_change():
 async def test_failure_carries_the_last_saved_state_and_is_journaled():
     step, applied = fake_step(fail_on="x.b")
     session = RecordingSession()
-    with pytest.raises(AzureError) as info:
+    with pytest.raises(runner.ApplyFailed) as info:
         await runner.apply_plan(step, WizardState(), CONN, session, lambda m, f=None: None)
     assert applied == ["x.a"]
+    assert isinstance(info.value.error, AzureError) and info.value.error.code == "Boom"
+    # It reads as the Azure error does, for a caller that only reports it (the CLI's exit code too).
+    assert (info.value.title, info.value.request_id, info.value.exit_code) == ("Could not do it", "req-42", 3)
     assert info.value.state.step("vault").applied_changes == ("x.a",)
     assert not info.value.state.step("vault").applied
     assert session.lines[-1] == {
@@ -111,9 +113,10 @@ async def test_a_change_that_cannot_be_recorded_is_not_started():
                 raise OSError(errno.ENOSPC, "No space left on device")
             super().journal(**line)
 
-    with pytest.raises(SessionError) as info:
+    with pytest.raises(runner.ApplyFailed) as info:
         await runner.apply_plan(step, WizardState(), CONN, FullDisk(), lambda m, f=None: None)
     assert applied == ["x.a"]
+    assert isinstance(info.value.error, SessionError) and info.value.state.step("vault").applied_changes == ("x.a",)
     assert info.value.exit_code == 2
     assert "Could not save the session to /full/session.json: No space left on device (ENOSPC)" in info.value.title
     assert "previous save is intact" in info.value.detail and "“change b” was not started" in info.value.detail
@@ -128,7 +131,7 @@ async def test_an_interrupted_change_is_journalled_as_started_then_interrupted()
         started.set()
         await asyncio.Event().wait()  # a change Azure never finishes: cancelled below
 
-    step = types.SimpleNamespace(STEP_ID="vault", plan=fake_step()[0].plan, apply=apply)
+    step = dataclasses.replace(fake_step()[0], apply=apply)
     session = RecordingSession()
     task = asyncio.ensure_future(runner.apply_plan(step, WizardState(), CONN, session, lambda m, f=None: None))
     await started.wait()

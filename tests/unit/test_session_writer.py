@@ -6,13 +6,13 @@ import dataclasses
 import errno
 import logging
 import threading
-import types
 
 import pytest
 
 from byok_tui.connection import Connection
 from byok_tui.engine import runner
 from byok_tui.engine.model import Change
+from byok_tui.engine.step import Step
 from byok_tui.session import Session
 from byok_tui.session_writer import SessionWriter
 from byok_tui.state import WizardState
@@ -218,7 +218,7 @@ async def test_the_runner_makes_each_change_durable_before_the_next_starts(recor
         on_disk_before.append(saved.step("vault").applied_changes if saved else ())
         return state
 
-    step = types.SimpleNamespace(STEP_ID="vault", plan=plan, apply=apply)
+    step = Step(id="vault", title="", purpose="", plan=plan, apply=apply, check=None)
     final = await runner.apply_plan(step, WizardState(session_id="s-1"), Connection(credential=None), writer,
                                     lambda m, f=None: None)  # fmt: skip
     assert on_disk_before == [(), ("x.a",), ("x.a", "x.b")]
@@ -239,11 +239,12 @@ async def test_the_runner_raises_a_failed_save_before_the_next_change(recording,
         return state
 
     recording.fail_saves = True
-    step = types.SimpleNamespace(STEP_ID="vault", plan=plan, apply=apply)
+    step = Step(id="vault", title="", purpose="", plan=plan, apply=apply, check=None)
     from byok_tui.errors import SessionError
 
-    with pytest.raises(SessionError, match="No space left"):
+    with pytest.raises(runner.ApplyFailed, match="No space left") as failed:
         await runner.apply_plan(
             step, WizardState(), Connection(credential=None), writer, lambda m, f=None: None
         )
+    assert isinstance(failed.value.error, SessionError)
     assert ran == ["x.a"]  # as with a plain Session: no Azure change after a state that is not on disk

@@ -1,0 +1,70 @@
+"""`byok-tui verify` walks the same checks as the screens' "re-run every check" (engine.health): a check
+that cannot run is a failed check of its step, reported with its remedy, and the others still run."""
+
+from __future__ import annotations
+
+import json
+import types
+
+from byok_tui import headless
+from byok_tui.connection import Connection
+from byok_tui.engine import steps
+from byok_tui.engine.model import CheckResult
+from byok_tui.engine.step import Step
+from byok_tui.errors import ByokError
+from byok_tui.state import StepRecord, WizardState
+
+
+class Journal:
+    def __init__(self) -> None:
+        self.saved: list[WizardState] = []
+        self.lines: list[dict] = []
+        self.path = "session.json"
+
+    def save(self, state: WizardState) -> None:
+        self.saved.append(state)
+
+    def journal(self, **line) -> None:
+        self.lines.append(line)
+
+
+def fake(step_id: str) -> Step:
+    async def check(state, conn, now):
+        if step_id == "vault":
+            raise ByokError("Vault unreachable", detail="the connection dropped", remedy="Check the network.",
+                            request_id="r-1")  # fmt: skip
+        return [CheckResult(f"{step_id}.ok", "Fine", "pass")]
+
+    return Step(id=step_id, title=step_id.title(), purpose="", plan=lambda s: [], apply=None, check=check)
+
+
+async def test_a_check_that_raises_is_a_failed_check_and_exit_1_not_an_abort(monkeypatch, capsys):
+    live = steps.live_ids()
+    monkeypatch.setattr(steps, "live_steps", lambda: tuple(fake(step_id) for step_id in live))
+    monkeypatch.setattr(headless, "sandbox_for", lambda *a, **k: types.SimpleNamespace(
+        connection=lambda: Connection(credential=None)))  # fmt: skip
+
+    async def no_close(conn):
+        return None
+
+    monkeypatch.setattr(headless, "_close", no_close)
+    state = WizardState()
+    for step_id in ("authorize", "vault", "access"):
+        state = state.with_step(step_id, StepRecord(applied=True, checked="pass"))
+    session = Journal()
+    args = types.SimpleNamespace(sandbox_state="world.json", json=True, faults=None)
+
+    assert await headless._verify(args, session, state) == 1
+    report = json.loads(capsys.readouterr().out)
+    by_id = {s["id"]: s for s in report["steps"]}
+    assert report["status"] == "fail"
+    (vault,) = by_id["vault"]["checks"]
+    assert (by_id["vault"]["status"], vault["id"], vault["remedy"], vault["request_id"]) == (
+        "fail", "vault.error", "Check the network.", "r-1")  # fmt: skip
+    assert vault["title"] == "The check could not run: Vault unreachable"
+    # The steps after the broken one were still checked; those never set up are skipped.
+    assert by_id["access"]["status"] == "pass" and by_id["network"] == {"id": "network", "status": "skip", "checks": []}
+    # And the outcome is recorded as the screens record it.
+    assert session.saved[-1].step("vault").checked == "fail" and session.saved[-1].step("access").checked == "pass"
+    assert [(line["step"], line["outcome"]) for line in session.lines] == [
+        ("authorize", "pass"), ("vault", "fail"), ("access", "pass")]  # fmt: skip
