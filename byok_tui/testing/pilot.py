@@ -14,7 +14,8 @@ from collections.abc import Callable
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, RadioButton, RadioSet, Select
+from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select
+from textual.widgets.select import InvalidSelectValueError
 
 
 async def settle(pilot: Pilot) -> None:
@@ -76,21 +77,23 @@ async def type_into(pilot: Pilot, widget_id: str, text: str) -> None:
 
 
 async def choose(pilot: Pilot, widget_id: str, value: object) -> None:
-    """Focus a Select and pick `value` (it must be one of its options)."""
+    """Focus a Select and pick `value`, once it is one of its options (they may still be loading)."""
     await focus(pilot, widget_id)
     select = pilot.app.screen.query_one(f"#{widget_id}", Select)
-    # Its options may still be loading (a worker started on mount): wait for the one to pick.
-    def offered() -> bool:
-        return value in [v for _, v in select._options]
+
+    def picked() -> bool:
+        # Select refuses a value that is not among its options: that is how the options are read here
+        # (Textual keeps the list itself private).
+        try:
+            select.value = value
+        except InvalidSelectValueError:
+            return False
+        return True
 
     try:
-        await wait_for(pilot, offered, f"#{widget_id} to offer {value!r}")
+        await wait_for(pilot, picked, f"#{widget_id} to offer {value!r}")
     except AssertionError as exc:
-        now = pilot.app.screen.query(f"#{widget_id}")
-        raise AssertionError(f"{exc}; prompt {select.prompt!r}, options {select._options!r}; "
-                             f"screen {pilot.app.screen!r}; same widget {list(now) == [select]}; "
-                             f"workers {[(w.name, w.state, w.error) for w in pilot.app.workers]!r}") from None
-    select.value = value
+        raise AssertionError(f"{exc}; its prompt says {select.prompt!r}") from None
     await settle(pilot)
     assert select.value == value
 
@@ -116,15 +119,23 @@ async def keys_focus(pilot: Pilot, widget_id: str, limit: int = 40) -> None:
 
 
 async def keys_choose(pilot: Pilot, widget_id: str, value: object) -> None:
-    """Tab to a Select, open it with Enter, move to `value` with the arrow keys, pick it with Enter."""
+    """Tab to a Select, open it with Enter, move with the arrow keys to the option whose label shows
+    `value`, pick it with Enter."""
     await keys_focus(pilot, widget_id)
     select = pilot.app.screen.query_one(f"#{widget_id}", Select)
-    await wait_for(pilot, lambda: value in [v for _, v in select._options], f"#{widget_id} to offer {value!r}")
-    values = [v for _, v in select._options]
     await pilot.press("enter")
-    current = values.index(select.value) if select.value in values else 0
-    target = values.index(value)
-    await pilot.press(*(["down"] * (target - current) if target >= current else ["up"] * (current - target)))
+    await wait_for(pilot, lambda: select.query(OptionList), f"#{widget_id} to open its list")
+    listed = select.query_one(OptionList)
+
+    def labels() -> list[str]:
+        return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+
+    await wait_for(pilot, lambda: any(str(value) in label for label in labels()), f"#{widget_id} to list {value!r}")
+    target = next(i for i, label in enumerate(labels()) if str(value) in label)
+    for _ in range(listed.option_count):
+        if listed.highlighted == target:
+            break
+        await pilot.press("down" if listed.highlighted is None or listed.highlighted < target else "up")
     await pilot.press("enter")
     await settle(pilot)
     assert select.value == value
@@ -138,10 +149,10 @@ async def keys_pick_radio(pilot: Pilot, set_id: str, button_id: str) -> None:
 
 async def _arrow_to(pilot: Pilot, set_id: str, button_id: str) -> None:
     radio_set = pilot.app.screen.query_one(f"#{set_id}", RadioSet)
-    buttons = list(radio_set.children)
+    buttons = list(radio_set.query(RadioButton))
     for _ in range(len(buttons) + 1):
-        highlighted = buttons[radio_set._selected] if radio_set._selected is not None else None
-        if highlighted is not None and highlighted.id == button_id:
+        # RadioSet marks the button its highlight is on with the -selected class (the index is private).
+        if any(b.id == button_id and b.has_class("-selected") for b in buttons):
             break
         await pilot.press("right")
     await pilot.press("enter")
