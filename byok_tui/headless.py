@@ -335,7 +335,8 @@ async def _verify(args: Any, session: Session | None, state: WizardState) -> int
     try:
         # The very checks of Confirm's and Validation's "re-run every check": a check that cannot run is a
         # failed check of its step (with the error's remedy), and the other steps are still checked.
-        outcomes = await health.check_all(state, conn)
+        raised: list[ByokError] = []
+        outcomes = await health.check_all(state, conn, raised=lambda step_id, exc: raised.append(exc))
         if session:
             state = health.with_outcomes(state, outcomes)
             try:
@@ -357,9 +358,22 @@ async def _verify(args: Any, session: Session | None, state: WizardState) -> int
             worst = _worse(worst, overall(results))
         if args.json:
             print(json.dumps({"status": worst, "steps": report}, indent=2))
+        if unreachable := next((exc for exc in raised if _cannot_reach(exc)), None):
+            # Nothing here proves the set-up broken: this machine could not reach Azure or sign in. Say
+            # so, and exit as an Azure error (3), not as a failed check (1).
+            _err(unreachable.describe())
+            return unreachable.exit_code
         return 1 if worst == "fail" else 0
     finally:
         await _close(conn)
+
+
+def _cannot_reach(exc: ByokError) -> bool:
+    """The error says this machine could not reach Azure (a proxy, TLS) or could not sign in."""
+    from byok_tui.azure.netdiag import NetworkError
+    from byok_tui.errors import AuthError
+
+    return isinstance(exc, NetworkError | AuthError)
 
 
 def export(args: Any) -> int:

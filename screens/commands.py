@@ -24,6 +24,7 @@ from byok_tui.engine import steps
 from byok_tui.state import WizardState
 
 from .widgets.prereq import step_name
+from .wizard import as_wizard
 
 if TYPE_CHECKING:
     from byok_tui.app import ByokApp
@@ -197,7 +198,7 @@ class WizardCommands(Provider):
     """Registered in `ByokApp.COMMANDS`; built afresh on every keystroke, so it always reflects the state."""
 
     def _commands(self) -> list[Command]:
-        return wizard_commands(self.app, self.screen)  # type: ignore[arg-type]
+        return wizard_commands(as_wizard(self.app), self.screen)
 
     async def discover(self) -> Hits:
         for command in self._commands():

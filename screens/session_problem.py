@@ -98,9 +98,11 @@ class SessionProblemScreen(SplitPaint, Screen[None]):
     def _resume(self, *, use_backup: bool, new: bool = False) -> None:
         from byok_tui import session_recovery
         from byok_tui.session import Session, new_session_id
+        from byok_tui.session_writer import SessionWriter
         from byok_tui.state import WizardState
 
-        session = getattr(self.app.session, "session", self.app.session)  # the SessionWriter's Session
+        held = self.app.session
+        session = held.session if isinstance(held, SessionWriter) else held  # the SessionWriter's own Session
         if not isinstance(session, Session):
             return
         try:

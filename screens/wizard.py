@@ -23,3 +23,11 @@ def _app_type() -> type[ByokApp]:
 
 wizard_app = getters.app(_app_type)
 """`app = wizard_app` in a screen or widget class: `self.app` is then the wizard's `ByokApp`."""
+
+
+def as_wizard(app: object) -> ByokApp:
+    """`app` as the wizard's App, for what is not a widget (a command provider): TypeError if it is not."""
+    wizard = _app_type()
+    if not isinstance(app, wizard):
+        raise TypeError(f"expected the wizard's App, got {type(app).__name__}")
+    return app

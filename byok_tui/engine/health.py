@@ -9,7 +9,7 @@ never hides the others.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from byok_tui import clock
@@ -40,12 +40,14 @@ async def check_all(
     progress: Progress | None = None,
     *,
     now: datetime | None = None,
+    raised: Callable[[str, ByokError], None] | None = None,
 ) -> list[Outcome]:
     """Run each live step's check (`steps.live_steps()`, or those of them in `step_ids`) in order. Never
     raises a ByokError: a check that cannot run is a failed check of its step.
 
     `now` decides the checks' date rules (the enforcement lock, key expiry): the App passes its clock's;
-    None means the one clock's.
+    None means the one clock's. `raised` hears (step id, error) for each check that could not run, for a
+    caller that judges the error itself (verify: Azure unreachable from here is exit 3, not a failed check).
     """
     from byok_tui.engine.runner import moment
 
@@ -62,6 +64,8 @@ async def check_all(
         try:
             results = await step.check(state, conn, when)
         except ByokError as exc:
+            if raised:
+                raised(step.id, exc)
             results = [CheckResult(f"{step.id}.error", f"The check could not run: {exc.title}", "fail",
                                    detail=exc.detail, remedy=exc.remedy or "Try again.",
                                    request_id=exc.request_id)]  # fmt: skip

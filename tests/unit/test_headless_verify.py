@@ -11,7 +11,7 @@ from byok_tui.connection import Connection
 from byok_tui.engine import steps
 from byok_tui.engine.model import CheckResult
 from byok_tui.engine.step import Step
-from byok_tui.errors import ByokError
+from byok_tui.errors import AuthError, ByokError
 from byok_tui.state import StepRecord, WizardState
 
 
@@ -28,19 +28,19 @@ class Journal:
         self.lines.append(line)
 
 
-def fake(step_id: str) -> Step:
+def fake(step_id: str, error: type[ByokError] = ByokError) -> Step:
     async def check(state, conn, now):
         if step_id == "vault":
-            raise ByokError("Vault unreachable", detail="the connection dropped", remedy="Check the network.",
-                            request_id="r-1")  # fmt: skip
+            raise error("Vault unreachable", detail="the connection dropped", remedy="Check the network.",
+                        request_id="r-1")  # fmt: skip
         return [CheckResult(f"{step_id}.ok", "Fine", "pass")]
 
     return Step(id=step_id, title=step_id.title(), purpose="", plan=lambda s: [], apply=None, check=check)
 
 
-async def test_a_check_that_raises_is_a_failed_check_and_exit_1_not_an_abort(monkeypatch, capsys):
+def offline(monkeypatch, error: type[ByokError]) -> None:
     live = steps.live_ids()
-    monkeypatch.setattr(steps, "live_steps", lambda: tuple(fake(step_id) for step_id in live))
+    monkeypatch.setattr(steps, "live_steps", lambda: tuple(fake(step_id, error) for step_id in live))
     monkeypatch.setattr(headless, "sandbox_for", lambda *a, **k: types.SimpleNamespace(
         connection=lambda: Connection(credential=None)))  # fmt: skip
 
@@ -48,9 +48,18 @@ async def test_a_check_that_raises_is_a_failed_check_and_exit_1_not_an_abort(mon
         return None
 
     monkeypatch.setattr(headless, "_close", no_close)
+
+
+def set_up() -> WizardState:
     state = WizardState()
     for step_id in ("authorize", "vault", "access"):
         state = state.with_step(step_id, StepRecord(applied=True, checked="pass"))
+    return state
+
+
+async def test_a_check_that_raises_is_a_failed_check_and_exit_1_not_an_abort(monkeypatch, capsys):
+    offline(monkeypatch, ByokError)
+    state = set_up()
     session = Journal()
     args = types.SimpleNamespace(sandbox_state="world.json", json=True, faults=None)
 
@@ -68,3 +77,15 @@ async def test_a_check_that_raises_is_a_failed_check_and_exit_1_not_an_abort(mon
     assert session.saved[-1].step("vault").checked == "fail" and session.saved[-1].step("access").checked == "pass"
     assert [(line["step"], line["outcome"]) for line in session.lines] == [
         ("authorize", "pass"), ("vault", "fail"), ("access", "pass")]  # fmt: skip
+
+
+async def test_a_check_that_cannot_reach_azure_is_reported_then_exit_3(monkeypatch, capsys):
+    """Unreachable from here (a proxy, a refused sign-in): the other checks still run and are reported, but
+    nothing proves the set-up broken, so the exit is the Azure error's (3), its fix on stderr."""
+    offline(monkeypatch, AuthError)
+    assert await headless._verify(types.SimpleNamespace(sandbox_state="w.json", json=True, faults=None), None,
+                                  set_up()) == 3  # fmt: skip
+    out, err = capsys.readouterr()
+    by_id = {s["id"]: s for s in json.loads(out)["steps"]}
+    assert by_id["vault"]["status"] == "fail" and by_id["access"]["status"] == "pass"
+    assert "Vault unreachable" in err and "Fix: Check the network." in err
