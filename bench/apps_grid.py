@@ -68,7 +68,7 @@ GC_KEYS: dict[str, set[int]] = {}
 async def measure(scenario: str, size: tuple[int, int]) -> tuple[int, list[float], float]:
     """(rows loaded, per-keystroke milliseconds, load seconds) for one scenario."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.tui.prepare import done_through
+    from byok_tui.testing.prepare import done_through
 
     sb = Sandbox.create(scenario)
     state = await done_through(sb, "test")

@@ -48,7 +48,7 @@ async def flow() -> list[tuple[str, int, int, float]]:
 
     from byok_tui.engine import apps, runner, steps
     from byok_tui.sandbox import Sandbox
-    from tests.tui.prepare import ORDER, answers, quiet
+    from byok_tui.testing.prepare import ORDER, answers, quiet
 
     sb = Sandbox.create("default")
     conn = sb.connection()

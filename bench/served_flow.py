@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def serve(folder: Path):
-    from tests.served.conftest import start_served
+    from byok_tui.testing.served import start_served
 
     served = start_served(folder, "--faults", "rbac-delay=0")
     # Before aiohttp is imported: azure-identity's own transport takes aiohttp's import-time SSL context.
@@ -77,7 +77,7 @@ async def per_request(served, n: int) -> tuple[float, float]:
 async def flow(conn, state, sandbox_for_apps, count) -> list[tuple[str, int, float]]:
     from byok_tui.engine import apps, runner, signin, steps
     from byok_tui.secret import Secret
-    from tests.tui.prepare import ORDER, quiet
+    from byok_tui.testing.prepare import ORDER, quiet
 
     state, preflight = await runner.run_checks(signin.STEP, state, conn, None)
     state = signin.signed_in(state, preflight)
@@ -103,7 +103,7 @@ async def both_flows(served) -> tuple[list, list, dict, dict]:
     from byok_tui.azure import auth
     from byok_tui.clouds import AZURE_PUBLIC
     from byok_tui.sandbox import Sandbox, scenarios
-    from tests.tui.prepare import answers
+    from byok_tui.testing.prepare import answers
 
     handoff = Path(tempfile.mkdtemp(prefix="byok-bench-"))
     local = Sandbox.create("default")

@@ -53,7 +53,9 @@ from byok_tui.app import build_app  # noqa: E402
 from byok_tui.cli import DEMO_LATENCY  # noqa: E402
 from byok_tui.sandbox import Sandbox  # noqa: E402
 from byok_tui.session import Session  # noqa: E402
-from tests.tui.helpers import choose, pick_radio, type_into  # noqa: E402
+from byok_tui.testing.pilot import keys_choose as choose  # noqa: E402
+from byok_tui.testing.pilot import keys_pick_radio as pick_radio  # noqa: E402
+from byok_tui.testing.pilot import keys_type_into as type_into  # noqa: E402
 
 GOAL_MS = 50.0
 TICK = 0.005

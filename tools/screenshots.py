@@ -1,7 +1,7 @@
 """Screenshots for the docs, taken from the app itself: `python tools/screenshots.py [NAME ...]`.
 
 Each shot builds the real App (`build_app`) on a fresh sandbox world, with the earlier steps already done
-through the engine (`tests/tui/prepare.py`, the same helper the screen tests use), runs it headless at a
+through the engine (`byok_tui.testing.prepare`, the same helper the screen tests use), runs it headless at a
 fixed size with `App.run_test`, drives it with the screens' own actions rather than key sequences (so a
 new binding does not break a shot), and writes `App.export_screenshot()` to docs/images/NAME.svg.
 
@@ -42,7 +42,7 @@ from byok_tui.engine import signin as signin_step  # noqa: E402
 from byok_tui.sandbox import Sandbox  # noqa: E402
 from byok_tui.sandbox.world import World  # noqa: E402
 from byok_tui.state import AuthorizeState, EnterpriseKeyState, NetworkState, ShareState, WizardState  # noqa: E402
-from tests.tui.prepare import answers, done_through, quiet  # noqa: E402
+from byok_tui.testing.prepare import answers, done_through, quiet  # noqa: E402
 
 IMAGES = REPO / "docs" / "images"
 SIZE = (120, 36)

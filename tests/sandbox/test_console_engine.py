@@ -14,7 +14,7 @@ from byok_tui.errors import ByokError
 from byok_tui.sandbox import Sandbox
 from byok_tui.session import Session
 from byok_tui.state import ConfirmState, WizardState
-from tests.tui.prepare import done_through, quiet
+from byok_tui.testing.prepare import done_through, quiet
 
 TODAY = date(2025, 1, 15)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from byok_tui.sandbox import Sandbox
-from tests.served.conftest import Served, start_served
+from byok_tui.testing.served import Served, start_served
 
 ANSWERS = """
 [signin]

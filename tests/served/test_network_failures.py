@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.served.conftest import Served
+from byok_tui.testing.served import Served
 from tests.served.test_live_flow import answers, signed_in
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from byok_tui import profile
 from byok_tui.sandbox import Sandbox
-from tests.served.conftest import Served, clean_env
+from byok_tui.testing.served import Served, clean_env
 
 EXPORTED = ["HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
             "AZURE_CLIENT_SECRET", "BYOK_TUI_PROFILE", "KORE_API_CLIENT_SECRET", "PATH"]  # fmt: skip

@@ -19,7 +19,7 @@ from byok_tui.connection import Connection
 from byok_tui.sandbox import Sandbox
 from byok_tui.screens.widgets.devicecode import DeviceCodePanel
 from byok_tui.screens.widgets.notes import ErrorNote
-from tests.served.conftest import Served, start_served
+from byok_tui.testing.served import Served, start_served
 from tests.served.test_network_failures import closed_port
 
 PATIENCE = 90.0

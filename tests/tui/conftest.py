@@ -1,4 +1,4 @@
-"""Apps for Pilot and snapshot tests: the shipped factory (`build_app`) on a fresh sandbox world.
+"""Fixtures for Pilot and snapshot tests; the support itself is in `byok_tui.testing` (shared with bench/, tools/).
 
 Everything that could differ between runs is fixed: the clock shown in the progress log, the cursor
 blink, and the latencies of checks (hidden). Sandbox ids are seeded, so names and ids repeat.
@@ -7,31 +7,15 @@ blink, and the latencies of checks (hidden). Sandbox ids are seeded, so names an
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Input
 
-from byok_tui.app import ByokApp, build_app
-from byok_tui.sandbox import Sandbox
-from byok_tui.state import SigninState, WizardState
-
-FROZEN = datetime(2025, 1, 15, 9, 30, 0, tzinfo=UTC)
-
-
-@dataclass
-class Harness:
-    app: ByokApp
-    sandbox: Sandbox
-
-
-def signin_for(sb: Sandbox) -> SigninState:
-    return SigninState(
-        method="sandbox", tenant_id=sb.tenant_id, subscription_id=sb.subscription_id,
-        operator_object_id=sb.operator_object_id,
-    )  # fmt: skip
+from byok_tui.app import ByokApp
+from byok_tui.testing import notes
+from byok_tui.testing.harness import FROZEN, REQUEST_ID, Harness, signin_for  # noqa: F401
+from byok_tui.testing.harness import make_app as _make_app
+from byok_tui.testing.pilot import flushed, settle  # noqa: F401  (still imported from here by branches in flight)
 
 
 @pytest.fixture(autouse=True)
@@ -40,43 +24,29 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "cursor_blink", False)
 
 
+@pytest.fixture(autouse=True)
+def recorded_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every App a test builds (through `make_app` or `build_app`) records its notifications (`notes`)."""
+    built = ByokApp.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        built(self, *args, **kwargs)
+        notes.record(self)
+
+    monkeypatch.setattr(ByokApp, "__init__", init)
+
+
 @pytest.fixture
 def make_app() -> Callable[..., Harness]:
-    """`make_app(scenario="default", state=None, sandbox=None)` -> Harness(app, sandbox)."""
+    """`make_app(scenario="default", state=None, sandbox=None, **build_app kwargs)` -> Harness(app, sandbox).
 
-    def make(
-        scenario: str = "default", state: WizardState | None = None, sandbox: Sandbox | None = None, **kwargs
-    ) -> Harness:
-        sb = sandbox or Sandbox.create(scenario)
-        kwargs.setdefault("profile", sb.profile())  # Kore's app of this world, as `byok-tui demo` passes it
-        app = build_app(sb.connection(), None, state, clock=lambda: FROZEN, **kwargs)
-        app.show_timings = False
-        return Harness(app, sb)
-
-    return make
+    Its notifications are recorded: read them with `byok_tui.testing.notes.notifications(app)`."""
+    return _make_app
 
 
 @pytest.fixture(params=[(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def size(request: pytest.FixtureRequest) -> tuple[int, int]:
     return request.param
-
-
-async def settle(pilot: Pilot) -> None:
-    """Wait until every worker (look-ups, debounce, apply, checks) is done and the screen redrew."""
-    for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(w.is_finished for w in pilot.app.workers):  # a worker made but not started yet counts too
-            break
-    await pilot.pause()
-    await flushed(pilot.app)
-
-
-async def flushed(app: ByokApp) -> None:
-    """Wait until the session's background writer (see byok_tui.session_writer) has written everything."""
-    durable = getattr(app.session, "durable", None)
-    if durable is not None:
-        await durable()
 
 
 @pytest.fixture
@@ -88,4 +58,4 @@ def stable_request_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     from byok_tui.sandbox.world import World
 
-    monkeypatch.setattr(World, "new_request_id", lambda self: "00000000-0000-4000-8000-000000000000")
+    monkeypatch.setattr(World, "new_request_id", lambda self: REQUEST_ID)

@@ -19,8 +19,10 @@ from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.elapsed import Elapsed
 from byok_tui.screens.widgets.plan import ChangeView
 from byok_tui.state import AuthorizeState
-from tests.tui.conftest import settle
-from tests.tui.prepare import done_through
+from byok_tui.testing.flows import applied, reviewed
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import done_through
 
 CRYPTO_USER = find_role("Key Vault Crypto User").guid  # type: ignore[union-attr]
 
@@ -168,13 +170,13 @@ async def test_without_step_1_it_says_so_and_refuses(make_app):
         await settle(pilot)
         assert screen.page == "form", "Review must refuse without Kore's service principal"
         assert any("Step 1 must find Kore's service principal first" in str(n.message)
-                   for n in app._notifications)  # fmt: skip
+                   for n in notifications(app))  # fmt: skip
         await pilot.press("enter")  # "Go to Step 1"
         await settle(pilot)
         if "authorize" in app.built_steps:
             assert app.screen.STEP_ID == "authorize"
         else:
-            assert any("not built yet" in str(n.message) for n in app._notifications)
+            assert any("not built yet" in str(n.message) for n in notifications(app))
 
 
 async def access_ready(sb: Sandbox):
@@ -192,28 +194,16 @@ def _prepared(make_app, last: str, **changes):
     return make_app(state=state, sandbox=sb, start_step="access").app
 
 
-async def _reviewed(pilot) -> None:
-    await settle(pilot)
-    await pilot.press("r")
-    await settle(pilot)
-
-
-async def _applied(pilot) -> None:
-    await _reviewed(pilot)
-    await pilot.press("a")
-    await settle(pilot)
-
-
 @pytest.mark.usefixtures("stable_request_ids")
 class TestAccessSnapshots:
     def test_what_will_be_granted(self, snap_compare, make_app, size):
         assert snap_compare(_prepared(make_app, "vault"), terminal_size=size, run_before=settle)
 
     def test_planned_change(self, snap_compare, make_app, size):
-        assert snap_compare(_prepared(make_app, "vault"), terminal_size=size, run_before=_reviewed)
+        assert snap_compare(_prepared(make_app, "vault"), terminal_size=size, run_before=reviewed)
 
     def test_checks_after_apply(self, snap_compare, make_app, size):
-        assert snap_compare(_prepared(make_app, "vault"), terminal_size=size, run_before=_applied)
+        assert snap_compare(_prepared(make_app, "vault"), terminal_size=size, run_before=applied)
 
     def test_step_1_missing(self, snap_compare, make_app, size):
         app = _prepared(make_app, "vault", authorize=AuthorizeState())

@@ -21,9 +21,10 @@ from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.screens.widgets.notes import ErrorNote
 from byok_tui.session import Session
 from byok_tui.state import AppRef, AppsState
-from tests.tui.conftest import FROZEN, flushed, settle
-from tests.tui.helpers import focus, pick_radio, type_into
-from tests.tui.prepare import done_through
+from byok_tui.testing.flows import applied, reviewed
+from byok_tui.testing.harness import FROZEN
+from byok_tui.testing.pilot import flushed, focus, pick_radio, settle, type_into
+from byok_tui.testing.prepare import done_through
 
 SECRET = "s3cr3t-jwt-app-secret-do-not-keep"
 
@@ -468,15 +469,11 @@ async def _bad_file(pilot) -> None:
 
 
 async def _reviewed(pilot) -> None:
-    await _loaded(pilot)
-    await pilot.press("ctrl+r")
-    await settle(pilot)
+    await reviewed(pilot, fill=_loaded)
 
 
 async def _applied(pilot) -> None:
-    await _reviewed(pilot)
-    await pilot.press("a")
-    await settle(pilot)
+    await applied(pilot, fill=_loaded)
 
 
 @pytest.mark.usefixtures("stable_request_ids")

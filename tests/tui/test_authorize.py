@@ -23,9 +23,10 @@ from byok_tui.screens.widgets.modals import ErrorModal
 from byok_tui.screens.widgets.notes import ErrorNote
 from byok_tui.screens.widgets.plan import ChangeView
 from byok_tui.state import AuthorizeState, StepRecord, WizardState
-from tests.tui.conftest import settle
-from tests.tui.helpers import pick_radio, type_into
-from tests.tui.prepare import done_through
+from byok_tui.testing.flows import applied, reviewed
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import pick_radio, settle, type_into
+from byok_tui.testing.prepare import done_through
 
 UNKNOWN_APP = "0f6c2a11-8d4e-4c3b-9a77-5e2f1d0c9b88"
 
@@ -128,7 +129,7 @@ async def test_wrong_client_id_is_refused_on_review(make_app):
         assert screen.page == "form" and app.focused is screen.client_id_input
         assert app.state.authorize.kore_client_id == ""  # nothing recorded
         # One problem: its message under the field says it all; no toast repeats it over the form (#15 item 12).
-        assert not any("fix" in (n.title or "") for n in app._notifications)
+        assert not any("fix" in (n.title or "") for n in notifications(app))
         await type_into(pilot, "kore-client-id", "")
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -243,7 +244,7 @@ async def test_stop_waiting_for_consent_changes_nothing(make_app, monkeypatch):
         assert not app.applying and screen.page == "review"
         assert str(screen.apply_button.label) == "Wait again (a)" and not screen.apply_button.disabled
         assert not screen.query_one("#consent-wait-box").display
-        assert any("Stopped waiting" in n.message for n in app._notifications)
+        assert any("Stopped waiting" in n.message for n in notifications(app))
         assert sb.kore_service_principal_id is None and not app.state.step("authorize").applied
         # Waiting again finds the principal once consent is given.
         sb.world.grant_admin_consent(sb.kore_client_id)
@@ -289,22 +290,10 @@ def _at_step1(make_app, scenario: str):
     return make_app(sandbox=sb, state=state).app
 
 
-async def _reviewed(pilot) -> None:
-    await settle(pilot)
-    await pilot.press("ctrl+r")
-    await settle(pilot)
-
-
-async def _applied(pilot) -> None:
-    await _reviewed(pilot)
-    await pilot.press("a")
-    await settle(pilot)
-
-
 async def _applied_from_the_top(pilot) -> None:
     # FlowScreen focuses Next once the checks are laid out; where that leaves a page longer than the
     # terminal varies by a line run to run. The snapshot shows the result page from its top.
-    await _applied(pilot)
+    await applied(pilot)
     pilot.app.screen.query_one("#result-page").scroll_home(animate=False, immediate=True)
     await pilot.pause()
 
@@ -312,7 +301,7 @@ async def _applied_from_the_top(pilot) -> None:
 async def _refused(pilot) -> None:
     await settle(pilot)
     await pick_radio(pilot, "authorize-method", "method-sp")
-    await _applied(pilot)
+    await applied(pilot)
 
 
 async def _bad_client_id(pilot) -> None:
@@ -334,7 +323,7 @@ class TestAuthorizeSnapshots:
         assert snap_compare(_at_step1(make_app, "default"), terminal_size=size, run_before=_bad_client_id)
 
     def test_review_consent(self, snap_compare, make_app, size):
-        assert snap_compare(_at_step1(make_app, "restricted"), terminal_size=size, run_before=_reviewed)
+        assert snap_compare(_at_step1(make_app, "restricted"), terminal_size=size, run_before=reviewed)
 
     def test_refused_insufficient_privileges(self, snap_compare, make_app, size):
         assert snap_compare(_at_step1(make_app, "restricted"), terminal_size=size, run_before=_refused)

@@ -19,8 +19,9 @@ from byok_tui.screens.widgets.copyfield import CopyField
 from byok_tui.screens.widgets.health import HealthView, StepHealth
 from byok_tui.screens.widgets.modals import ConfirmModal
 from byok_tui.state import ShareState
-from tests.tui.conftest import settle
-from tests.tui.prepare import done_through
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import done_through
 
 PROCEEDED = datetime(2025, 1, 15, 9, 31, 0, tzinfo=UTC)
 
@@ -46,7 +47,7 @@ async def ready(sb, export_dir, deselect=2):
     state = dataclasses.replace(state, share=ShareState(export_dir=str(export_dir)))
     state = apps_step.deselect(state, [a.id for a in state.apps.apps[:deselect]])
     from byok_tui.engine import runner
-    from tests.tui.prepare import quiet
+    from byok_tui.testing.prepare import quiet
 
     state = await runner.apply_plan(apps_step.STEP, state, sb.connection(), None, quiet)
     state, _ = await runner.run_checks(apps_step.STEP, state, sb.connection(), None)
@@ -83,7 +84,7 @@ async def test_summary_then_proceed_writes_the_record(make_app, tmp_path):
         await pilot.press("n")
         await settle(pilot)
         assert screen.page == "form" and not (tmp_path / confirm_step.RECORD_NAME).exists()
-        assert any("No changes were made" in n.message for n in app._notifications)
+        assert any("No changes were made" in n.message for n in notifications(app))
 
         await pilot.press("p")
         await pilot.pause()
@@ -122,14 +123,14 @@ async def test_proceed_is_refused_while_earlier_steps_are_missing(make_app):
         await pilot.press("p")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen) and screen.page == "form"
-        assert any((n.title or "").startswith("Review: fix th") for n in app._notifications)
+        assert any((n.title or "").startswith("Review: fix th") for n in notifications(app))
         assert not app.state.confirm.confirmed_at
 
 
 async def test_reopened_session_offers_manage(make_app, tmp_path):
     from byok_tui.engine import runner
     from byok_tui.sandbox import Sandbox
-    from tests.tui.prepare import quiet
+    from byok_tui.testing.prepare import quiet
 
     sb = Sandbox.create("default")
     state = await ready(sb, tmp_path, deselect=0)
@@ -175,7 +176,7 @@ async def test_reopened_session_offers_manage(make_app, tmp_path):
 async def test_record_warns_when_the_selection_changed_after_proceed(make_app, tmp_path):
     from byok_tui.engine import runner
     from byok_tui.sandbox import Sandbox
-    from tests.tui.prepare import quiet
+    from byok_tui.testing.prepare import quiet
 
     sb = Sandbox.create("default")
     state = await ready(sb, tmp_path, deselect=0)
@@ -201,7 +202,7 @@ def snapshot_app(make_app, proceeded: bool = False):
 
     from byok_tui.engine import runner
     from byok_tui.sandbox import Sandbox
-    from tests.tui.prepare import quiet
+    from byok_tui.testing.prepare import quiet
 
     async def prepare(sb):
         state = await ready(sb, SNAPSHOT_DIR)

@@ -24,9 +24,10 @@ from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.screens.widgets.modals import ConfirmModal, ErrorModal
 from byok_tui.screens.widgets.plan import ChangeView
 from byok_tui.state import ConfirmState, EnterpriseKeyState, WizardState
-from tests.tui.conftest import settle
-from tests.tui.helpers import focus, type_into
-from tests.tui.prepare import done_through
+from byok_tui.testing.flows import applied, reviewed
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import focus, settle, type_into
+from byok_tui.testing.prepare import done_through
 
 OTHER_VAULT_KID = "https://kv-other-byok.vault.azure.net/keys/kore-byok-cmk"
 
@@ -132,7 +133,7 @@ async def test_the_form_is_prefilled_and_every_field_is_checked_as_you_type(make
         assert app.state.enterprise_key == EnterpriseKeyState()
         # One problem, already said under its field: no toast repeats it over the form (#15 item 12).
         assert message(app, "ek-date").startswith("Enforcement date must be today")
-        assert not any("Enforcement date" in n.message for n in app._notifications)
+        assert not any("Enforcement date" in n.message for n in notifications(app))
 
         for button, expected in (("ek-plus0", "2025-01-15"), ("ek-plus7", "2025-01-22"), ("ek-plus30", "2025-02-14")):
             await focus(pilot, button)
@@ -267,7 +268,7 @@ async def test_rotation_asks_first_then_makes_a_new_version_and_re_tests(make_ap
         assert app.state.step("test").checked == "pass"
         details = [v.result.detail for v in app.screen.query(CheckView) if v.result.id == "test.authentication"]
         assert details and f"version {new}" in details[0]
-        assert any("New version" in n.message for n in app._notifications)
+        assert any("New version" in n.message for n in notifications(app))
 
 
 async def test_a_failed_rotation_shows_why(make_app):
@@ -313,17 +314,16 @@ async def _bad_values(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-async def _reviewed(pilot: Pilot) -> None:
-    await settle(pilot)
+async def _dated(pilot: Pilot) -> None:
     await type_into(pilot, "ek-date", "2025-02-14")
-    await pilot.press("ctrl+r")
-    await settle(pilot)
+
+
+async def _reviewed(pilot: Pilot) -> None:
+    await reviewed(pilot, fill=_dated)
 
 
 async def _applied(pilot: Pilot) -> None:
-    await _reviewed(pilot)
-    await pilot.press("a")
-    await settle(pilot)
+    await applied(pilot, fill=_dated)
 
 
 async def _locked_form(pilot: Pilot) -> None:

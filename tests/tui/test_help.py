@@ -15,9 +15,8 @@ from byok_tui.app import ByokApp
 from byok_tui.sandbox import Sandbox
 from byok_tui.screens.help import HelpScreen, step_purpose, step_summary, widget_title, words
 from byok_tui.state import STEP_IDS, AuthorizeState
-from tests.tui.conftest import settle
-from tests.tui.helpers import focus
-from tests.tui.prepare import done_through
+from byok_tui.testing.pilot import focus, settle
+from byok_tui.testing.prepare import done_through
 
 
 def shown_help(app: ByokApp) -> dict[str, list[tuple[str, str]]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from byok_tui.sandbox import Sandbox
-from tests.tui.conftest import settle
-from tests.tui.prepare import done_through
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import done_through
 
 HOSTILE_SUB = "[b red]PWNED[/] Contoso \x1b[2J\x07"
 HOSTILE_BOT = "[link=https://evil.example]Claims[/link] \x1b]0;title\x07Bot"

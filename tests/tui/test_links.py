@@ -11,8 +11,8 @@ from byok_tui import glyphs
 from byok_tui.screens.widgets import qr
 from byok_tui.screens.widgets.links import link
 from byok_tui.screens.widgets.qr import QRCode, QRModal
+from byok_tui.testing.pilot import settle
 from tests.tui import test_signin
-from tests.tui.conftest import settle
 from tests.tui.test_authorize import authorize_screen, step1
 from tests.tui.test_signin import DEVICE_URL, signin_screen, wait_for_device_code
 

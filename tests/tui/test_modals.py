@@ -11,9 +11,8 @@ from textual.widgets import Button, Footer
 
 from byok_tui.sandbox import Sandbox
 from byok_tui.screens.widgets.modals import ConfirmModal, ErrorModal
-from tests.tui.conftest import settle
-from tests.tui.helpers import focus, pick_radio
-from tests.tui.prepare import answers
+from byok_tui.testing.pilot import focus, pick_radio, settle
+from byok_tui.testing.prepare import answers
 from tests.tui.test_network import fresh_state
 
 SIZES = [(80, 24), (60, 20)]

@@ -18,9 +18,9 @@ from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.screens.widgets.modals import ConfirmModal
 from byok_tui.state import NetworkState, WizardState
-from tests.tui.conftest import settle
-from tests.tui.helpers import focus, pick_radio, type_into
-from tests.tui.prepare import answers, done_through
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import focus, pick_radio, settle, type_into
+from byok_tui.testing.prepare import answers, done_through
 
 KORE_RANGE = "192.0.2.32/28"
 
@@ -101,7 +101,7 @@ async def test_no_pending_connection_says_what_to_do_then_approves_once_kore_ask
         await settle(pilot)
         assert screen.page == "form", "nothing to approve: Review refuses"
         assert app.focused is screen.mode_set  # B is one key away
-        assert any("no connection from Kore is waiting" in str(n.message) for n in app._notifications)
+        assert any("no connection from Kore is waiting" in str(n.message) for n in notifications(app))
 
         sb.world.request_private_endpoint_connection("kv-contoso-byok")  # Kore creates its endpoint
         await pilot.press("l")
@@ -190,7 +190,7 @@ async def test_firewall_keeping_this_machine_passes_and_cancel_changes_nothing(m
         await pilot.press("n")  # cancel: nothing happens
         await settle(pilot)
         assert acls(sb, "kv-contoso-byok").get("defaultAction", "Allow") == "Allow"
-        assert any("No changes were made" in str(n.message) for n in app._notifications)
+        assert any("No changes were made" in str(n.message) for n in notifications(app))
         await pilot.press("a")
         await settle(pilot)
         await pilot.press("y")

@@ -18,8 +18,9 @@ from byok_tui.sandbox import Sandbox
 from byok_tui.screens.commands import EXPORTS, wizard_commands
 from byok_tui.session import Session
 from byok_tui.state import ShareState
-from tests.tui.conftest import settle
-from tests.tui.prepare import done_through
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import done_through
 
 
 async def search(pilot, query: str) -> list[str]:
@@ -56,7 +57,7 @@ async def run_first(pilot, query: str) -> str:
 
 
 def notes(app: ByokApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 async def vault_done(make_app, start_step: str = "vault", tmp_path: Path | None = None):

@@ -15,8 +15,9 @@ from byok_tui.cli import _tui_session
 from byok_tui.sandbox import Sandbox
 from byok_tui.screens.session_problem import SessionProblemScreen
 from byok_tui.session import Session
-from tests.tui.conftest import FROZEN, settle
-from tests.tui.prepare import done_through
+from byok_tui.testing.harness import FROZEN
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import done_through
 
 
 async def damaged_session(tmp_path, damage: bytes = b'{"schema_version": 2, "session_id": "s-1', saves: int = 2):

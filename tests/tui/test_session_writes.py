@@ -8,9 +8,10 @@ import threading
 from byok_tui.app import build_app
 from byok_tui.session import Session
 from byok_tui.session_writer import SessionWriter
-from tests.tui.conftest import FROZEN, flushed, settle
-from tests.tui.helpers import focus
-from tests.tui.prepare import done_through
+from byok_tui.testing.harness import FROZEN
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import flushed, focus, settle
+from byok_tui.testing.prepare import done_through
 
 
 async def validation_app(tmp_path):
@@ -64,7 +65,7 @@ async def test_a_failed_save_is_shown_with_the_path_and_the_os_error(tmp_path, m
         app.session.load()  # waits for the write without taking the failure
         await pilot.pause()
         await pilot.pause()
-        notes = [(n.title, n.message, n.severity) for n in app._notifications]
+        notes = [(n.title, n.message, n.severity) for n in notifications(app)]
         assert (
             "Session not saved",
             f"Could not save the session to {session.path}: No space left on device. The previous save is "

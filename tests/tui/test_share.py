@@ -17,9 +17,10 @@ from byok_tui.screens.share import ShareScreen
 from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.state import VaultState
-from tests.tui.conftest import settle
-from tests.tui.helpers import focus, type_into
-from tests.tui.prepare import answers, done_through
+from byok_tui.testing.flows import applied
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import focus, settle, type_into
+from byok_tui.testing.prepare import answers, done_through
 
 
 def folder_message(app) -> str:
@@ -145,7 +146,7 @@ async def test_without_step_2_it_says_which_step_and_refuses(make_app, tmp_path)
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.screen.page == "form"
-        assert any("finish Step 2 · Key Vault and key first" in str(n.message) for n in app._notifications)
+        assert any("finish Step 2 · Key Vault and key first" in str(n.message) for n in notifications(app))
         await pilot.press("enter")  # Go to Step 2
         await settle(pilot)
         assert app.screen.STEP_ID == "vault"
@@ -179,15 +180,6 @@ async def _bad_folder(pilot) -> None:
     await settle(pilot)
 
 
-async def _applied(pilot) -> None:
-    await settle(pilot)
-    await focus(pilot, "review")
-    await pilot.press("enter")
-    await settle(pilot)
-    await pilot.press("a")
-    await settle(pilot)
-
-
 @pytest.mark.usefixtures("stable_request_ids")
 class TestShareSnapshots:
     def test_values_and_folder(self, snap_compare, make_app, size):
@@ -197,4 +189,4 @@ class TestShareSnapshots:
         assert snap_compare(_prepared(make_app), terminal_size=size, run_before=_bad_folder)
 
     def test_checks_after_export(self, snap_compare, make_app, size):
-        assert snap_compare(_prepared(make_app), terminal_size=size, run_before=_applied)
+        assert snap_compare(_prepared(make_app), terminal_size=size, run_before=applied)

@@ -25,8 +25,9 @@ from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.devicecode import BigText, DeviceCodePanel, compact, large
 from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.screens.widgets.notes import ErrorNote
-from tests.tui.conftest import FROZEN, settle
-from tests.tui.helpers import choose, type_into
+from byok_tui.testing.harness import FROZEN
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import choose, settle, type_into
 
 CODE = "GQ2LDJ7XK"
 DEVICE_URL = "https://microsoft.com/devicelogin"
@@ -179,7 +180,7 @@ async def test_live_starts_on_signin_and_nothing_else_until_signed_in(live):
         app.action_goto_step("vault")
         await pilot.pause()
         assert isinstance(app.screen, SigninScreen)
-        assert any("Sign in and choose a subscription first" in n.message for n in app._notifications)
+        assert any("Sign in and choose a subscription first" in n.message for n in notifications(app))
 
 
 async def test_live_wrong_input_is_refused_before_any_sign_in(live, monkeypatch):
@@ -191,7 +192,7 @@ async def test_live_wrong_input_is_refused_before_any_sign_in(live, monkeypatch)
         await pilot.press("enter")  # submit from the tenant field: refused
         await pilot.pause()
         assert made == [] and app.focused is not None and app.focused.id == "tenant"
-        assert any("fix this first" in (n.title or "") for n in app._notifications)
+        assert any("fix this first" in (n.title or "") for n in notifications(app))
         await type_into(pilot, "tenant", "")
         assert message(app, "tenant") == ""
         # A method that cannot work here says why at once, and refuses to start.

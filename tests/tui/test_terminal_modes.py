@@ -16,8 +16,8 @@ from byok_tui.screens.signin import SigninScreen
 from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.stepper import StepStrip
 from byok_tui.state import AuthorizeState
-from tests.tui.conftest import settle
-from tests.tui.prepare import done_through
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import done_through
 
 STATUS = ("pass", "warn", "fail", "skip")
 
@@ -173,7 +173,7 @@ class TestTerminalModeSnapshots:
 async def test_radio_and_checkbox_state_reads_in_their_characters(make_app, monkeypatch, mode):
     from textual.widgets import Checkbox, RadioButton
 
-    from tests.tui.helpers import focus, pick_radio
+    from byok_tui.testing.pilot import focus, pick_radio
     from tests.tui.test_network import fresh_state
 
     if mode == "no-color":

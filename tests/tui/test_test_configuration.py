@@ -17,8 +17,9 @@ from byok_tui.sandbox import Sandbox
 from byok_tui.screens import test_configuration as screen_module
 from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.state import WizardState
-from tests.tui.conftest import settle
-from tests.tui.prepare import done_through
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import done_through
 
 FOUR = ("connectivity", "authentication", "encryption", "decryption")
 
@@ -74,7 +75,7 @@ async def test_all_tests_pass_and_next_opens(make_app):
 
         await pilot.press("n")
         await settle(pilot)
-        assert app.screen.STEP_ID == "apps" or any("not built yet" in n.message for n in app._notifications)
+        assert app.screen.STEP_ID == "apps" or any("not built yet" in n.message for n in notifications(app))
 
 
 async def test_a_broken_world_fails_with_remedy_and_request_id_and_next_waits(make_app):

@@ -11,8 +11,9 @@ from byok_tui.engine import runner
 from byok_tui.engine import vault as vault_step
 from byok_tui.screens.widgets.modals import ErrorModal
 from byok_tui.screens.widgets.plan import ChangeView
-from tests.tui.conftest import settle
-from tests.tui.prepare import answers, done_through, quiet
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import settle
+from byok_tui.testing.prepare import answers, done_through, quiet
 
 
 def texts(widgets) -> list[str]:
@@ -75,7 +76,7 @@ async def test_next_on_an_unfinished_step_says_why(make_app):
         await pilot.press("n")
         await settle(pilot)
         assert app.screen.STEP_ID == "vault"  # did not move
-        (note,) = [n for n in app._notifications if n.title == "Next: not yet"]
+        (note,) = [n for n in notifications(app) if n.title == "Next: not yet"]
         assert "Review (r) and Apply (a)" in note.message
 
 
@@ -87,7 +88,7 @@ async def test_review_reports_every_problem_of_the_form_at_once(make_app):
         await settle(pilot)
         screen = app.screen
         assert screen.page == "form"
-        (note,) = [n for n in app._notifications if (n.title or "").startswith("Review: fix")]
+        (note,) = [n for n in notifications(app) if (n.title or "").startswith("Review: fix")]
         listed = note.message.splitlines()
         assert len(listed) >= 2 and note.title == f"Review: fix these {len(listed)} first"
         # The first bad field has the focus and sits at the top of the view, away from the toast.
@@ -157,7 +158,7 @@ async def test_step_2_says_why_the_region_is_fixed_and_shows_only_what_applies(m
     tier are facts, not fields."""
     from textual.widgets import Select
 
-    from tests.tui.helpers import choose, pick_radio
+    from byok_tui.testing.pilot import choose, pick_radio
 
     h = make_app("existing-vault", start_step="vault")
     app = h.app
@@ -180,7 +181,7 @@ async def test_step_2_says_why_the_region_is_fixed_and_shows_only_what_applies(m
 async def test_the_vault_id_kore_needs_is_copyable_on_step_5(make_app):
     """#15, item 10: focus it, press c; its lines break only after a '/'."""
     from byok_tui.sandbox import Sandbox
-    from tests.tui.helpers import focus
+    from byok_tui.testing.pilot import focus
     from tests.tui.test_network import fresh_state
 
     sb = Sandbox.create("default")

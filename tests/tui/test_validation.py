@@ -12,9 +12,9 @@ from byok_tui.engine import validation as validation_step
 from byok_tui.screens.validation import ValidationScreen
 from byok_tui.screens.widgets.health import StepHealth
 from byok_tui.session import Session
-from tests.tui.conftest import FROZEN, flushed, settle
-from tests.tui.helpers import focus
-from tests.tui.prepare import done_through
+from byok_tui.testing.harness import FROZEN
+from byok_tui.testing.pilot import flushed, focus, settle
+from byok_tui.testing.prepare import done_through
 
 
 async def test_ticks_are_saved_and_survive_a_restart(tmp_path):

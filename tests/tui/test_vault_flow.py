@@ -16,8 +16,8 @@ from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.screens.widgets.modals import ConfirmModal, ErrorModal
 from byok_tui.screens.widgets.plan import ChangeView
 from byok_tui.state import StepRecord
-from tests.tui.conftest import settle
-from tests.tui.helpers import choose, pick_radio, type_into
+from byok_tui.testing.notes import notifications
+from byok_tui.testing.pilot import choose, pick_radio, settle, type_into
 
 
 def vault_screen(app: ByokApp) -> VaultScreen:
@@ -170,7 +170,7 @@ async def test_adopt_existing_vault_needs_purge_protection_confirmation(make_app
         assert screen.page == "review"
         assert not legacy.properties.get("enablePurgeProtection")
         assert not app.state.step("vault").applied
-        assert any("No changes were made" in n.message for n in app._notifications)
+        assert any("No changes were made" in n.message for n in notifications(app))
 
         # Confirming turns it on, and the checks prove it.
         await pilot.press("a")
@@ -265,7 +265,7 @@ async def test_resume_shows_recorded_answers_and_rechecks(make_app):
     assert saved.step("vault").applied
     # Second session on the same world, from the saved state, forgetting the last check.
     from byok_tui.app import build_app
-    from tests.tui.conftest import FROZEN
+    from byok_tui.testing.harness import FROZEN
 
     stale = saved.with_step("vault", dataclasses.replace(saved.step("vault"), checked=""))
     app = build_app(h.sandbox.connection(), None, stale, clock=lambda: FROZEN, start_step="vault")
@@ -306,7 +306,7 @@ async def test_changed_answers_reset_the_step(make_app):
 
 
 async def test_sandbox_signin_is_filled_from_the_connection(make_app):
-    from tests.tui.conftest import signin_for
+    from byok_tui.testing.harness import signin_for
 
     h = make_app(start_step="vault")
     async with h.app.run_test(size=(120, 40)) as pilot:
@@ -340,7 +340,7 @@ async def test_stepper_lists_every_step_and_says_which_are_not_built(make_app):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, VaultScreen)
-        assert any(f"“{STEP_LABELS[missing[0]]}” is not built yet" in n.message for n in app._notifications)
+        assert any(f"“{STEP_LABELS[missing[0]]}” is not built yet" in n.message for n in notifications(app))
 
 
 async def test_narrow_terminal_collapses_the_stepper_to_a_strip(make_app):

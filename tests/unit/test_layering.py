@@ -55,3 +55,19 @@ def test_importing_the_engine_loads_neither_textual_nor_an_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_product_never_imports_its_test_support():
+    # byok_tui.testing drives the App under Pilot on a sandbox: the wizard's start must not pay for it.
+    product = [p for p in [*(ROOT / "byok_tui").rglob("*.py"), *(ROOT / "screens").rglob("*.py")]
+               if "testing" not in p.relative_to(ROOT).parts]  # fmt: skip
+    assert product and offenders(product, ("byok_tui.testing",)) == []
+
+
+def test_nothing_outside_tests_imports_from_tests():
+    # bench/ and tools/ take their support from byok_tui.testing, so tests/ can move freely.
+    files = [*(ROOT / "byok_tui").rglob("*.py"), *(ROOT / "screens").rglob("*.py"), *(ROOT / "bench").rglob("*.py"),
+             *(ROOT / "tools").rglob("*.py")]  # fmt: skip
+    found = offenders(files, ("tests",))
+    # Imports inside functions count too: ast.walk sees every Import node.
+    assert found == []

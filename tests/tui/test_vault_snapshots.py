@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import settle
-from tests.tui.helpers import choose, type_into
+from byok_tui.testing.flows import applied, reviewed
+from byok_tui.testing.pilot import choose, settle, type_into
 
 pytestmark = pytest.mark.usefixtures("stable_request_ids")
 
@@ -27,19 +27,17 @@ async def _bad_name(pilot: Pilot) -> None:
     await settle(pilot)
 
 
-async def _reviewed(pilot: Pilot) -> None:
+async def _named(pilot: Pilot) -> None:
     await _group_chosen(pilot)
     await type_into(pilot, "vault-name", "kv-contoso-byok")
-    await pilot.press("ctrl+r")
-    await settle(pilot)
+
+
+async def _reviewed(pilot: Pilot) -> None:
+    await reviewed(pilot, fill=_named)
 
 
 async def _applied(pilot: Pilot) -> None:
-    await _reviewed(pilot)
-    await pilot.press("a")
-    await pilot.pause()
-    await pilot.press("y")
-    await settle(pilot)
+    await applied(pilot, fill=_named)  # the vault's plan is irreversible: `y` to its confirmation
 
 
 class TestVaultStep:
