@@ -61,6 +61,17 @@ class AuthError(AzureError):
     """Sign-in failed or a token was refused."""
 
 
+class NetworkError(AzureError):
+    """The request never reached the service: a proxy or TLS problem on this machine's side. Exit 3.
+
+    Made by `azure.netdiag.diagnose`; defined here so the engine can tell it apart without importing Azure."""
+
+
+class ProxyUnreachable(NetworkError):
+    """The proxy itself cannot be reached: no request to any host can succeed from here until it is fixed,
+    so asking again (for the next step's check) only waits out the same retries."""
+
+
 class Terminated(Exception):
     """SIGTERM or SIGHUP (a dropped SSH connection) ended a command; the session is whole on disk."""
 

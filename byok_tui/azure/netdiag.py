@@ -17,14 +17,12 @@ from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
 from byok_tui.azure import netconfig
-from byok_tui.errors import AzureError
+from byok_tui.errors import NetworkError, ProxyUnreachable
+
+__all__ = ["NetworkError", "ProxyUnreachable", "diagnose"]
 
 GUIDE = "docs/troubleshooting.md, 'Behind a corporate proxy'"
 _HOST_IN_TEXT = re.compile(r"host[= ]'?([A-Za-z0-9.-]+\.[A-Za-z]{2,})'?[:,]")
-
-
-class NetworkError(AzureError):
-    """The request never reached the service: a proxy or TLS problem on this machine's side. Exit 3."""
 
 
 def diagnose(exc: BaseException, url: str = "") -> NetworkError | None:
@@ -81,9 +79,9 @@ def _refused(host: str, proxy: str, status: int) -> NetworkError:
     )
 
 
-def _unreachable(proxy: str, detail: str) -> NetworkError:
+def _unreachable(proxy: str, detail: str) -> ProxyUnreachable:
     variable = netconfig.proxy_variable()
-    return NetworkError(
+    return ProxyUnreachable(
         f"The proxy in {variable} could not be reached ({_redact(proxy)})",
         detail=detail,
         remedy=f"Correct {variable} (scheme, host and port of the company proxy), or unset it where this "

@@ -3,7 +3,8 @@ screen's, and the same list `byok-tui verify` walks.
 
 Read-only. A step that was never set up is reported as skipped; a step whose check cannot run (Azure
 refused, the network dropped) is reported as a failed check with the error's remedy, so one broken step
-never hides the others.
+never hides the others. The one exception: when the proxy itself cannot be reached, nothing can be, and the
+later steps are reported as not checked rather than each waiting out the same retries.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from byok_tui import clock
 from byok_tui.connection import Connection
 from byok_tui.engine import steps
 from byok_tui.engine.model import CheckResult, Progress, overall
-from byok_tui.errors import ByokError
+from byok_tui.errors import ByokError, ProxyUnreachable
 from byok_tui.state import WizardState
 
 Outcome = tuple[str, list[CheckResult]]
@@ -54,12 +55,18 @@ async def check_all(
     when = moment(now)
     wanted = [s for s in steps.live_steps() if step_ids is None or s.id in set(step_ids)]
     outcomes: list[Outcome] = []
+    cut_off: ProxyUnreachable | None = None
     for index, step in enumerate(wanted):
         if progress:
             progress(f"Checking {index + 1} of {len(wanted)}: {step.title}…", index / max(len(wanted), 1))
         if not done(state, step.id):
             outcomes.append((step.id, [CheckResult(f"{step.id}.not-set-up", "Not set up in this session", "skip",
                                                    detail="Nothing to check yet.")]))  # fmt: skip
+            continue
+        if cut_off is not None:
+            outcomes.append((step.id, [CheckResult(f"{step.id}.not-checked", "Not checked: nothing can be "
+                                                   "reached from here", "skip", detail=cut_off.title,
+                                                   remedy=cut_off.remedy)]))  # fmt: skip
             continue
         try:
             results = await step.check(state, conn, when)
@@ -69,6 +76,8 @@ async def check_all(
             results = [CheckResult(f"{step.id}.error", f"The check could not run: {exc.title}", "fail",
                                    detail=exc.detail, remedy=exc.remedy or "Try again.",
                                    request_id=exc.request_id)]  # fmt: skip
+            if isinstance(exc, ProxyUnreachable):  # every later check would wait out the same retries
+                cut_off = exc
         outcomes.append((step.id, results))
     if progress:
         progress(f"Checked {len(wanted)} steps.", 1.0)

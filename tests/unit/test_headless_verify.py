@@ -3,6 +3,7 @@ that cannot run is a failed check of its step, reported with its remedy, and the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import types
 
@@ -11,7 +12,7 @@ from byok_tui.connection import Connection
 from byok_tui.engine import steps
 from byok_tui.engine.model import CheckResult
 from byok_tui.engine.step import Step
-from byok_tui.errors import AuthError, ByokError
+from byok_tui.errors import AuthError, ByokError, ProxyUnreachable
 from byok_tui.state import StepRecord, WizardState
 
 
@@ -89,3 +90,33 @@ async def test_a_check_that_cannot_reach_azure_is_reported_then_exit_3(monkeypat
     by_id = {s["id"]: s for s in json.loads(out)["steps"]}
     assert by_id["vault"]["status"] == "fail" and by_id["access"]["status"] == "pass"
     assert "Vault unreachable" in err and "Fix: Check the network." in err
+
+
+async def test_a_proxy_that_cannot_be_reached_stops_the_checks_after_the_first(monkeypatch, capsys):
+    """The proxy itself is down: nothing can be reached, so the later steps are not asked (each would wait out
+    the same retries) but reported as not checked, with the proxy's fix; the exit is still 3."""
+    offline(monkeypatch, ProxyUnreachable)
+    asked: list[str] = []
+    wrapped = steps.live_steps
+
+    def counting() -> tuple[Step, ...]:
+        def spy(step: Step) -> Step:
+            async def check(state, conn, now):
+                asked.append(step.id)
+                return await step.check(state, conn, now)
+
+            return dataclasses.replace(step, check=check)
+
+        return tuple(spy(step) for step in wrapped())
+
+    monkeypatch.setattr(steps, "live_steps", counting)
+    assert await headless._verify(types.SimpleNamespace(sandbox_state="w.json", json=True, faults=None), None,
+                                  set_up()) == 3  # fmt: skip
+    out, err = capsys.readouterr()
+    by_id = {s["id"]: s for s in json.loads(out)["steps"]}
+    assert asked == ["authorize", "vault"]  # access was set up too, but not asked
+    assert by_id["vault"]["status"] == "fail"
+    (access,) = by_id["access"]["checks"]
+    assert (by_id["access"]["status"], access["title"], access["remedy"]) == (
+        "skip", "Not checked: nothing can be reached from here", "Check the network.")  # fmt: skip
+    assert "Vault unreachable" in err
