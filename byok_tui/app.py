@@ -186,6 +186,16 @@ class ByokApp(App[None]):
 
         self.perf = perf.install(self)
         """Whether the performance package's Textual-internal parts run, and why (see byok_tui.perf)."""
+        if not self.perf.enabled:  # when on, perf.css_preload does this and more
+            self.screen_change_signal.subscribe(self, self._read_step_css_once, immediate=True)
+
+    def _read_step_css_once(self, screen: Screen[Any]) -> None:
+        """Once the first screen is drawn, every step screen's stylesheet is read in a thread, so opening
+        one does not re-parse every stylesheet on the event loop (screens/stylesheets.py)."""
+        from byok_tui.screens import stylesheets
+
+        self.screen_change_signal.unsubscribe(self)
+        screen.call_after_refresh(stylesheets.start, self)
 
     def _collect_if_idle(self) -> None:
         self.idle_gc.tick(busy=self.applying or any(w.is_running for w in self.workers))
