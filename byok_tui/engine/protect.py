@@ -29,7 +29,7 @@ from byok_tui.errors import ByokError, InputError
 from byok_tui.state import ProtectState, WizardState
 
 STEP_ID = "protect"
-TITLE = "Protect the key (beyond Kore's guide)"
+TITLE = "Protect the key (recommended, not in Kore's guide)"
 PURPOSE = ("Recommended, not part of Kore's guide: lock the vault against deletion and get mailed when someone "
            "deletes or changes what Kore's encryption depends on.")  # fmt: skip
 CHOICES = ("protect", "skip", "remove")
