@@ -32,7 +32,7 @@ from .widgets.modals import ConfirmModal, ErrorModal
 from .widgets.prereq import MissingSteps
 
 CONTACTS_FIELD = "Contacts"
-MARGIN_FIELD = "Expiry margin"
+MARGIN_FIELD = "Expiry"
 FIELDS = {
     "protect.choice": "#prot-choice",
     "protect.contacts": "#prot-contacts",
@@ -84,24 +84,29 @@ class ProtectScreen(FlowScreen):
         yield MissingSteps(missing, id="prot-missing")
         with Vertical(id="prot-form", classes=_classes(choice, p.audit_log)):
             yield Row("Choice", RadioSet(
-                Radio("Protect the vault and the key (recommended)", value=choice == "protect", id="prot-protect",
+                Radio("Protect (recommended)", value=choice == "protect", id="prot-protect",
                       compact=True),
-                Radio("Skip: set up no protection", value=choice == "skip", id="prot-skip", compact=True),
-                Radio("Remove the protections (decommissioning BYOK)", value=choice == "remove", id="prot-remove",
+                Radio("Skip", value=choice == "skip", id="prot-skip", compact=True),
+                Radio("Remove", value=choice == "remove", id="prot-remove",
                       compact=True),
                 id="prot-choice", compact=True))  # fmt: skip
             yield FieldMessage(id="prot-choice-msg")
             with Vertical(classes="when-protect"):
-                yield Tick("Lock the vault against deletion (CanNotDelete)", p.lock, id="prot-lock", compact=True)
-                yield Static("Also keeps Kore's role on the vault. It does not stop disabling or deleting the key: "
-                             "the review says what it does not stop.", classes="prot-explain")  # fmt: skip
-                yield Tick("Tripwires: mail when the vault, its roles or the lock are deleted or changed", p.alerts,
+                yield Tick("Lock the vault against deletion", p.lock, id="prot-lock", compact=True)
+                yield Static("A CanNotDelete lock: it also keeps Kore's role on the vault, but does not stop "
+                             "disabling or deleting the key (the review says all it does not stop).",
+                             classes="prot-explain")  # fmt: skip
+                yield Tick("Tripwire alerts by e-mail", p.alerts,
                            id="prot-alerts", compact=True)  # fmt: skip
+                yield Static("Mail the contacts when the vault is deleted or changed, or a role at its scope or "
+                             "the lock is deleted. Free.", classes="prot-explain")  # fmt: skip
                 yield Row(CONTACTS_FIELD, Input(", ".join(p.contacts), id="prot-contacts", compact=True,
                                                 placeholder="e.g. secops@contoso.com, oncall@contoso.com"))
                 yield FieldMessage(id="prot-contacts-msg")
-                yield Tick("Audit log to Log Analytics, with an alert on key disable/delete (optional)",
+                yield Tick("Audit log to Log Analytics (optional, costs money)",
                            p.audit_log, id="prot-audit", compact=True)  # fmt: skip
+                yield Static("Only the vault's audit log sees the key disabled, deleted or purged: a log alert "
+                             "on it mails the contacts.", classes="prot-explain")  # fmt: skip
                 with Vertical(classes="when-audit"):
                     yield Static(protect_step.AUDIT_COST, classes="prot-explain")
                     yield Row("Workspace", RadioSet(
@@ -118,9 +123,9 @@ class ProtectScreen(FlowScreen):
                 yield Row(MARGIN_FIELD, Input(str(p.expiry_margin_days), id="prot-margin", compact=True,
                                               type="integer", placeholder="days"))
                 yield FieldMessage(id="prot-margin-msg")
-                yield Static("Warn in the plan and the checks when the key expires within this many days of the "
-                             "enforcement date (or of today).", classes="prot-explain")  # fmt: skip
-                yield Tick(f"Rotation policy that only notifies {protect_step.NOTIFY_DAYS} days before expiry",
+                yield Static("Days: warn in the plan and the checks when the key expires within this many days "
+                             "of the enforcement date (or of today).", classes="prot-explain")  # fmt: skip
+                yield Tick(f"Rotation policy: notify {protect_step.NOTIFY_DAYS} days before expiry",
                            p.notify_policy, id="prot-notify", compact=True)  # fmt: skip
                 yield Static(protect_step.WHY_NOT_AUTO_ROTATE, classes="prot-explain")
             yield Static("Nothing is put up: nothing then stops or reports a deleted vault or key. The step is "
@@ -128,7 +133,7 @@ class ProtectScreen(FlowScreen):
                          classes="prot-explain when-skip")  # fmt: skip
             yield Static("Review lists what would be taken down; Apply asks you to confirm first. The Log Analytics "
                          "workspace and its audit history are kept.", classes="prot-explain when-remove")  # fmt: skip
-        with Horizontal(classes="actions"):
+        with Horizontal(id="prot-actions"):
             yield Button("Review changes (r)", id="review", variant="primary", compact=True)
             yield Button("Skip this step (s)", id="skip", compact=True)
 

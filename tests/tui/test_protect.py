@@ -4,7 +4,10 @@ the hand-off when the operator may not lock (the `no-locks` scenario)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+
+import pytest
 
 from byok_tui.sandbox import Sandbox
 from byok_tui.screens.protect import ProtectScreen
@@ -128,3 +131,53 @@ async def test_an_operator_who_may_not_lock_gets_the_commands_to_hand_over(make_
         text = "\n".join(str(s.content) for s in app.screen.query("Static"))
         assert "Owner or User Access Administrator" in text and "az lock create" in text
         assert not sb.world.locks
+
+
+# --- snapshots ----------------------------------------------------------------------------------------
+
+
+def _prepared(make_app, scenario: str = "default"):
+    sb = Sandbox.create(scenario)
+    return make_app(state=asyncio.run(network_done(sb)), sandbox=sb, start_step="protect").app
+
+
+async def _contacts_typed(pilot) -> None:
+    await settle(pilot)
+    await type_into(pilot, "prot-contacts", CONTACT)
+
+
+async def _bad_contacts(pilot) -> None:
+    await settle(pilot)
+    await type_into(pilot, "prot-contacts", "secops")
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+
+
+async def _reviewed(pilot) -> None:
+    await _contacts_typed(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+
+
+async def _applied(pilot) -> None:
+    await _reviewed(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+
+
+@pytest.mark.usefixtures("stable_request_ids")
+class TestProtectSnapshots:
+    def test_form(self, snap_compare, make_app, size):
+        assert snap_compare(_prepared(make_app), terminal_size=size, run_before=settle)
+
+    def test_bad_contacts(self, snap_compare, make_app, size):
+        assert snap_compare(_prepared(make_app), terminal_size=size, run_before=_bad_contacts)
+
+    def test_review(self, snap_compare, make_app, size):
+        assert snap_compare(_prepared(make_app), terminal_size=size, run_before=_reviewed)
+
+    def test_checks_after_apply(self, snap_compare, make_app, size):
+        assert snap_compare(_prepared(make_app), terminal_size=size, run_before=_applied)
+
+    def test_no_locks_hand_off(self, snap_compare, make_app, size):
+        assert snap_compare(_prepared(make_app, "no-locks"), terminal_size=size, run_before=_reviewed)
