@@ -59,7 +59,6 @@ class ProtectScreen(FlowScreen):
     STEP = protect_step.STEP
     STEP_ID = protect_step.STEP_ID
     CSS_PATH = "protect.tcss"
-    ready_text = "the vault and the key are guarded"
     BINDINGS = [Binding("s", "skip", "Skip step", id="skip",
                         tooltip="Record that you skip this step (not recommended) and go on")]  # fmt: skip
 
@@ -69,6 +68,13 @@ class ProtectScreen(FlowScreen):
     margin = getters.query_one("#prot-margin", Input)
     ws_name = getters.query_one("#prot-ws-name", Input)
     ws_group = getters.query_one("#prot-ws-group", Input)
+
+    @property
+    def ready_text(self) -> str:  # type: ignore[override]
+        # What the all-pass verdict says is done: after a removal, not "guarded".
+        if self.app.state.protect.choice == "remove":
+            return "the protections are taken down"
+        return "the vault and the key are guarded"
 
     @property
     def FORM_FOCUS(self) -> str:  # type: ignore[override]

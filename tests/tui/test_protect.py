@@ -116,6 +116,10 @@ async def test_removal_asks_first_and_takes_everything_down(make_app):
         await settle(pilot)
         assert not sb.world.locks
         assert screen.page == "result" and app.state.step("protect").checked == "pass"
+        verdict = str(screen.query_one("#verdict").content)
+        assert "the protections are taken down" in verdict and "guarded" not in verdict
+        titles = [str(v.result.title) for v in screen.query("CheckView")]
+        assert "Done: stop sending the audit log of kv-contoso-byok to Log Analytics" in titles, titles
 
 
 async def test_an_operator_who_may_not_lock_gets_the_commands_to_hand_over(make_app):
