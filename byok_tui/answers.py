@@ -125,9 +125,6 @@ def parse(text: str, today: date | None = None) -> Answers:
     for section in data:
         if section not in FIELDS:
             problems.append(InputError(section, f"unknown section; expected one of: {', '.join(FIELDS)}"))
-    if "protect" in data and not _protect_runs():
-        problems.append(InputError("protect", "this byok-tui does not run the protect step yet (it joins the wizard "
-                                   "with its screen, issue #18): leave the [protect] section out"))  # fmt: skip
     for section in REQUIRED_SECTIONS:
         if section not in data:
             problems.append(InputError(section, f"the [{section}] section is required"))
@@ -136,13 +133,6 @@ def parse(text: str, today: date | None = None) -> Answers:
         problems += _check_rules(answers, today or _today())
     raise_all(problems)
     return answers
-
-
-def _protect_runs() -> bool:
-    """Whether the step registry lists the protect step, so that a run would act on [protect]."""
-    from byok_tui.engine import steps
-
-    return "protect" in steps.IDS
 
 
 def raise_all(problems: list[InputError]) -> None:

@@ -20,6 +20,7 @@ SCREENS: dict[str, tuple[str, str]] = {  # by step id; the order is the engine r
     "access": ("byok_tui.screens.access", "AccessScreen"),
     "share": ("byok_tui.screens.share", "ShareScreen"),
     "network": ("byok_tui.screens.network", "NetworkScreen"),
+    "protect": ("byok_tui.screens.protect", "ProtectScreen"),
     "enterprise_key": ("byok_tui.screens.enterprise_key", "EnterpriseKeyScreen"),
     "test": ("byok_tui.screens.test_configuration", "TestConfigurationScreen"),
     "apps": ("byok_tui.screens.apps", "AppsScreen"),

@@ -29,7 +29,7 @@ from byok_tui.errors import ByokError, InputError
 from byok_tui.state import ProtectState, WizardState
 
 STEP_ID = "protect"
-TITLE = "Protect the key (beyond Kore's guide)"
+TITLE = "Protect the key (recommended, not in Kore's guide)"
 PURPOSE = ("Recommended, not part of Kore's guide: lock the vault against deletion and get mailed when someone "
            "deletes or changes what Kore's encryption depends on.")  # fmt: skip
 CHOICES = ("protect", "skip", "remove")
@@ -875,9 +875,11 @@ async def _check_removed(state: WizardState, conn: Connection) -> list[CheckResu
     results = []
     for cid, change in planned.items():
         there = found.get(cid)
-        what = change.title.split(" ", 1)[1]
+        # The whole action ("stop sending the audit log…"): its object alone ("sending the audit log…")
+        # would read, after "Done:", as if it were still on.
+        what = change.title[0].lower() + change.title[1:]
         if there is None:
-            results.append(CheckResult(cid, f"Could not tell whether {what} is done", "warn"))
+            results.append(CheckResult(cid, f"Could not tell whether this is done: {what}", "warn"))
         elif there:
             results.append(CheckResult(cid, f"Not done yet: {what}", "fail",
                                        remedy=f"Apply this step again, or run:\n{change.az}"))  # fmt: skip

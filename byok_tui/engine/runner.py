@@ -116,7 +116,8 @@ def review_intro(state: WizardState, step_id: str, changes: list[Change]) -> str
     if any(c.effect == "adopt" for c in changes):
         return "Some of this exists already (marked so) and is used as it is; Apply makes the rest, in order."
     if record.applied:
-        return "Applied before. Apply again makes these changes, adopting whatever already exists."
+        # Also the intro of a removal after the step was applied: "adopting" would not describe that.
+        return "Applied before. Apply again makes these changes, in this order; what is already as asked is left as it is."
     return "Nothing has changed yet. Apply makes these changes, in this order."
 
 

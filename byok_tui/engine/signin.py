@@ -271,6 +271,11 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
         return results
     results.append(await can_create_service_principals(conn, state))
     results += await _arm_permissions(signin, conn)
+    # The protect step's rights too (locks, alerts, the audit log): known before Step 2, an operator who
+    # lacks them can line up someone who has them, with the commands to hand over (issue #18).
+    from byok_tui.engine import protect
+
+    results += await protect.preflight(state, conn)
     return results
 
 

@@ -49,6 +49,8 @@ REGISTRY: tuple[Listed, ...] = (
     Listed("access", "Grant access", "byok_tui.engine.access", 3),
     Listed("share", "Share with Kore", "byok_tui.engine.share", 4),
     Listed("network", "Network access", "byok_tui.engine.network", 5),
+    # Not in Kore's guide, so not numbered: recommended guard rails once the key is in use (issue #18).
+    Listed("protect", "Protect the key", "byok_tui.engine.protect"),
     Listed("enterprise_key", "Enterprise key", "byok_tui.engine.enterprise_key"),
     Listed("test", "Test configuration", "byok_tui.engine.test_configuration"),
     Listed("apps", "Apps and bots", "byok_tui.engine.apps"),

@@ -15,6 +15,7 @@ from byok_tui.state import (
     AuthorizeState,
     EnterpriseKeyState,
     NetworkState,
+    ProtectState,
     ShareState,
     SigninState,
     VaultState,
@@ -40,6 +41,8 @@ def answers(sb: Sandbox, export_dir: str = "/tmp/byok-tui-tests/handoff") -> Wiz
                          key_name="kore-byok-cmk", key_size=3072),
         share=ShareState(export_dir=export_dir),
         network=NetworkState(mode="firewall", ip_rules=sb.profile().kore_ip_ranges),
+        # The tripwires without the lock: a test that deletes the vault or a role later must not meet ScopeLocked.
+        protect=ProtectState(choice="protect", lock=False, contacts=("secops@contoso.com",)),
         enterprise_key=EnterpriseKeyState(enforcement_date="2099-01-01"),
     )  # fmt: skip
 

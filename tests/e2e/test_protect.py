@@ -4,16 +4,15 @@ operator who may not lock is stopped before any change with the command to hand 
 
 from __future__ import annotations
 
-import pytest
-
 from byok_tui.engine import steps
 from byok_tui.sandbox import Sandbox
 from tests.e2e.conftest import cli, report
 from tests.e2e.test_full_run import FULL
 
-# `run` and `verify` walk the step registry, which lists the step once its screen exists (issue #18, phase 2):
-# until then these are skipped, and they run by themselves from then on.
-pytestmark = pytest.mark.skipif("protect" not in steps.IDS, reason="the protect step is not in the registry yet")
+
+def test_the_registry_lists_the_step_so_run_and_verify_walk_it():
+    # `run` and `verify` walk the step registry (issue #18, phase 2 registered the step).
+    assert "protect" in steps.IDS and steps.get("protect").live
 
 PROTECT = """
 [protect]

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from byok_tui.azure import auth, graph, rbac
-from byok_tui.engine import authorize, runner, signin
+from byok_tui.engine import authorize, protect, runner, signin
 from byok_tui.errors import AzureError, InputError
 from byok_tui.sandbox import Sandbox
 from byok_tui.state import AuthorizeState, SigninState, WizardState
@@ -147,12 +147,25 @@ async def test_preflight_passes_for_an_owner_with_a_directory_role(sb):
     assert [(r.id, r.status) for r in results] == [
         (signin.CHECK_SIGNED_IN, "pass"), (signin.CHECK_SUBSCRIPTION, "pass"), (signin.CHECK_CREATE_SP, "pass"),
         (signin.CHECK_ASSIGN_ROLES, "pass"), (signin.CHECK_CREATE_VAULTS, "pass"),
+        (protect.CHECK_MAY_LOCK, "pass"), (protect.CHECK_MAY_ALERT, "pass"), (protect.CHECK_MAY_AUDIT, "pass"),
     ]  # fmt: skip
     assert "Application Administrator" in results[2].detail
     assert "Owner" in results[3].detail and results[3].request_id
     state = signin.signed_in(state, results)
     assert state.step("signin").applied and state.step("signin").checked == "pass"
     assert state.resume_point() == "authorize"
+
+
+async def test_preflight_on_no_locks_hands_over_the_lock_before_step_2():
+    """The protect step's rights are in the matrix: an operator who may not lock learns it at sign-in, with
+    who may (no vault yet, so no command to hand over yet)."""
+    sb = Sandbox.create("no-locks")
+    state, results = await runner.run_checks(signin.STEP, await signed_in(sb), sb.connection(), None)
+    found = {r.id: r for r in results}
+    lock = found[protect.CHECK_MAY_LOCK]
+    assert lock.status == "warn" and lock.title == "Cannot lock the vault (Protect)"
+    assert "Owner or User Access Administrator" in lock.remedy
+    assert found[protect.CHECK_MAY_ALERT].status == "pass"
 
 
 async def test_preflight_on_restricted_names_who_to_ask():

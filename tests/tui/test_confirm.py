@@ -149,7 +149,7 @@ async def test_reopened_session_offers_manage(make_app, tmp_path):
         await settle(pilot)
         lines = [str(s.content) for s in screen.query(".health-step")]
         assert [h.step_id for h in screen.query(StepHealth)] == [
-            "authorize", "vault", "access", "share", "network", "enterprise_key", "test", "apps", "confirm",
+            "authorize", "vault", "access", "share", "network", "protect", "enterprise_key", "test", "apps", "confirm",
         ]  # fmt: skip
         assert lines[1] == "✓ Key Vault and key: 9 of 9 pass" and all(line.startswith("✓ ") for line in lines)
         assert str(screen.query_one(HealthView).query_one("#health-verdict").content).startswith("✓ Every live check")

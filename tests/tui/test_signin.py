@@ -61,7 +61,7 @@ async def test_sandbox_signs_in_and_shows_a_clean_preflight(make_app):
         assert app.state.signin == SigninState_for(sb)
         assert app.state.step("signin").applied and app.state.step("signin").checked == "pass"
         found = results(app)
-        assert [r.status for r in found.values()] == ["pass"] * 5
+        assert [r.status for r in found.values()] == ["pass"] * 8  # the protect step's three rights too
         assert str(screen.query_one("#verdict").content).startswith("✓ This account can do every step itself")
         assert screen.query_one("#subscription", Select).value == sb.subscription_id
         assert app.subscription_name == "Contoso Production"
@@ -94,7 +94,9 @@ async def test_restricted_preflight_names_each_gap_and_who_fills_it(make_app):
         assert found[signin_step.CHECK_CREATE_VAULTS].status == "warn"
         shown = [str(s.content) for s in screen.query(".check-remedy")]
         assert any(s.startswith("Fix: Ask a Global Administrator") for s in shown)
-        assert str(screen.query_one("#verdict").content).startswith("! 3 gaps")
+        # The fourth: a Contributor may not lock the vault (the protect step).
+        assert found["protect.may_lock"].status == "warn"
+        assert str(screen.query_one("#verdict").content).startswith("! 4 gaps")
         # Gaps do not block: each has another way through.
         assert app.state.step("signin").checked == "warn" and screen.check_action("next", ()) is True
 
@@ -317,7 +319,7 @@ async def test_back_to_signin_keeps_the_choice_and_proves_it_again(make_app):
         await settle(pilot)
         signin_screen(app)
         assert app.state.signin == before and app.state.step("signin").checked == "pass"
-        assert len(results(app)) == 5
+        assert len(results(app)) == 8
 
 
 # --- the CLI: bare `byok-tui` starts the live wizard on Sign-in --------------------------------------

@@ -270,7 +270,7 @@ async def test_check_all_skips_what_was_not_done_and_reports_what_could_not_run(
     assert (vault.status, vault.title, vault.remedy, vault.request_id) == (
         "fail", "The check could not run: Vault unreachable", "Check the network.", "r-1")  # fmt: skip
     assert by_step["test"][0].detail == "2025-01-15"  # `now` reaches the dated checks
-    assert lines[0] == "Checking 1 of 9: Authorize…" and lines[-1] == "Checked 9 steps."
+    assert lines[0] == "Checking 1 of 10: Authorize…" and lines[-1] == "Checked 10 steps."  # protect is live too
     assert health.worst(outcomes) == "fail"
     recorded = health.with_outcomes(state, outcomes)
     assert recorded.step("vault").checked == "fail" and recorded.step("test").checked == "pass"

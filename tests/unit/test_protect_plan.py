@@ -159,23 +159,19 @@ expiry_margin_days = 45
 
 
 @pytest.fixture
-def protect_runs(monkeypatch):
-    """As once the step registry lists the protect step (issue #18, phase 2)."""
-    from byok_tui import answers
-
-    monkeypatch.setattr(answers, "_protect_runs", lambda: True)
-
-
-def test_a_protect_section_is_refused_while_no_run_would_act_on_it():
-    from byok_tui import answers
+def protect_runs():
+    """The step registry lists the protect step (issue #18, phase 2), so a run acts on [protect]."""
     from byok_tui.engine import steps
-    from byok_tui.errors import InputError
 
-    if "protect" in steps.IDS:
-        pytest.skip("the registry lists the protect step: its answers are taken")
-    with pytest.raises(InputError) as info:
-        answers.parse(ANSWERS, dt.date(2026, 12, 1))
-    assert info.value.field == "protect" and "does not run the protect step yet" in info.value.rule
+    assert "protect" in steps.IDS
+
+
+def test_a_protect_section_is_taken_now_that_a_run_acts_on_it():
+    """Phase 1 refused [protect] by name while no run would act on it; the registry now lists the step."""
+    from byok_tui import answers
+
+    parsed = answers.parse(ANSWERS, dt.date(2026, 12, 1))
+    assert parsed.has("protect") and parsed.get("protect")["choice"] == "protect"
 
 
 def test_the_protect_answers_section_fills_the_state(protect_runs):

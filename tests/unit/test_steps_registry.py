@@ -18,9 +18,10 @@ from byok_tui.engine import steps
 from byok_tui.engine.step import Step
 from byok_tui.state import WizardState
 
-GUIDE_ORDER = ("signin", "authorize", "vault", "access", "share", "network", "enterprise_key", "test", "apps",
-               "confirm", "validate")  # fmt: skip
-"""The seed's order: prerequisites, Steps 1-5, the admin console, then the optional validation."""
+GUIDE_ORDER = ("signin", "authorize", "vault", "access", "share", "network", "protect", "enterprise_key", "test",
+               "apps", "confirm", "validate")  # fmt: skip
+"""The seed's order: prerequisites, Steps 1-5, the protect step (an addition to the guide, not numbered), the
+admin console, then the optional validation."""
 
 
 def test_the_registry_lists_every_step_once_in_the_guides_order():
@@ -70,7 +71,7 @@ def test_the_live_steps_are_the_set_up_between_sign_in_and_the_checklist():
     assert steps.live_ids() == GUIDE_ORDER[1:-1]
     assert [s.id for s in steps.all_steps() if not s.has_changes] == ["signin", "test", "validate"]
     assert [s.id for s in steps.all_steps() if s.skippable] == [
-        "authorize", "vault", "share", "network", "enterprise_key", "apps"]  # fmt: skip
+        "authorize", "vault", "share", "network", "protect", "enterprise_key", "apps"]  # fmt: skip
 
 
 def test_an_unknown_step_is_named_with_the_known_ones():
