@@ -203,6 +203,18 @@ async def test_the_first_frame_holds_what_it_shows_and_the_rest_follows_in_place
         display(self, screen, renderable)
 
     monkeypatch.setattr(textual.app.App, "_display", first_frame)
+    # `_mount_the_rest` runs after the screen's first refresh; on a loaded machine that can come before Textual
+    # has drawn a frame at all. Note how many frames were out when it ran, to know what the first one can show.
+    frames_before_the_rest: list[int] = []
+    composed: list[list[str]] = []
+    mount_the_rest = SigninScreen._mount_the_rest
+
+    async def spying(self):
+        frames_before_the_rest.append(len(at_first_frame))
+        composed.append(page(self.app))
+        await mount_the_rest(self)
+
+    monkeypatch.setattr(SigninScreen, "_mount_the_rest", spying)
     sb = DeferredSandbox(None, "default", "latency=0ms")
     app = build_app(sb.connection(), profile=sb.profile())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -211,7 +223,9 @@ async def test_the_first_frame_holds_what_it_shows_and_the_rest_follows_in_place
             if app.state.step("signin").checked:
                 break
         drawn_first = ["Static", "Static", "Static", "Row", "Row", "method-msg", "signin-status"]
-        assert at_first_frame[0] == drawn_first
+        assert composed == [drawn_first]  # compose holds only the first part; the rest is mounted once, later
+        if frames_before_the_rest[0]:  # a frame was out before the rest came (not always so on a loaded machine)
+            assert at_first_frame[0] == drawn_first
         assert page(app) == ["Static", "Static", "Static", "Row", "Row", "method-msg", "live-only",
                              "signin-status", "DeviceCodePanel", "signin-error", "where", "preflight"]  # fmt: skip
         assert app.state.step("signin").checked == "pass" and not app.screen.query_one("#live-only").display
