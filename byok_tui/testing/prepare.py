@@ -37,7 +37,8 @@ def answers(sb: Sandbox, export_dir: str | None = None) -> WizardState:
     step's checks read the bundle back, and with pytest-xdist a folder shared by every worker let one test
     overwrite the bundle another was checking (the ShareScreen then showed "holds an older ..." and a
     remedy line, one node more, run to run)."""
-    export_dir = export_dir or f"/tmp/byok-tui-tests/handoff-{os.getpid()}"
+    if export_dir is None:  # "" stays: no folder chosen yet
+        export_dir = f"/tmp/byok-tui-tests/handoff-{os.getpid()}"
     return WizardState(
         session_id="s-tuitests",
         signin=SigninState(method="sandbox", tenant_id=sb.tenant_id, subscription_id=sb.subscription_id,
