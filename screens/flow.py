@@ -310,7 +310,9 @@ class FlowScreen(StepScreen):
         await self.plan_view.show_changes(self.changes)
         self.query_one("#apply-progress").display = False
         self.apply_button.label = "Apply (a)"  # a new plan: an earlier "Retry" no longer applies
-        self.query_one("#review-page", VerticalScroll).scroll_home(animate=False)
+        review_page = self.query_one("#review-page", VerticalScroll)
+        review_page.anchor(False)  # a new plan is read from its top, not from an earlier apply's progress
+        review_page.scroll_home(animate=False)
         self.page = "review"
 
     def refuse(self, problems: list[tuple[str, str]]) -> None:
@@ -372,13 +374,12 @@ class FlowScreen(StepScreen):
         self.apply_log.clear()
         self.apply_button.disabled = True
         self.app.start_apply(self.STEP, self.changes, self)
-        # Once laid out (it was hidden until now): scrolling at once would measure it as empty and stay put,
-        # leaving the progress below the view and the screen looking frozen.
-        progress = self.query_one("#apply-progress")
-        self.call_after_refresh(progress.scroll_visible, animate=False)
-
-    def _progress_in_view(self) -> None:
-        self.query_one("#apply-progress").scroll_visible(animate=False)
+        # The progress is the page's last part: anchored, the page stays scrolled to its end at every layout
+        # while the log grows (until the operator scrolls), so the screen never looks frozen. A scroll asked
+        # for after a refresh instead raced with the layout (the log wraps a frame after it is written) and,
+        # on a failed apply, with the ErrorModal: a screen behind a modal runs no more of those, so the page
+        # behind the error sat at its top or at its progress, run to run.
+        self.query_one("#review-page", VerticalScroll).anchor()
 
     async def on_apply_progress(self, message: ApplyProgress) -> None:
         # Composed already, unless the apply was started by other means than this screen's Review.
@@ -386,8 +387,7 @@ class FlowScreen(StepScreen):
             return
         if message.fraction is not None:
             self.apply_bar.update(progress=message.fraction)
-        self.apply_log.write(f"{message.stamp} {message.message}")
-        self.call_after_refresh(self._progress_in_view)  # the log grows: keep its last line in view
+        self.apply_log.write(f"{message.stamp} {message.message}")  # in view: the page is anchored
 
     async def on_apply_finished(self, message: ApplyFinished) -> None:
         if not await self.compose_page("review"):

@@ -8,6 +8,7 @@ bench/ and tools/screenshots.py start from them.
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from byok_tui.engine import apps, runner, signin, steps
 from byok_tui.sandbox import Sandbox
@@ -30,8 +31,15 @@ def quiet(message: str, fraction: float | None = None) -> None:
     pass
 
 
-def answers(sb: Sandbox, export_dir: str = "/tmp/byok-tui-tests/handoff") -> WizardState:
-    """Every answer the wizard asks for, as an operator would give them on the default scenario."""
+def answers(sb: Sandbox, export_dir: str | None = None) -> WizardState:
+    """Every answer the wizard asks for, as an operator would give them on the default scenario.
+
+    The hand-off bundle goes to a folder of this process's own unless `export_dir` says where: the Share
+    step's checks read the bundle back, and with pytest-xdist a folder shared by every worker let one test
+    overwrite the bundle another was checking (the ShareScreen then showed "holds an older ..." and a
+    remedy line, one node more, run to run)."""
+    if export_dir is None:  # "" stays: no folder chosen yet
+        export_dir = f"/tmp/byok-tui-tests/handoff-{os.getpid()}"
     return WizardState(
         session_id="s-tuitests",
         signin=SigninState(method="sandbox", tenant_id=sb.tenant_id, subscription_id=sb.subscription_id,
