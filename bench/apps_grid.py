@@ -120,7 +120,10 @@ async def _keystroke(app, grid, key: str) -> float:
 
 def _report(label: str, rows: int, times: list[float], gc_keys: set[int]) -> None:
     print(f"{label}: {rows:,} rows, {len(times)} keystrokes (* = a full GC ran during that keystroke)")
-    print("  per keystroke (ms): " + " ".join(f"{t:.1f}{'*' if i in gc_keys else ''}" for i, t in enumerate(times)))
+    print(
+        "  per keystroke (ms): "
+        + " ".join(f"{t:.1f}{'*' if i in gc_keys else ''}" for i, t in enumerate(times))
+    )
     print(f"  median {statistics.median(times):.1f} ms · mean {statistics.mean(times):.1f} ms · "
           f"max {max(times):.1f} ms · max without a full GC {_clean_max(times, gc_keys):.1f} ms")  # fmt: skip
 
@@ -130,7 +133,9 @@ def _clean_max(times: list[float], gc_keys: set[int]) -> float:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3, help="repeat and keep the best median (default 3)")
     parser.add_argument("--size", default="120x40", help="terminal size (default 120x40)")
     args = parser.parse_args()
@@ -143,7 +148,9 @@ async def main() -> int:
                 best[scenario] = (rows, times, load, GC_KEYS[scenario])
     base_rows, base_times, base_load, base_gc = best["default"]
     big_rows, big_times, big_load, big_gc = best["big-account"]
-    print(f"terminal {args.size}; filter typed: {FILTER!r} then 6 backspaces; best median of {args.runs} runs\n")
+    print(
+        f"terminal {args.size}; filter typed: {FILTER!r} then 6 backspaces; best median of {args.runs} runs\n"
+    )
     _report("baseline (default scenario)", base_rows, base_times, base_gc)
     _report("big-account", big_rows, big_times, big_gc)
     ratio_median = statistics.median(big_times) / statistics.median(base_times)

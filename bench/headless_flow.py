@@ -84,8 +84,10 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     base = int(subprocess.run([sys.executable, "-c", BASELINE], capture_output=True, text=True, check=True,
                               cwd=ROOT).stdout) / 1024  # fmt: skip
-    print(f"peak memory: {peak:.0f} MB; baseline (same imports, no work) {base:.0f} MB; ratio {peak / base:.2f}x "
-          f"(goal: under 250 MB)")
+    print(
+        f"peak memory: {peak:.0f} MB; baseline (same imports, no work) {base:.0f} MB; ratio {peak / base:.2f}x "
+        f"(goal: under 250 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -144,13 +144,17 @@ def main() -> None:
     totals = [0, 0, 0, 0.0, 0.0]
     for (step_id, n_local, t_local), (_, n_live, t_live) in zip(inproc, live, strict=True):
         minimum = sum(MINIMUM.get(step_id, (0, 0)))
-        print(f"{step_id:<16}{n_local:>11}{n_live:>8}{minimum:>5}{t_local * 1000:>12.0f}{t_live * 1000:>11.0f}")
+        print(
+            f"{step_id:<16}{n_local:>11}{n_live:>8}{minimum:>5}{t_local * 1000:>12.0f}{t_live * 1000:>11.0f}"
+        )
         for i, value in enumerate((n_local, n_live, minimum, t_local, t_live)):
             totals[i] += value
     print(f"{'total':<16}{totals[0]:>11}{totals[1]:>8}{totals[2]:>5}{totals[3] * 1000:>12.0f}{totals[4] * 1000:>11.0f}"
           f"   wall ratio {totals[4] / totals[3]:.2f}x")  # fmt: skip
     grants = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-    print(f"token requests in live mode (not counted above): {grants}; server answered {requests} requests in all")
+    print(
+        f"token requests in live mode (not counted above): {grants}; server answered {requests} requests in all"
+    )
 
 
 if __name__ == "__main__":

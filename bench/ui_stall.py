@@ -463,7 +463,9 @@ async def main() -> int:
         results[on] = report(flow, flow_seconds, rows, base, debug)
     if len(flows) == 2:
         off, on = (max(lag for _, lag in flows[k][0].lags) for k in (False, True))
-        print(f"\nlongest stall: perf off {off:.1f} ms, perf on {on:.1f} ms (goal under {GOAL_MS:.0f} ms, off)")
+        print(
+            f"\nlongest stall: perf off {off:.1f} ms, perf on {on:.1f} ms (goal under {GOAL_MS:.0f} ms, off)"
+        )
     return 0 if results[modes[0]] else 1
 
 

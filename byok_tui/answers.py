@@ -105,7 +105,9 @@ def load(path: str | Path, today: date | None = None) -> Answers:
     except OSError as e:
         raise InputError("--answers", f"cannot read {path}: {e.strerror or e}") from e
     except UnicodeDecodeError as e:
-        raise InputError("--answers", f"{path} is not UTF-8 text (byte {e.start}); is it the right file?") from e
+        raise InputError(
+            "--answers", f"{path} is not UTF-8 text (byte {e.start}); is it the right file?"
+        ) from e
     return parse(text, today)
 
 
@@ -128,7 +130,9 @@ def parse(text: str, today: date | None = None) -> Answers:
     for section in REQUIRED_SECTIONS:
         if section not in data:
             problems.append(InputError(section, f"the [{section}] section is required"))
-    answers = Answers({name: _section(name, data[name], FIELDS[name], problems) for name in FIELDS if name in data})
+    answers = Answers(
+        {name: _section(name, data[name], FIELDS[name], problems) for name in FIELDS if name in data}
+    )
     if not problems:  # the rules read fields the structure promises
         problems += _check_rules(answers, today or _today())
     raise_all(problems)
@@ -149,13 +153,17 @@ def raise_all(problems: list[InputError]) -> None:
         raise error
 
 
-def _section(name: str, raw: Any, fields: dict[str, tuple[type, bool]], problems: list[InputError]) -> dict[str, Any]:
+def _section(
+    name: str, raw: Any, fields: dict[str, tuple[type, bool]], problems: list[InputError]
+) -> dict[str, Any]:
     if not isinstance(raw, dict):
         problems.append(InputError(name, "must be a [section] table"))
         return {}
     for key in raw:
         if key not in fields:
-            problems.append(InputError(f"{name}.{key}", f"unknown field; expected one of: {', '.join(fields)}"))
+            problems.append(
+                InputError(f"{name}.{key}", f"unknown field; expected one of: {', '.join(fields)}")
+            )
     out: dict[str, Any] = {}
     for key, (tp, required) in fields.items():
         if key not in raw:
@@ -201,7 +209,9 @@ def _check_rules(answers: Answers, today: date) -> list[InputError]:
         rules += _network_rules(answers.get("network"))
     if answers.has("enterprise_key"):
         ek = answers.get("enterprise_key")
-        rules.append(("enterprise_key.enforcement_date", validate.enforcement_date(ek["enforcement_date"], today)))
+        rules.append(
+            ("enterprise_key.enforcement_date", validate.enforcement_date(ek["enforcement_date"], today))
+        )
         if "key_identifier" in ek:
             rules.append(("enterprise_key.key_identifier", validate.key_identifier(ek["key_identifier"])))
     if answers.has("apps"):
@@ -271,7 +281,9 @@ def _protect_rules(p: dict[str, Any]) -> list[tuple[str, str | None]]:
     if p.get("audit_log"):
         rules.append(("protect.workspace_name", protect.workspace_name_problem(p.get("workspace_name", ""))))
     if "workspace_resource_group" in p:
-        rules.append(("protect.workspace_resource_group", validate.resource_group_name(p["workspace_resource_group"])))
+        rules.append(
+            ("protect.workspace_resource_group", validate.resource_group_name(p["workspace_resource_group"]))
+        )
     if "expiry_margin_days" in p and not 1 <= p["expiry_margin_days"] <= protect.MARGIN_MAX_DAYS:
         rules.append(("protect.expiry_margin_days", f"must be 1 to {protect.MARGIN_MAX_DAYS} days"))
     return rules
@@ -342,8 +354,6 @@ def _replace_section(state: WizardState, name: str, fields: dict[str, Any]) -> W
         # New answers mean the step must be applied again (adopting what exists) and checked.
         state = state.with_step(name, dataclasses.replace(state.step(name), applied=False, checked=""))
     return state
-
-
 
 
 def _apply_vault(fields: dict[str, Any], state: WizardState) -> WizardState:

@@ -49,8 +49,6 @@ CRAMPED_BELOW = 72
 Clock = Callable[[], datetime]
 
 
-
-
 def _first_screen_css() -> Path:
     """The Sign-in screen's stylesheet, read with the App's own: a screen that brings a stylesheet the
     App has not read makes Textual parse every stylesheet again, before the first frame (issue #7)."""
@@ -75,7 +73,9 @@ class ByokApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave the wizard", priority=True),
         # Two bindings, so the footer still shows one (F1) while a text field swallows "?".
-        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key of this screen"),
+        Binding(
+            "question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key of this screen"
+        ),
         Binding("f1", "help", "Help", id="help-f1", key_display="F1", tooltip="Every key of this screen"),
     ]
     # The wizard's commands come through get_system_commands, so that they list before Textual's own.
@@ -239,7 +239,9 @@ class ByokApp(App[None]):
             self._enter_wizard()
         from byok_tui import logs
 
-        self.screen.call_after_refresh(logs.open_deferred)  # the CLI's TUI commands defer opening the log file
+        self.screen.call_after_refresh(
+            logs.open_deferred
+        )  # the CLI's TUI commands defer opening the log file
 
     def resume_with(self, state: WizardState) -> None:
         """Leave the session-problem page for the wizard, on `state` (recovered or new), where it resumes."""
@@ -313,7 +315,10 @@ class ByokApp(App[None]):
         if step_id != "signin" and not (self.signed_in and self.state.signin.subscription_id):
             return "Not signed in", "Sign in and choose a subscription first."
         if step_id not in self.built_steps:
-            return "Not built yet", f"“{STEP_LABELS[step_id]}” is not built yet: it is coming in a later release."
+            return (
+                "Not built yet",
+                f"“{STEP_LABELS[step_id]}” is not built yet: it is coming in a later release.",
+            )
         if self.applying:
             return "Still applying", "Wait until the changes being applied are done."
         return None
@@ -512,7 +517,7 @@ def first_step(state: WizardState, conn: Connection, start_step: str | None = No
     step = start_step or state.resume_point()
     if step not in built:
         # The next built step after where the session stands, else the first one there is.
-        later = [s for s in steps.IDS[steps.IDS.index(step):] if s in built]
+        later = [s for s in steps.IDS[steps.IDS.index(step) :] if s in built]
         step = (later or list(built))[0]
     if conn.credential is None:
         step = "signin"

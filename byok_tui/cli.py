@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from byok_tui import __version__
 from byok_tui.errors import ByokError, Terminated
 
-EPILOG = ("exit codes: 0 everything asked for is done · 1 a check failed · 2 bad input or usage · "
-          "3 Azure / auth error · 4 run stopped before every step was done")
+EPILOG = (
+    "exit codes: 0 everything asked for is done · 1 a check failed · 2 bad input or usage · "
+    "3 Azure / auth error · 4 run stopped before every step was done"
+)
 
 
 def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -115,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     served.add_argument("--scenario", help="scenario of a new world (default: default)")
     served.add_argument("--faults", metavar="SPEC", help="inject faults (see docs/sandbox.md)")
     served.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
-    served.add_argument("--port", type=int, default=8443, help="port on 127.0.0.1 (default: 8443; 0: any free one)")
+    served.add_argument(
+        "--port", type=int, default=8443, help="port on 127.0.0.1 (default: 8443; 0: any free one)"
+    )
     approve = sandbox_sub.add_parser("approve", help="complete a device sign-in on a served sandbox",
                                      epilog=EPILOG)  # fmt: skip
     approve.add_argument("code", metavar="CODE", help="the code the wizard shows")
@@ -130,7 +134,9 @@ def _serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--public", action="store_true",
                        help="allow a --host other than this machine's loopback (anyone who reaches it gets the app)")  # fmt: skip
     serve.add_argument("--public-url", metavar="URL", help="the address browsers use, when behind a proxy")
-    serve.add_argument("--live", action="store_true", help="serve the wizard on live Azure instead of the demo")
+    serve.add_argument(
+        "--live", action="store_true", help="serve the wizard on live Azure instead of the demo"
+    )
     # Demo options, forwarded to each browser session's `byok-tui demo`; no defaults here, so only what
     # was given is forwarded and the demo's own defaults apply.
     serve.add_argument("--scenario", help="sandbox scenario (default: default)")
@@ -207,7 +213,13 @@ def _interrupted(args: argparse.Namespace, signum: int) -> int:
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    if args.command in ("sandbox", "run", "verify", "export", "recover"):  # not the wizard: it would only slow its start
+    if args.command in (
+        "sandbox",
+        "run",
+        "verify",
+        "export",
+        "recover",
+    ):  # not the wizard: it would only slow its start
         from byok_tui import headless
 
     if args.command == "sandbox":
@@ -238,7 +250,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 # What a customer's tenant feels like from a jump host: each service answers in its usual time.
-DEMO_LATENCY = "latency:login=250ms,latency:arm=300ms,latency:keyvault=90ms,latency:graph=180ms,latency:kore=150ms"
+DEMO_LATENCY = (
+    "latency:login=250ms,latency:arm=300ms,latency:keyvault=90ms,latency:graph=180ms,latency:kore=150ms"
+)
 # A new vault registers its DNS name for about half a minute, as in Azure (unless the faults say otherwise).
 DEMO_VAULT_DNS = "vault-dns=30s"
 # Kore's documented Get Bots limits, so the demo shows the client pacing itself.
@@ -276,9 +290,15 @@ def _demo(args: argparse.Namespace) -> int:
         from byok_tui import glyphs
         from byok_tui.app import build_app
 
-        session, state, problem, lock = _tui_session(args.session) if args.session else (None, None, None, None)
+        session, state, problem, lock = (
+            _tui_session(args.session) if args.session else (None, None, None, None)
+        )
         try:
-            if state is not None and not args.sandbox_state and any(r.applied_changes for r in state.steps.values()):
+            if (
+                state is not None
+                and not args.sandbox_state
+                and any(r.applied_changes for r in state.steps.values())
+            ):
                 refuse_sandbox_session_without_world(state.signin.method, str(session.path), "demo")
             profile = load_profile(args.profile) if args.profile else sb.profile()
             app = build_app(sb.connection(prepare=after_first_frame), session, state, profile=profile,
@@ -303,7 +323,9 @@ def _tui_session(path: str):
     session = Session(path)
     lock = SessionLock(session.path, "byok-tui").acquire()
     if lock.previous:
-        logging.getLogger("byok_tui.cli").warning("took over %s from %s", session.path, describe(lock.previous))
+        logging.getLogger("byok_tui.cli").warning(
+            "took over %s from %s", session.path, describe(lock.previous)
+        )
     try:
         return session, open_session(session), None, lock
     except SessionError as exc:

@@ -108,7 +108,13 @@ def print_plan(changes: list[Change], out: TextIO) -> None:
     if not changes:
         print("Nothing to change.", file=out)
     for i, change in enumerate(changes, 1):
-        flag = "  [irreversible]" if change.irreversible else "  [exists: no change]" if change.effect == "adopt" else ""
+        flag = (
+            "  [irreversible]"
+            if change.irreversible
+            else "  [exists: no change]"
+            if change.effect == "adopt"
+            else ""
+        )
         print(f"{i}. {change.title}{flag}", file=out)
         print(f"   $ {change.az}", file=out)
         if change.detail and change.irreversible:
@@ -148,14 +154,18 @@ async def _connection_for(args: Any, answers: answers_mod.Answers) -> tuple[Conn
     from byok_tui.clouds import get_cloud
 
     cloud = get_cloud(answers.signin.get("cloud", args.cloud or "AzureCloud"))
-    return auth.live_connection(answers.signin.get("method", "azure-cli"), answers.signin["tenant_id"], cloud), None
+    return auth.live_connection(
+        answers.signin.get("method", "azure-cli"), answers.signin["tenant_id"], cloud
+    ), None
 
 
 def _take(session: Session, command: str) -> SessionLock:
     """Hold the session for this process (SessionBusy, exit 2, naming the holder, if another one does)."""
     lock = SessionLock(session.path, command).acquire()
     if lock.previous:
-        _err(f"note: took over {session.path} from {describe(lock.previous)}, which ended without releasing it")
+        _err(
+            f"note: took over {session.path} from {describe(lock.previous)}, which ended without releasing it"
+        )
     return lock
 
 
@@ -187,7 +197,12 @@ async def _run(args: Any, answers: answers_mod.Answers, session: Session) -> int
             session.save(state)
         except OSError as exc:  # a read-only folder or a full disk: stop before any change
             raise session_save_error(exc, session.path, before="the first change") from exc
-        report: dict[str, Any] = {"session": str(session.path), "steps": [], "skipped": [], "stopped_before": None}
+        report: dict[str, Any] = {
+            "session": str(session.path),
+            "steps": [],
+            "skipped": [],
+            "stopped_before": None,
+        }
         worst = "pass"
         order = run_steps()
         for index, step in enumerate(order):
@@ -244,7 +259,11 @@ async def _preload_apps(
         return state
     # The same profile as the rest of the run: --profile, else $BYOK_TUI_PROFILE or ./byok.toml.
     # --profile (or $BYOK_TUI_PROFILE, ./byok.toml) names the host unless the answers' [apps] host does
-    host = sb.kore_host if sb else apps_step.kore_host(conn, profile_mod.load(profile_path), state.apps.kore_host)
+    host = (
+        sb.kore_host
+        if sb
+        else apps_step.kore_host(conn, profile_mod.load(profile_path), state.apps.kore_host)
+    )
     secret = Secret(os.environ.get(apps_step.SECRET_ENV, ""))
     found = await apps_step.load(state, conn, host=host, secret=secret, progress=_progress_printer())
     state = apps_step.with_apps(state, found)
@@ -255,10 +274,13 @@ def _with_profile(state: WizardState, profile: profile_mod.Profile) -> WizardSta
     """Kore's facts from the profile, where the answers left them out."""
     if profile.kore_client_id and not state.authorize.kore_client_id:
         state = dataclasses.replace(
-            state, authorize=dataclasses.replace(state.authorize, kore_client_id=profile.kore_client_id.lower())
+            state,
+            authorize=dataclasses.replace(state.authorize, kore_client_id=profile.kore_client_id.lower()),
         )
     if state.network.mode == "firewall" and not state.network.ip_rules and profile.kore_ip_ranges:
-        state = dataclasses.replace(state, network=dataclasses.replace(state.network, ip_rules=profile.kore_ip_ranges))
+        state = dataclasses.replace(
+            state, network=dataclasses.replace(state.network, ip_rules=profile.kore_ip_ranges)
+        )
     return state
 
 
@@ -281,7 +303,9 @@ async def _run_step(
         print_plan(changes, out)
         _confirm(changes, args.yes)
 
-    done = await runner.run_step(step, state, conn, session, _progress_printer(), approve, read_only=args.read_only)
+    done = await runner.run_step(
+        step, state, conn, session, _progress_printer(), approve, read_only=args.read_only
+    )
     if not args.json:
         print_checks(done.results, sys.stdout)
     return done.state, done.results, done.changes

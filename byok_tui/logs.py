@@ -172,7 +172,9 @@ _deferred: Callable[[], Path | None] | None = None
 """The `setup` call `setup_deferred` put off."""
 
 
-def setup_deferred(log_file: str | os.PathLike | None = None, *, verbose: bool = False, command: str = "") -> None:
+def setup_deferred(
+    log_file: str | os.PathLike | None = None, *, verbose: bool = False, command: str = ""
+) -> None:
     """`setup` for a TUI, in two halves: records are kept from now, and the file (platformdirs, the rotating
     handler) opens at `open_deferred`, which the App calls once its first frame is drawn. Until then
     nothing can reach the terminal either: root has a handler, so logging's last resort stays silent."""

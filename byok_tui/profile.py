@@ -89,7 +89,9 @@ def load(path: str | os.PathLike | None = None) -> Profile:
     except OSError as e:
         raise InputError("--profile", f"cannot read {chosen}: {e.strerror or e}") from e
     except UnicodeDecodeError as e:
-        raise InputError("--profile", f"{chosen} is not UTF-8 text (byte {e.start}); is it the right file?") from e
+        raise InputError(
+            "--profile", f"{chosen} is not UTF-8 text (byte {e.start}); is it the right file?"
+        ) from e
     try:
         return parse(text, str(chosen))
     except InputError as e:  # name the file too, not just the field

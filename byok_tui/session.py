@@ -89,7 +89,9 @@ class Session:
     cannot read as a session: that one is kept as `session.json.damaged-<time>` first.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
         self.path: Path = Path(path).expanduser()
         self.journal_path: Path = self.path.with_name(self.path.name + ".journal")
         if clock is None:
@@ -98,7 +100,9 @@ class Session:
             clock = clock_mod.now
         self._clock = clock
         self._session_id: str | None = None
-        self._on_disk: tuple[int, int, int, int] | None = None  # the file as this object last saved or loaded it
+        self._on_disk: tuple[int, int, int, int] | None = (
+            None  # the file as this object last saved or loaded it
+        )
         self.kept_aside: Path | None = None
         """Where `save` or `keep_aside` last moved an unreadable session file to (None if it never had to)."""
 
@@ -196,7 +200,9 @@ class Session:
         except FileNotFoundError:
             return None
         except OSError as e:
-            raise StateError(f"{self.path}: cannot read the session file ({e.strerror or e})", kind="unreadable") from e
+            raise StateError(
+                f"{self.path}: cannot read the session file ({e.strerror or e})", kind="unreadable"
+            ) from e
         state = parse_session(raw, str(self.path))
         self._session_id = state.session_id
         with contextlib.suppress(OSError):
@@ -313,7 +319,9 @@ def parse_session(raw: bytes, name: str) -> WizardState:
     try:
         return WizardState.from_json(text)
     except StateError as e:
-        raise StateError(f"{name}: {e}", kind=e.kind, found_version=e.found_version, written_by=e.written_by) from e
+        raise StateError(
+            f"{name}: {e}", kind=e.kind, found_version=e.found_version, written_by=e.written_by
+        ) from e
     except (ValueError, TypeError, RecursionError) as e:
         raise StateError(f"{name}: the session file is not a byok-tui session ({e})", kind="foreign") from e
 

@@ -124,7 +124,9 @@ def describe(info: dict[str, Any]) -> str:
         parts[0] += f" ({info['command']})"
     since = str(info.get("since", ""))
     with contextlib.suppress(ValueError):
-        parts.append("since " + dt.datetime.fromisoformat(since).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        parts.append(
+            "since " + dt.datetime.fromisoformat(since).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        )
     return ", ".join(parts)
 
 

@@ -24,7 +24,8 @@ from byok_tui.state import STEP_IDS, StateError, WizardState
 
 _ARM_GROUP = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)$", re.IGNORECASE)
 _ARM_VAULT = re.compile(
-    r"^(/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.KeyVault/vaults/([^/]+))", re.IGNORECASE
+    r"^(/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.KeyVault/vaults/([^/]+))",
+    re.IGNORECASE,
 )
 _KEY = re.compile(r"^(https://[^/]+/)keys/([^/]+)$")
 
@@ -116,7 +117,7 @@ def open_session(session: Session) -> WizardState | None:
 def diagnose(session: Session, exc: StateError) -> SessionProblem:
     what = str(exc)
     prefix = f"{session.path}: "
-    what = what[len(prefix):] if what.startswith(prefix) else what
+    what = what[len(prefix) :] if what.startswith(prefix) else what
     kind = getattr(exc, "kind", "damaged")
     backup = last_good_save(session)
     entries = _this_sessions(session.read_journal() if session.journal_path.exists() else [], backup)
@@ -255,7 +256,6 @@ def _adopt_ids(state: WizardState, action: str, target: str) -> WizardState:
     if action == "enterprise_key.record":
         return dataclasses.replace(state, enterprise_key=_fill(state.enterprise_key, key_identifier=target))
     return state
-
 
 
 def interrupted_changes(session: Session, state: WizardState) -> list[str]:

@@ -322,7 +322,9 @@ class WizardState:
         # Compact: with `indent`, json falls back from its C encoder to pure Python, and a session with
         # Kore's 5,000 apps then takes 20 ms more to save, on the UI thread, after every change.
         # (`python -m json.tool session.json` shows it indented.)
-        return json.dumps({**self.to_dict(), "written_by": _written_by()}, sort_keys=True, separators=(",", ":"))
+        return json.dumps(
+            {**self.to_dict(), "written_by": _written_by()}, sort_keys=True, separators=(",", ":")
+        )
 
     @classmethod
     def from_dict(cls, data: Any) -> WizardState:

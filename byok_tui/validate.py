@@ -541,7 +541,7 @@ def normalize_kore_host(text: str) -> str:
     lowered = value.lower()
     for scheme in ("https://", "http://"):
         if lowered.startswith(scheme):
-            value = value[len(scheme):]
+            value = value[len(scheme) :]
             break
     value = value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     return value.lower()

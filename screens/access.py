@@ -70,7 +70,9 @@ class AccessScreen(FlowScreen):
         g = access_step.grant(state)
         who = f"{g.principal}\nservice principal, object id {g.principal_id}" if g.principal_id else ""
         self.query_one("#access-to", Fact).set_value(who)
-        self.query_one("#access-on", Fact).set_value(f"{g.vault} (permissions by {g.model})" if g.vault else "")
+        self.query_one("#access-on", Fact).set_value(
+            f"{g.vault} (permissions by {g.model})" if g.vault else ""
+        )
         self.query_one("#access-what", Fact).set_value(g.what if g.vault else "")
         self.query_one("#access-allows", Fact).set_value(g.allows)
         self.query_one("#access-denies", Fact).set_value(g.denies)

@@ -56,9 +56,17 @@ class AppsScreen(FlowScreen):
     BINDINGS = [
         Binding("l", "load", "Load", id="load", tooltip="Load the apps and bots from the chosen source"),
         # Shown on their own buttons / placeholder; the footer keeps room for the grid's keys at 80 columns.
-        Binding("s", "change_source", "Source", id="change-source", show=False,
-                tooltip="Load the list from another source"),
-        Binding("slash", "filter", "Filter", id="filter", key_display="/", show=False, tooltip="Filter the list"),
+        Binding(
+            "s",
+            "change_source",
+            "Source",
+            id="change-source",
+            show=False,
+            tooltip="Load the list from another source",
+        ),
+        Binding(
+            "slash", "filter", "Filter", id="filter", key_display="/", show=False, tooltip="Filter the list"
+        ),
     ]
 
     _save_timer: Timer | None = None
@@ -83,7 +91,9 @@ class AppsScreen(FlowScreen):
             with Horizontal(id="source-line"):
                 yield Static("", id="source-text")
                 yield Button("Change source (s)", id="to-source", compact=True)
-            yield Row("Filter", Input(placeholder="name, purpose, status or id  (/)", id="filter", compact=True))
+            yield Row(
+                "Filter", Input(placeholder="name, purpose, status or id  (/)", id="filter", compact=True)
+            )
             yield Static("", id="counts")
             yield AppGrid(id="grid")
             with Horizontal(classes="actions"):
@@ -121,7 +131,9 @@ class AppsScreen(FlowScreen):
             "kore-api": f"Kore's API (client {a.kore_api_client_id})",
             "file": f"{Path(a.file).name}",
         }.get(a.source, "—")
-        return Content.from_markup("Source: [b]$where[/b] · $n apps and bots", where=where, n=f"{len(a.apps):,}")
+        return Content.from_markup(
+            "Source: [b]$where[/b] · $n apps and bots", where=where, n=f"{len(a.apps):,}"
+        )
 
     def _show_counts(self) -> None:
         grid = self.grid
@@ -131,7 +143,9 @@ class AppsScreen(FlowScreen):
         else:
             text = Content.from_markup(
                 "[b]$chosen[/b] of $total selected · [b]$kept[/b] stay on Kore's default key",
-                chosen=f"{chosen:,}", total=f"{total:,}", kept=f"{total - chosen:,}",
+                chosen=f"{chosen:,}",
+                total=f"{total:,}",
+                kept=f"{total - chosen:,}",
             )
             if self.filter_input.value.strip():
                 text += Content.from_markup(" · [b]$n[/b] shown", n=f"{len(grid.shown):,}")
@@ -163,7 +177,9 @@ class AppsScreen(FlowScreen):
         pane.load_started(state.apps.source)
         host = apps_step.kore_host(self.app.conn, self.app.profile, state.apps.kore_host)
         try:
-            found = await apps_step.load(state, self.app.conn, host=host, secret=secret, progress=pane.progress)
+            found = await apps_step.load(
+                state, self.app.conn, host=host, secret=secret, progress=pane.progress
+            )
         except ByokError as exc:  # InputError included: shown under the field it names
             pane.show_error(exc)
             return
@@ -241,5 +257,3 @@ class AppsScreen(FlowScreen):
         kept = apps_step.on_default_key(state)
         line = f"{chosen:,} of {total:,} apps and bots encrypted with your key; {total - chosen:,} stay on Kore's key"
         return line + (f":\n{apps_step.names(kept, 5)}." if kept else ".")
-
-

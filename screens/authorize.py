@@ -171,7 +171,9 @@ class AuthorizeScreen(FlowScreen):
         if self._initial_note:
             self.query_one("#authorize-method-msg", FieldMessage).show(self._initial_note, "info")
         self._sync_consent()
-        if self.method == "consent-url":  # RadioSet highlights its first button on mount: the chosen one instead
+        if (
+            self.method == "consent-url"
+        ):  # RadioSet highlights its first button on mount: the chosen one instead
             self.call_after_refresh(self.method_set.action_next_button)
         if not self.app.preflight and not self.app.state.authorize.method:
             self._ask_preflight()
@@ -255,7 +257,9 @@ class AuthorizeScreen(FlowScreen):
             self.notify(f"{problem.rule}: sign in first.", title="Not signed in", severity="error")
             found.append(("", problem.rule))
         for selector, problem in on_form:
-            text = problem.rule if problem.rule.lower().startswith("kore") else f"Kore client id: {problem.rule}"
+            text = (
+                problem.rule if problem.rule.lower().startswith("kore") else f"Kore client id: {problem.rule}"
+            )
             self.query_one(f"{selector}-msg", FieldMessage).show(text)
             found.append((selector, text))
         if found:
@@ -277,7 +281,11 @@ class AuthorizeScreen(FlowScreen):
         if action == "stop_waiting":
             return self.page == "review" and waiting
         if action == "use_consent":
-            return self.page == "review" and not self.app.applying and self._refused_code == "Authorization_RequestDenied"
+            return (
+                self.page == "review"
+                and not self.app.applying
+                and self._refused_code == "Authorization_RequestDenied"
+            )
         return super().check_action(action, parameters)
 
     def _start_apply(self) -> None:
@@ -318,7 +326,9 @@ class AuthorizeScreen(FlowScreen):
         self.apply_button.disabled = False
         self.apply_button.label = "Wait again (a)"
         stamp = self.app.clock().strftime("%H:%M:%S")
-        self.apply_log.write(f"{stamp} Stopped waiting. Nothing changed in Azure; apply again to resume waiting.")
+        self.apply_log.write(
+            f"{stamp} Stopped waiting. Nothing changed in Azure; apply again to resume waiting."
+        )
         self.notify("Stopped waiting for admin consent. Apply again once the administrator has accepted.",
                     title="Not waiting")  # fmt: skip
         self.refresh_bindings()
@@ -388,7 +398,11 @@ class AuthorizeScreen(FlowScreen):
 
 
 def _summary(a: AuthorizeState, tenant_id: str) -> str:
-    how = "created by this wizard (option 2)" if a.method == "service-principal" else "created by admin consent (option 1)"
+    how = (
+        "created by this wizard (option 2)"
+        if a.method == "service-principal"
+        else "created by admin consent (option 1)"
+    )
     if not a.sp_object_id:
         return f"Kore app {a.kore_client_id}: no service principal recorded yet."
     return f"{a.sp_display_name or 'Kore app'} is registered in tenant {tenant_id}: {how}."

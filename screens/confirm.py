@@ -120,7 +120,9 @@ class ConfirmScreen(FlowScreen):
         blockers = self.query_one("#blockers", Static)
         blockers.set_class(bool(found), "-shown")
         if found:
-            text = "Before you can proceed:\n" + "\n".join(f"{glyphs.FAIL} {blocker(p.field, p.rule)}" for p in found)
+            text = "Before you can proceed:\n" + "\n".join(
+                f"{glyphs.FAIL} {blocker(p.field, p.rule)}" for p in found
+            )
             blockers.update(Content(text))
         self.query_one("#proceed", Button).disabled = False
 
@@ -170,7 +172,9 @@ class ConfirmScreen(FlowScreen):
             + "\n\nAfter the enforcement date only a key rotation or a change to the app/bot selection is "
             "allowed. Proceed?"
         )
-        if not await self.app.push_screen_wait(ConfirmModal("Proceed with Bring Your Own Key", body, "Proceed")):
+        if not await self.app.push_screen_wait(
+            ConfirmModal("Proceed with Bring Your Own Key", body, "Proceed")
+        ):
             self.notify("No changes were made.", title="Proceed cancelled")
             return
         self.app.clear_notifications()

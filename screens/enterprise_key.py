@@ -90,7 +90,9 @@ class EnterpriseKeyScreen(FlowScreen):
         found = ek_step.problems(candidate, self.today)
         if found:
             shown = self.form.show_problems(found)
-            self.refuse([(widget.id or "", text) for widget, text in shown] or [(p.field, p.rule) for p in found])
+            self.refuse(
+                [(widget.id or "", text) for widget, text in shown] or [(p.field, p.rule) for p in found]
+            )
             return None
         self.form.show_problems([])
         return candidate

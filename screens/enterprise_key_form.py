@@ -45,7 +45,7 @@ def describe_identifier(identifier: str) -> str:
 
 
 def describe_date(text: str, today: date) -> str:
-    """"Encryption starts on Friday 14 February 2025 (in 30 days)." for a valid date."""
+    """ "Encryption starts on Friday 14 February 2025 (in 30 days)." for a valid date."""
     when = validate.parse_date(text)
     if when is None:
         return ""
@@ -83,14 +83,25 @@ class EnterpriseKeyForm(Vertical):
         yield FieldMessage(id="ek-identifier-msg")
         yield Static("", id="ek-identifier-note")
         yield Button("", id="ek-toggle", compact=True)
-        yield Row("Tenant ID", self._input("ek-tenant", ek.tenant_id, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
-                                           "Tenant ID", lambda text: ek_step.tenant_problem(self.state, text.strip())))
+        yield Row(
+            "Tenant ID",
+            self._input(
+                "ek-tenant",
+                ek.tenant_id,
+                "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+                "Tenant ID",
+                lambda text: ek_step.tenant_problem(self.state, text.strip()),
+            ),
+        )
         yield FieldMessage(id="ek-tenant-msg")
         yield Static("Kore's console calls it “Authentication credentials”.", classes="ek-hint ek-under")
         picks = [Button(label, id=f"ek-plus{days}", compact=True, classes="ek-pick")
                  for label, days in ek_step.QUICK_DATES]  # fmt: skip
-        yield Row("Enforcement date", self._input("ek-date", ek.enforcement_date, "YYYY-MM-DD", "Enforcement date",
-                                                  self._date_rule), *picks)
+        yield Row(
+            "Enforcement date",
+            self._input("ek-date", ek.enforcement_date, "YYYY-MM-DD", "Enforcement date", self._date_rule),
+            *picks,
+        )
         yield FieldMessage(id="ek-date-msg")
 
     def _input(self, widget_id: str, value: str, placeholder: str, field: str, check) -> Input:
@@ -133,7 +144,9 @@ class EnterpriseKeyForm(Vertical):
         note.display = bool(parts)
         other = ek_step.toggle_version(identifier, self.state.vault.key_id) if parts else None
         parsed = validate.parse_key_identifier(identifier)
-        self.toggle.label = "Use the versionless form (^t)" if parsed and parsed.version else "Pin the version (^t)"
+        self.toggle.label = (
+            "Use the versionless form (^t)" if parsed and parsed.version else "Pin the version (^t)"
+        )
         self.toggle.disabled = other is None
         self.toggle.display = bool(parts) and not self.locked
         self.toggle.refresh(layout=True)  # the new label has another width
@@ -181,7 +194,9 @@ class EnterpriseKeyForm(Vertical):
         shown: list[tuple[Widget, str]] = []
         for selector, problem in placed(found, FIELD_WIDGETS)[0]:
             widget = self.query_one(selector, Input)
-            label = {"#ek-identifier": "Key identifier", "#ek-tenant": "Tenant ID"}.get(selector, "Enforcement date")
+            label = {"#ek-identifier": "Key identifier", "#ek-tenant": "Tenant ID"}.get(
+                selector, "Enforcement date"
+            )
             text = name_field(label, problem.rule)
             self.query_one(f"{selector}-msg", FieldMessage).show(text)
             shown.append((widget, text))

@@ -42,7 +42,7 @@ FLOW_CSS = Path(__file__).parent / "flow.tcss"
 
 
 def step_number(step_id: str) -> str:
-    """"Step 2 · " for the guide's five steps, "" for sign-in and the console screens."""
+    """ "Step 2 · " for the guide's five steps, "" for sign-in and the console screens."""
     number = steps.listed(step_id).number
     return f"Step {number} {glyphs.SEP} " if number is not None else ""
 
@@ -141,7 +141,9 @@ class FlowScreen(StepScreen):
         # they are shown (`compose_page`): mounting, styling and laying out hidden pages made every step
         # screen open slower (issue #17). A step resumed on its result composes its form too, for Back.
         with ContentSwitcher(initial=f"{self._first_page()}-page", id="pages"):
-            pages = (["form"] if self.HAS_FORM else []) + (["result"] if self._first_page() == "result" else [])
+            pages = (["form"] if self.HAS_FORM else []) + (
+                ["result"] if self._first_page() == "result" else []
+            )
             for page in pages:
                 self._composed.add(page)
                 yield self._page(page)
@@ -182,7 +184,9 @@ class FlowScreen(StepScreen):
             if self.HAS_FORM:
                 yield Button("Edit answers (b)", id="edit", compact=True)
             yield Button("Re-run checks (k)", id="recheck", compact=True)
-            yield Button("Next step (n)", id="next", variant="primary", compact=True, disabled=not self.passed)
+            yield Button(
+                "Next step (n)", id="next", variant="primary", compact=True, disabled=not self.passed
+            )
 
     def has_page(self, page: str) -> bool:
         """The page is composed (mounted, maybe hidden; not while it is being mounted)."""
@@ -245,7 +249,11 @@ class FlowScreen(StepScreen):
             self.call_next(self._compose_and_show, page)
             return
         self.pages.current = f"{page}-page"
-        focus = {"form": self.FORM_FOCUS, "review": "#apply", "result": "#next" if self.passed else "#recheck"}
+        focus = {
+            "form": self.FORM_FOCUS,
+            "review": "#apply",
+            "result": "#next" if self.passed else "#recheck",
+        }
         # Not there if the screen closed while the page was being composed.
         if focus[page] and (target := self.query(focus[page])):
             # The results open at their top (run_checks scrolls home when they arrive); a deferred scroll
@@ -327,7 +335,9 @@ class FlowScreen(StepScreen):
         if len(problems) == 1 and self._shown_under_its_field(*problems[0]):
             self.app.bell()
         else:
-            title = "Review: fix this first" if len(problems) == 1 else f"Review: fix these {len(problems)} first"
+            title = (
+                "Review: fix this first" if len(problems) == 1 else f"Review: fix these {len(problems)} first"
+            )
             self.notify("\n".join(f"{glyphs.BULLET} {message}" for _, message in problems), title=title,
                         severity="error")  # fmt: skip
         focused = self.focused
@@ -336,7 +346,9 @@ class FlowScreen(StepScreen):
 
     def _shown_under_its_field(self, field: str, message: str) -> bool:
         """Whether `message` is on screen under a field already (a step-level problem has no field line)."""
-        return any(line.has_class("-shown") and message in str(line.content) for line in self.query(FieldMessage))
+        return any(
+            line.has_class("-shown") and message in str(line.content) for line in self.query(FieldMessage)
+        )
 
     @on(Checkbox.Changed, "#show-az")
     def _az_toggled(self, event: Checkbox.Changed) -> None:
@@ -417,7 +429,9 @@ class FlowScreen(StepScreen):
         self._verdict("Running the live checks…", "")
         self.checks.loading = True
         try:
-            state, results = await runner.run_checks(self.STEP, app.state, app.conn, app.session, now=app.clock())
+            state, results = await runner.run_checks(
+                self.STEP, app.state, app.conn, app.session, now=app.clock()
+            )
         except ByokError as exc:
             self._verdict(f"{glyphs.FAIL} The checks could not run.", "fail")
             self.checks_note.show_error(exc)
@@ -477,11 +491,17 @@ def verdict(results: list[CheckResult], ready: str) -> tuple[str, str]:
     status = overall(results)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
     if status == "fail":
-        return f"{glyphs.FAIL} {counts['fail']} of {len(results)} checks fail: fix what they say, then re-run (k).", status
+        return (
+            f"{glyphs.FAIL} {counts['fail']} of {len(results)} checks fail: fix what they say, then re-run (k).",
+            status,
+        )
     if status == "skip":
         return f"{glyphs.SKIP} Nothing could be checked yet: finish the steps this one depends on.", ""
     if status == "warn":
-        return f"{glyphs.WARN} All checks pass, {counts['warn']} with a warning: read it, then go on (n).", status
+        return (
+            f"{glyphs.WARN} All checks pass, {counts['warn']} with a warning: read it, then go on (n).",
+            status,
+        )
     passed = "The check passes" if len(results) == 1 else f"All {len(results)} checks pass"
     return f"{glyphs.PASS} {passed}: {ready} (n: next step).", status
 

@@ -90,7 +90,9 @@ def key_groups(screen: Screen[object]) -> list[KeyGroup]:
         display = app.get_key_display(binding)
         row = rows.get(binding.action)
         if row is None:
-            rows[binding.action] = KeyRow([display], describe(binding, active.node), active.tooltip, active.enabled)
+            rows[binding.action] = KeyRow(
+                [display], describe(binding, active.node), active.tooltip, active.enabled
+            )
         elif display not in row.keys:
             row.keys.append(display)
 

@@ -120,8 +120,12 @@ class NetworkScreen(FlowScreen):
                 # What Kore.ai support needs to create their endpoint: focus it and press c.
                 yield CopyField("Vault resource id, for Kore.ai support (c copies)", state.vault.vault_id,
                                 id="net-vault-id")  # fmt: skip
-                yield Static(f"Private-endpoint connections on {state.vault.name or 'the vault'}", classes="section")
-                yield DataTable(id="net-connections", cursor_type="row", zebra_stripes=False, show_cursor=True)
+                yield Static(
+                    f"Private-endpoint connections on {state.vault.name or 'the vault'}", classes="section"
+                )
+                yield DataTable(
+                    id="net-connections", cursor_type="row", zebra_stripes=False, show_cursor=True
+                )
                 yield FieldMessage(id="net-connections-msg")
                 yield ErrorNote(id="net-pe-note")
             with Vertical(classes="when-fw"):
@@ -276,7 +280,9 @@ class NetworkScreen(FlowScreen):
         else:
             now = "deny by default; allows " + (", ".join(vault.ip_rules) or "no address")
         self.query_one("#net-now", Fact).set_value(now)
-        dropped = network_step.not_among(vault.ip_rules, network_step.rules(self._candidate(self.app.state, FW)))
+        dropped = network_step.not_among(
+            vault.ip_rules, network_step.rules(self._candidate(self.app.state, FW))
+        )
         message = self.query_one("#net-now-msg", FieldMessage)
         message.show(f"Apply removes rules the vault has now: {', '.join(dropped)}." if dropped else None)
 
@@ -332,7 +338,9 @@ class NetworkScreen(FlowScreen):
             if message.id != "net-connections-msg" and message.has_class("-error"):
                 message.show(None)
         for widget, text in found:
-            if widget is self.table or (widget is self.mode_set and self.mode == PE and candidate.vault.vault_id):
+            if widget is self.table or (
+                widget is self.mode_set and self.mode == PE and candidate.vault.vault_id
+            ):
                 # the line under the list already says what to do: flag it
                 self.pe_message.show(self.pe_message.text or text, "error")
             elif widget.id is not None:
@@ -396,8 +404,10 @@ def _missing(state: WizardState) -> list[tuple[str, str]]:
 def _kore_text(kore: tuple[str, ...]) -> str:
     if kore:
         return ", ".join(kore) + " (from the Kore profile)"
-    return ("none: Kore publishes no list of its addresses, only Kore.ai support's profile names them; type the "
-            "ranges support gave you under Also allow")
+    return (
+        "none: Kore publishes no list of its addresses, only Kore.ai support's profile names them; type the "
+        "ranges support gave you under Also allow"
+    )
 
 
 def _mine_label(ip: str, *, looking: bool) -> str:
@@ -407,7 +417,12 @@ def _mine_label(ip: str, *, looking: bool) -> str:
 
 
 def _status(status: str) -> str:
-    mark = {"Pending": glyphs.PENDING, "Approved": glyphs.PASS, "Rejected": glyphs.FAIL, "Disconnected": glyphs.FAIL}
+    mark = {
+        "Pending": glyphs.PENDING,
+        "Approved": glyphs.PASS,
+        "Rejected": glyphs.FAIL,
+        "Disconnected": glyphs.FAIL,
+    }
     return f"{mark[status]} {status}" if status in mark else status
 
 

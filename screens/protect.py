@@ -86,7 +86,11 @@ class ProtectScreen(FlowScreen):
         state = self.app.state
         p = state.protect
         choice = p.choice if p.choice in protect_step.CHOICES else "protect"
-        missing = [] if state.vault.vault_id else [("vault", "the vault is not recorded, so there is nothing to protect.")]
+        missing = (
+            []
+            if state.vault.vault_id
+            else [("vault", "the vault is not recorded, so there is nothing to protect.")]
+        )
         yield MissingSteps(missing, id="prot-missing")
         with Vertical(id="prot-form", classes=_classes(choice, p.audit_log)):
             yield Row("Choice", RadioSet(
@@ -106,8 +110,15 @@ class ProtectScreen(FlowScreen):
                            id="prot-alerts", compact=True)  # fmt: skip
                 yield Static("Mail the contacts when the vault is deleted or changed, or a role at its scope or "
                              "the lock is deleted. Free.", classes="prot-explain")  # fmt: skip
-                yield Row(CONTACTS_FIELD, Input(", ".join(p.contacts), id="prot-contacts", compact=True,
-                                                placeholder="e.g. secops@contoso.com, oncall@contoso.com"))
+                yield Row(
+                    CONTACTS_FIELD,
+                    Input(
+                        ", ".join(p.contacts),
+                        id="prot-contacts",
+                        compact=True,
+                        placeholder="e.g. secops@contoso.com, oncall@contoso.com",
+                    ),
+                )
                 yield FieldMessage(id="prot-contacts-msg")
                 yield Tick("Audit log to Log Analytics (optional, costs money)",
                            p.audit_log, id="prot-audit", compact=True)  # fmt: skip
@@ -120,14 +131,36 @@ class ProtectScreen(FlowScreen):
                               compact=True),
                         Radio("Create it", value=p.create_workspace, id="prot-ws-create", compact=True),
                         id="prot-ws-mode", compact=True))  # fmt: skip
-                    yield Row("Name", Input(p.workspace_name, id="prot-ws-name", compact=True,
-                                            placeholder="e.g. law-byok-audit"))
+                    yield Row(
+                        "Name",
+                        Input(
+                            p.workspace_name,
+                            id="prot-ws-name",
+                            compact=True,
+                            placeholder="e.g. law-byok-audit",
+                        ),
+                    )
                     yield FieldMessage(id="prot-ws-name-msg")
-                    yield Row("Group", Input(p.workspace_resource_group, id="prot-ws-group", compact=True,
-                                             placeholder=f"empty: the vault's ({state.vault.resource_group or '?'})"))
+                    yield Row(
+                        "Group",
+                        Input(
+                            p.workspace_resource_group,
+                            id="prot-ws-group",
+                            compact=True,
+                            placeholder=f"empty: the vault's ({state.vault.resource_group or '?'})",
+                        ),
+                    )
                     yield FieldMessage(id="prot-ws-group-msg")
-                yield Row(MARGIN_FIELD, Input(str(p.expiry_margin_days), id="prot-margin", compact=True,
-                                              type="integer", placeholder="days"))
+                yield Row(
+                    MARGIN_FIELD,
+                    Input(
+                        str(p.expiry_margin_days),
+                        id="prot-margin",
+                        compact=True,
+                        type="integer",
+                        placeholder="days",
+                    ),
+                )
                 yield FieldMessage(id="prot-margin-msg")
                 yield Static("Days: warn in the plan and the checks when the key expires within this many days "
                              "of the enforcement date (or of today).", classes="prot-explain")  # fmt: skip
@@ -183,7 +216,9 @@ class ProtectScreen(FlowScreen):
             app.push_screen(ErrorModal(exc, context="The step was not skipped"))
             return
         app.set_state(run.state)
-        self.notify("Recorded as skipped. You can come back to this step at any time.", title="Protect: skipped")
+        self.notify(
+            "Recorded as skipped. You can come back to this step at any time.", title="Protect: skipped"
+        )
         self.action_next()
 
     # --- answers ------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ SCREENS: dict[str, tuple[str, str]] = {  # by step id; the order is the engine r
 def built_steps() -> tuple[str, ...]:
     """Step ids whose screen module is installed, in the guide's order."""
     return tuple(
-        step_id for step_id in steps.IDS
+        step_id
+        for step_id in steps.IDS
         if step_id in SCREENS and importlib.util.find_spec(SCREENS[step_id][0]) is not None
     )
 

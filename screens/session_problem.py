@@ -114,7 +114,9 @@ class SessionProblemScreen(Screen[None]):
                 state, notes = session_recovery.recover(session, use_backup=use_backup)
         except (OSError, ByokError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.notify(f"Nothing was changed: {reason}", title="Could not recover", severity="error", timeout=30)
+            self.notify(
+                f"Nothing was changed: {reason}", title="Could not recover", severity="error", timeout=30
+            )
             return
         self.app.resume_with(state)
         self.app.notify("\n".join(notes), title="Session recovered" if not new else "New session", timeout=15)

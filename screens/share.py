@@ -109,7 +109,9 @@ class ShareScreen(FlowScreen):
     @on(Input.Changed, "#share-folder")
     def _folder_typed(self, event: Input.Changed) -> None:
         result = event.validation_result
-        self.folder_message.show(None if result is None or result.is_valid else result.failure_descriptions[0])
+        self.folder_message.show(
+            None if result is None or result.is_valid else result.failure_descriptions[0]
+        )
         if self.folder_message.text:
             self.folder_message.scroll_visible(animate=False)
 
@@ -124,7 +126,9 @@ class ShareScreen(FlowScreen):
             folder = str(Path.cwd() / folder)  # say exactly where the files go
         candidate = dataclasses.replace(state, share=dataclasses.replace(state.share, export_dir=folder))
         if folder != state.share.export_dir:  # a new folder is a new export: the step is not done there yet
-            candidate = dataclasses.replace(candidate, share=dataclasses.replace(candidate.share, exported=()))
+            candidate = dataclasses.replace(
+                candidate, share=dataclasses.replace(candidate.share, exported=())
+            )
             candidate = candidate.with_step(self.STEP_ID, StepRecord())
         found: list[tuple[str, str]] = []
         blocking = [step_name(s) for s in share_step.missing_steps(candidate) if s != "authorize"]
@@ -159,7 +163,9 @@ class ShareScreen(FlowScreen):
             return
         values = share_step.handoff(self.app.state)
         if not all(values[key] for key, _ in VALUES[:3]):
-            self.notify("Nothing to copy yet: the values are recorded by the earlier steps.", severity="warning")
+            self.notify(
+                "Nothing to copy yet: the values are recorded by the earlier steps.", severity="warning"
+            )
             return
         self.app.copy_to_clipboard(ticket_text(self.app.state))
         self.notify("Copied Tenant ID, Key Vault URI and Key Name (one per line) for a support ticket.")

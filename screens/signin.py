@@ -61,7 +61,10 @@ def preflight_verdict(results: list[CheckResult]) -> tuple[str, str]:
         return f"{glyphs.FAIL} Fix what fails below, then re-check (k).", status
     if status == "warn":
         plural = "gap" if gaps == 1 else "gaps"
-        return f"{glyphs.WARN} {gaps} {plural}: go on (n), and ask for what each one says when its step comes.", status
+        return (
+            f"{glyphs.WARN} {gaps} {plural}: go on (n), and ask for what each one says when its step comes.",
+            status,
+        )
     return f"{glyphs.PASS} This account can do every step itself (n: Step 1).", status
 
 
@@ -85,7 +88,9 @@ class SigninScreen(StepScreen):
         Binding("escape", "cancel", "Cancel", id="cancel-signin", tooltip="Stop waiting for this sign-in"),
         Binding("c", "copy_code", "Copy code", id="copy-code", tooltip="Copy the device code"),
         Binding("u", "copy_url", "Copy address", id="copy-url", tooltip="Copy the device-login address"),
-        Binding("q", "show_qr", "QR code", id="show-qr", tooltip="Show the device-login address as a QR code"),
+        Binding(
+            "q", "show_qr", "QR code", id="show-qr", tooltip="Show the device-login address as a QR code"
+        ),
         Binding("k", "recheck", "Re-check", id="recheck", tooltip="Run the pre-flight again"),
     ]
 
@@ -328,7 +333,9 @@ class SigninScreen(StepScreen):
         if problem := signin_step.method_problem(method):
             problems.append(("#method", problem))
         if problem := _tenant_rule(tenant):
-            problems.append(("#tenant", f"Tenant: {problem}" if not problem.startswith("Tenant") else problem))
+            problems.append(
+                ("#tenant", f"Tenant: {problem}" if not problem.startswith("Tenant") else problem)
+            )
             self.query_one("#tenant-msg", FieldMessage).show(problems[-1][1])
         if problems:
             self.app.clear_notifications()
@@ -447,7 +454,9 @@ class SigninScreen(StepScreen):
             state = state.with_step(self.STEP_ID, dataclasses.replace(state.step(self.STEP_ID), checked=""))
         app.set_state(state)
         self._fill_pickers(chosen)
-        self.status_line.update(f"{glyphs.PASS} Signed in ({signin_step.METHOD_LABELS[method].split(' (')[0].lower()}).")
+        self.status_line.update(
+            f"{glyphs.PASS} Signed in ({signin_step.METHOD_LABELS[method].split(' (')[0].lower()})."
+        )
         if chosen.subscription_id:
             self.run_preflight()
         else:
@@ -466,11 +475,15 @@ class SigninScreen(StepScreen):
             (f"{d.display_name} ({d.default_domain or d.tenant_id})", d.tenant_id) for d in known.values()
         )
         if signin.tenant_id:
-            self.tenant_select.value = next(d.tenant_id for k, d in known.items() if k == signin.tenant_id.lower())
+            self.tenant_select.value = next(
+                d.tenant_id for k, d in known.items() if k == signin.tenant_id.lower()
+            )
         mine = signin_step.in_tenant(self.subscriptions, signin.tenant_id)
         self.subscription_select.set_options((f"{s.display_name} ({s.subscription_id[:8]}…)", s.subscription_id)
                                              for s in mine)  # fmt: skip
-        self.subscription_select.prompt = "Choose a subscription" if mine else "No subscription in this tenant"
+        self.subscription_select.prompt = (
+            "Choose a subscription" if mine else "No subscription in this tenant"
+        )
         if signin.subscription_id and any(s.subscription_id == signin.subscription_id for s in mine):
             self.subscription_select.value = signin.subscription_id
 

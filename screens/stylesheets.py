@@ -55,8 +55,10 @@ async def preload(app: App[Any]) -> bool:
             return False
         # Swap only if nothing was added to the App's stylesheet (nor the theme changed) while the thread
         # parsed: else those rules would be lost. Then try again from what is there now.
-        if app.stylesheet is current and current.source == _without(sheet.source, added) and (
-            app.get_css_variables() == variables
+        if (
+            app.stylesheet is current
+            and current.source == _without(sheet.source, added)
+            and (app.get_css_variables() == variables)
         ):
             app.stylesheet = sheet
             sheet.update(app)

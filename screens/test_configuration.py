@@ -89,7 +89,9 @@ class TestConfigurationScreen(FlowScreen):
         # so a resumed session goes past it once the tests pass.
         record = self.app.state.step(self.STEP_ID)
         if not record.applied and record.checked:
-            self.app.set_state(self.app.state.with_step(self.STEP_ID, dataclasses.replace(record, applied=True)))
+            self.app.set_state(
+                self.app.state.with_step(self.STEP_ID, dataclasses.replace(record, applied=True))
+            )
         # After the focus moved to Next (or Run tests) and scrolled there.
         self.call_after_refresh(self._show_outcome)
 

@@ -126,7 +126,9 @@ class VaultForm(Vertical):
             found.append((key.select, "Key: choose a key from the list (or Generate new)."))
         flagged = {widget for widget, _ in found}
         # Which widget shows a field depends on the choice made: its input when creating, its list when adopting.
-        fields = {field: ids[0] if self._creating_for(field) else ids[1] for field, ids in ENGINE_FIELDS.items()}
+        fields = {
+            field: ids[0] if self._creating_for(field) else ids[1] for field, ids in ENGINE_FIELDS.items()
+        }
         on_form, elsewhere = placed(vault_step.problems(state), fields)
         for problem in elsewhere:  # e.g. signin.subscription_id: nothing on this form can fix it
             self.app.notify(problem.rule, title="Not signed in", severity="error")

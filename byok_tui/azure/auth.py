@@ -102,8 +102,13 @@ def credential_for(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any =
         from azure.identity import DeviceCodeCredential
 
         return SyncCredentialAdapter(
-            DeviceCodeCredential(tenant_id=tenant_id or None, authority=cloud.authority_host,
-                                 prompt_callback=prompt, timeout=DEVICE_CODE_TIMEOUT, **identity_hooks())  # fmt: skip
+            DeviceCodeCredential(
+                tenant_id=tenant_id or None,
+                authority=cloud.authority_host,
+                prompt_callback=prompt,
+                timeout=DEVICE_CODE_TIMEOUT,
+                **identity_hooks(),
+            )  # fmt: skip
         )
     if method == "azure-cli":
         from azure.identity.aio import AzureCliCredential
@@ -116,7 +121,9 @@ def credential_for(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any =
     raise AuthError(f"Unknown sign-in method {method!r}", remedy=f"Use one of: {', '.join(METHODS)}.")
 
 
-def live_connection(method: str, tenant_id: str, cloud: AzureCloud, prompt: Any = print_device_code) -> Connection:
+def live_connection(
+    method: str, tenant_id: str, cloud: AzureCloud, prompt: Any = print_device_code
+) -> Connection:
     from byok_tui.azure.clients import RETRY
     from byok_tui.azure.pool import SharedHttpx, SharedSession
 
@@ -181,7 +188,9 @@ async def whoami(conn: Connection, method: str = "") -> dict[str, str]:
         if (network := diagnose(e, f"https://{conn.cloud.authority_host}/")) is not None:
             raise network from e
         detail = _first_line(e)
-        if not isinstance(e, ClientAuthenticationError) or any(word in detail.lower() for word in NETWORK_WORDS):
+        if not isinstance(e, ClientAuthenticationError) or any(
+            word in detail.lower() for word in NETWORK_WORDS
+        ):
             raise AuthError(
                 f"Sign-in failed: {conn.cloud.authority_host} could not be reached",
                 detail=detail,
@@ -191,7 +200,8 @@ async def whoami(conn: Connection, method: str = "") -> dict[str, str]:
         raise AuthError(
             "Sign-in failed",
             detail=detail,
-            remedy=REMEDIES.get(method) or "For the Azure CLI run `az login`; for a service principal set "
+            remedy=REMEDIES.get(method)
+            or "For the Azure CLI run `az login`; for a service principal set "
             "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.",
         ) from e
     claims = _claims(token.token)

@@ -89,7 +89,9 @@ async def find_service_principal(conn: Connection, app_id: str) -> ServicePrinci
     config = RequestConfiguration(query_parameters=query)
     with azure_errors("look up the Kore service principal"):
         async with _client(conn) as graph:
-            page = await read_again_if_dropped(lambda: graph.service_principals.get(request_configuration=config))
+            page = await read_again_if_dropped(
+                lambda: graph.service_principals.get(request_configuration=config)
+            )
     found = [_sp(sp) for sp in (page.value if page else None) or []]
     return found[0] if found else None
 
@@ -116,7 +118,9 @@ async def organization(conn: Connection) -> OrganizationInfo:
         return OrganizationInfo(tenant_id="", display_name="")
     domains = org.verified_domains or []
     default = next((d.name for d in domains if d.is_default), "")
-    return OrganizationInfo(tenant_id=org.id or "", display_name=org.display_name or "", default_domain=default)
+    return OrganizationInfo(
+        tenant_id=org.id or "", display_name=org.display_name or "", default_domain=default
+    )
 
 
 async def me(conn: Connection) -> dict[str, str]:

@@ -171,7 +171,9 @@ async def encrypt_in_vault(conn: Connection, key_id: str, plaintext: bytes) -> t
     CryptographyClient would encrypt locally with the public key, which proves nothing about the
     vault or the caller's permissions; so the operation is posted explicitly.
     """
-    body, request_id = await _key_operation(conn, key_id, "encrypt", plaintext, "encrypt with key {name} in the vault")
+    body, request_id = await _key_operation(
+        conn, key_id, "encrypt", plaintext, "encrypt with key {name} in the vault"
+    )
     return _unb64url(body["value"]), body.get("kid", key_id), request_id
 
 
@@ -181,11 +183,15 @@ async def decrypt_in_vault(conn: Connection, key_id: str, ciphertext: bytes) -> 
     Posted like encryption: CryptographyClient would first GET the key to decide where to run, a
     round trip that proves nothing the authentication test has not already proved.
     """
-    body, request_id = await _key_operation(conn, key_id, "decrypt", ciphertext, "decrypt with the key in the vault")
+    body, request_id = await _key_operation(
+        conn, key_id, "decrypt", ciphertext, "decrypt with the key in the vault"
+    )
     return _unb64url(body["value"]), request_id
 
 
-async def _key_operation(conn: Connection, key_id: str, operation: str, value: bytes, doing: str) -> tuple[dict, str]:
+async def _key_operation(
+    conn: Connection, key_id: str, operation: str, value: bytes, doing: str
+) -> tuple[dict, str]:
     """POST {key}/{version}/{operation} with RSA-OAEP-256, retried when throttled: (body, request id)."""
     from azure.core.rest import HttpRequest
 
@@ -195,10 +201,14 @@ async def _key_operation(conn: Connection, key_id: str, operation: str, value: b
     name, _, version = rest.partition("/")
     with azure_errors(doing.format(name=name)):
         async with clients.keys(conn, vault_uri) as client:
+
             async def post() -> Any:
                 response = await client.send_request(
-                    HttpRequest("POST", f"/keys/{name}/{version}/{operation}",
-                                json={"alg": "RSA-OAEP-256", "value": _b64url(value)})  # fmt: skip
+                    HttpRequest(
+                        "POST",
+                        f"/keys/{name}/{version}/{operation}",
+                        json={"alg": "RSA-OAEP-256", "value": _b64url(value)},
+                    )  # fmt: skip
                 )
                 response.raise_for_status()
                 return response

@@ -72,7 +72,9 @@ async def put_action_group(
     }
     with azure_errors(f"create the action group {name}"):
         async with clients.monitor(conn, subscription_id) as client:
-            group = await client.action_groups.create_or_update(resource_group, name, body, **evidence.kwargs())
+            group = await client.action_groups.create_or_update(
+                resource_group, name, body, **evidence.kwargs()
+            )
     return action_group_info(group, evidence.request_id)
 
 
@@ -105,7 +107,9 @@ def activity_alert_info(alert: Any, request_id: str = "") -> AlertRuleInfo:
     )  # fmt: skip
 
 
-async def list_activity_alerts(conn: Connection, subscription_id: str, resource_group: str) -> list[AlertRuleInfo]:
+async def list_activity_alerts(
+    conn: Connection, subscription_id: str, resource_group: str
+) -> list[AlertRuleInfo]:
     with azure_errors(f"list the activity-log alerts in {resource_group}"):
         async with clients.monitor(conn, subscription_id) as client:
             return [activity_alert_info(a)
@@ -140,7 +144,9 @@ async def put_activity_alert(
     return activity_alert_info(alert, evidence.request_id)
 
 
-async def delete_activity_alert(conn: Connection, subscription_id: str, resource_group: str, name: str) -> None:
+async def delete_activity_alert(
+    conn: Connection, subscription_id: str, resource_group: str, name: str
+) -> None:
     with azure_errors(f"delete the activity-log alert {name}"):
         async with clients.monitor(conn, subscription_id) as client:
             await client.activity_log_alerts.delete(resource_group, name)
@@ -248,7 +254,9 @@ async def create_workspace(
             "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": retention_days}}  # fmt: skip
     with azure_errors(f"create the Log Analytics workspace {name}"):
         async with clients.loganalytics(conn, subscription_id) as client:
-            poller = await client.workspaces.begin_create_or_update(resource_group, name, body, **evidence.kwargs())
+            poller = await client.workspaces.begin_create_or_update(
+                resource_group, name, body, **evidence.kwargs()
+            )
             created = await poller.result()
     return workspace_info(created, evidence.request_id)
 
@@ -305,7 +313,9 @@ async def put_diagnostic_setting(conn: Connection, subscription_id: str, resourc
     return setting_info(made, evidence.request_id)
 
 
-async def delete_diagnostic_setting(conn: Connection, subscription_id: str, resource_id: str, name: str) -> None:
+async def delete_diagnostic_setting(
+    conn: Connection, subscription_id: str, resource_id: str, name: str
+) -> None:
     with azure_errors(f"delete the diagnostic setting {name}"):
         async with clients.resources(conn, subscription_id) as client:
             poller = await client.resources.begin_delete_by_id(_setting_id(resource_id, name),

@@ -36,7 +36,9 @@ async def list_connections(
         async with clients.keyvault_mgmt(conn, subscription_id) as client:
             return [
                 _connection(c)
-                async for c in client.private_endpoint_connections.list_by_resource(resource_group, vault_name)
+                async for c in client.private_endpoint_connections.list_by_resource(
+                    resource_group, vault_name
+                )
             ]
 
 
@@ -83,7 +85,11 @@ async def set_firewall(
         async with clients.keyvault_mgmt(conn, subscription_id) as client:
             # Virtual-network rules are not ours to drop: keep whatever the vault has.
             current = await client.vaults.get(resource_group, vault_name)
-            vnet = current.properties.network_acls.virtual_network_rules if current.properties.network_acls else None
+            vnet = (
+                current.properties.network_acls.virtual_network_rules
+                if current.properties.network_acls
+                else None
+            )
             if vnet:
                 acls["virtualNetworkRules"] = [{"id": r.id} for r in vnet]
             updated = await client.vaults.update(

@@ -78,9 +78,7 @@ class SharedHttpx:
         pool = self._pools.get(proxy)
         if pool is None:
             context = netconfig.ssl_context()
-            pool = self._pools[proxy] = httpx.AsyncHTTPTransport(
-                verify=context, proxy=proxy
-            )
+            pool = self._pools[proxy] = httpx.AsyncHTTPTransport(verify=context, proxy=proxy)
         return pool
 
     @property

@@ -144,7 +144,9 @@ async def assign_role(
     return _assignment(created), True
 
 
-def _same_role(assignments: list[RoleAssignmentInfo], role_guid: str, scope: str) -> RoleAssignmentInfo | None:
+def _same_role(
+    assignments: list[RoleAssignmentInfo], role_guid: str, scope: str
+) -> RoleAssignmentInfo | None:
     return next(
         (a for a in assignments if a.role_guid == role_guid.lower() and applies_to(a.scope, scope)), None
     )
@@ -153,7 +155,9 @@ def _same_role(assignments: list[RoleAssignmentInfo], role_guid: str, scope: str
 async def _list_at(client: Any, scope: str, principal_id: str) -> list[RoleAssignmentInfo]:
     return [
         _assignment(a)
-        async for a in client.role_assignments.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
+        async for a in client.role_assignments.list_for_scope(
+            scope, filter=f"principalId eq '{principal_id}'"
+        )
     ]
 
 

@@ -90,7 +90,9 @@ async def wait_until_ready(
         waited += VAULT_POLL_SECONDS
 
 
-async def get_vault(conn: Connection, subscription_id: str, resource_group: str, name: str) -> VaultInfo | None:
+async def get_vault(
+    conn: Connection, subscription_id: str, resource_group: str, name: str
+) -> VaultInfo | None:
     from azure.core.exceptions import ResourceNotFoundError
 
     evidence = Evidence()

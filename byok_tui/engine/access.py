@@ -60,7 +60,10 @@ def grant(state: WizardState) -> Grant:
     if v.rbac_authorization:
         model, what = "Azure RBAC", "Key Vault Crypto User, at the scope of this vault only"
     else:
-        model, what = "access policies", "an access policy with key permissions " + ", ".join(KORE_KEY_PERMISSIONS)
+        model, what = (
+            "access policies",
+            "an access policy with key permissions " + ", ".join(KORE_KEY_PERMISSIONS),
+        )
     return Grant(
         principal=a.sp_display_name or a.sp_object_id, principal_id=a.sp_object_id, vault=v.name,
         scope=v.vault_id, model=model, what=what,
@@ -152,7 +155,9 @@ async def _ensure_role(state: WizardState, conn: Connection, progress: Progress)
 
     async def assign():
         # principalType lets ARM accept a principal Entra has not replicated to it yet.
-        return await rbac.assign_role(conn, sub, v.vault_id, CRYPTO_USER, sp, principal_type="ServicePrincipal")
+        return await rbac.assign_role(
+            conn, sub, v.vault_id, CRYPTO_USER, sp, principal_type="ServicePrincipal"
+        )
 
     assignment, created = await retry_while_propagating(
         assign, progress, "Kore's new service principal", codes=frozenset({"PrincipalNotFound"})
@@ -194,7 +199,9 @@ async def _until_kore_can_read(state: WizardState, conn: Connection, progress: P
                 "and is adopted, never made twice.", request_id=exc.request_id, code=exc.code,
             ) from exc  # fmt: skip
         # Another refusal (e.g. the vault firewall) is Step 5's business, not a propagation wait.
-        progress(f"Could not read the key as Kore ({exc.code or exc.title}); Step 5 covers network access.", None)
+        progress(
+            f"Could not read the key as Kore ({exc.code or exc.title}); Step 5 covers network access.", None
+        )
         return
     progress("Kore can read the key.", 0.9)
 
@@ -264,7 +271,11 @@ async def _check_role(state: WizardState, conn: Connection) -> list[CheckResult]
 
     v, sp, sub = state.vault, state.authorize.sp_object_id, state.signin.subscription_id
     start = time.perf_counter()
-    assignments = [a for a in await rbac.list_assignments(conn, sub, v.vault_id, sp) if rbac.applies_to(a.scope, v.vault_id)]
+    assignments = [
+        a
+        for a in await rbac.list_assignments(conn, sub, v.vault_id, sp)
+        if rbac.applies_to(a.scope, v.vault_id)
+    ]
     ms = round((time.perf_counter() - start) * 1000, 1)
     exact = [a for a in assignments if a.role_guid == CRYPTO_USER and a.scope.lower() == v.vault_id.lower()]
     results = [
@@ -275,8 +286,12 @@ async def _check_role(state: WizardState, conn: Connection) -> list[CheckResult]
             remedy="" if exact else "Apply this step to assign it.", ms=ms,
         )
     ]  # fmt: skip
-    broader = [a for a in assignments if a.role_guid not in NARROW_ROLES or a.scope.lower() != v.vault_id.lower()]
-    results.append(_broader_check([f"{rbac.ROLE_NAMES.get(a.role_guid, a.role_guid)} at {a.scope}" for a in broader]))
+    broader = [
+        a for a in assignments if a.role_guid not in NARROW_ROLES or a.scope.lower() != v.vault_id.lower()
+    ]
+    results.append(
+        _broader_check([f"{rbac.ROLE_NAMES.get(a.role_guid, a.role_guid)} at {a.scope}" for a in broader])
+    )
     return results
 
 
@@ -313,6 +328,13 @@ def _broader_check(extras: list[str]) -> CheckResult:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
-    problems=undated_problems(problems), requires=needs_sp_and_vault,
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    survey=survey,
+    apply=apply,
+    check=undated_check(check),
+    problems=undated_problems(problems),
+    requires=needs_sp_and_vault,
 )

@@ -169,7 +169,7 @@ def on_default_key(state: WizardState) -> list[AppRef]:
 
 
 def names(apps: list[AppRef], limit: int = SHOWN_NAMES) -> str:
-    """"A, B, C and 4 more": names for one line of a plan or summary; "none" for an empty list."""
+    """ "A, B, C and 4 more": names for one line of a plan or summary; "none" for an empty list."""
     if not apps:
         return "none"
     shown = ", ".join(a.name for a in apps[:limit])
@@ -238,5 +238,11 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check), answers="apps",
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    apply=apply,
+    check=undated_check(check),
+    answers="apps",
 )

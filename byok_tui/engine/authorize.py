@@ -31,7 +31,9 @@ CONSENT_REPORT_EVERY = 12
 def consent_url(state: WizardState) -> str:
     from byok_tui.clouds import get_cloud
 
-    return get_cloud(state.signin.cloud).admin_consent_url(state.signin.tenant_id, state.authorize.kore_client_id)
+    return get_cloud(state.signin.cloud).admin_consent_url(
+        state.signin.tenant_id, state.authorize.kore_client_id
+    )
 
 
 def problems(state: WizardState) -> list[InputError]:
@@ -221,6 +223,14 @@ async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
-    problems=undated_problems(problems), requires=needs_kore_app, answers="authorize",
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    survey=survey,
+    apply=apply,
+    check=undated_check(check),
+    problems=undated_problems(problems),
+    requires=needs_kore_app,
+    answers="authorize",
 )

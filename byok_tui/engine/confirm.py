@@ -121,7 +121,9 @@ def lock_problems(state: WizardState, written: dict, today: date) -> list[str]:
     if str(was.get("enforcement_date", "")) != now.enforcement_date:
         found.append(f"the enforcement date (was {was.get('enforcement_date')!r})")
     if _key_names(str(was.get("key_identifier", ""))) != _key_names(now.key_identifier):
-        found.append(f"the key (was {was.get('key_identifier')!r}; a rotation keeps the same vault and key name)")
+        found.append(
+            f"the key (was {was.get('key_identifier')!r}; a rotation keeps the same vault and key name)"
+        )
     return found
 
 
@@ -153,7 +155,9 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
         tmp.write_text(json.dumps(record(state), indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, path)
     except OSError as e:
-        raise ByokError("Could not write the final record", detail=str(e), remedy="Choose a writable folder.") from e
+        raise ByokError(
+            "Could not write the final record", detail=str(e), remedy="Choose a writable folder."
+        ) from e
     progress(f"Wrote {path}.", 1.0)
     return dataclasses.replace(state, confirm=dataclasses.replace(state.confirm, record_path=str(path)))
 
@@ -168,7 +172,11 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
     try:
         written = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        return [CheckResult("confirm.record", "Final record written", "fail", detail=str(e), remedy="Proceed again.")]
+        return [
+            CheckResult(
+                "confirm.record", "Final record written", "fail", detail=str(e), remedy="Proceed again."
+            )
+        ]
     if not isinstance(written, dict):
         return [CheckResult("confirm.record", "Final record written", "fail", detail=f"{path} is not a record.",
                             remedy="Proceed again.")]  # fmt: skip
@@ -197,6 +205,12 @@ async def _check_on(state: WizardState, conn: Connection, now: datetime) -> list
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=_check_on,
-    problems=undated_problems(problems), requires=needs_console,
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    apply=apply,
+    check=_check_on,
+    problems=undated_problems(problems),
+    requires=needs_console,
 )

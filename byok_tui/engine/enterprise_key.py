@@ -18,7 +18,9 @@ from byok_tui.state import EnterpriseKeyState, WizardState
 
 STEP_ID = "enterprise_key"
 TITLE = "Enterprise key"
-PURPOSE = "The values to enter in Kore's Admin Console > Enterprise Key > Create Key, and when encryption starts."
+PURPOSE = (
+    "The values to enter in Kore's Admin Console > Enterprise Key > Create Key, and when encryption starts."
+)
 
 QUICK_DATES: tuple[tuple[str, int], ...] = (("Today", 0), ("+7 days", 7), ("+30 days", 30))
 """The enforcement-date shortcuts: (label, days from today)."""
@@ -108,7 +110,11 @@ def toggle_version(identifier: str, recorded_kid: str) -> str | None:
     if parsed.version:
         return parsed.versionless_id
     recorded = validate.parse_key_identifier(recorded_kid)
-    if recorded is None or not recorded.version or recorded.versionless_id.lower() != parsed.versionless_id.lower():
+    if (
+        recorded is None
+        or not recorded.version
+        or recorded.versionless_id.lower() != parsed.versionless_id.lower()
+    ):
         return None
     return f"{parsed.versionless_id}/{recorded.version}"
 
@@ -202,8 +208,17 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
         if latest is not None and parsed.version and latest.version != parsed.version:
             key = await keys.get_key(conn, parsed.vault_uri, parsed.key_name, parsed.version)
     except ByokError as exc:
-        return [*results, CheckResult("enterprise_key.key", "The identified key exists", "fail",
-                                      detail=exc.detail or exc.title, remedy=exc.remedy, request_id=exc.request_id)]
+        return [
+            *results,
+            CheckResult(
+                "enterprise_key.key",
+                "The identified key exists",
+                "fail",
+                detail=exc.detail or exc.title,
+                remedy=exc.remedy,
+                request_id=exc.request_id,
+            ),
+        ]
     if key is None:
         return [*results, CheckResult("enterprise_key.key", "The identified key exists", "fail",
                                       detail=f"No key at {ek.key_identifier}.",
@@ -230,8 +245,14 @@ async def check(state: WizardState, conn: Connection, *, today: date | None = No
             remedy="Extend the key's expiry or rotate to a version that expires later.",
         ))  # fmt: skip
     if locked(state, today):
-        results.append(CheckResult("enterprise_key.locked", "Enforcement has started", "pass",
-                                   detail=f"Since {enforced}: only key rotation and the app selection may change."))
+        results.append(
+            CheckResult(
+                "enterprise_key.locked",
+                "Enforcement has started",
+                "pass",
+                detail=f"Since {enforced}: only key rotation and the app selection may change.",
+            )
+        )
     return results
 
 
@@ -244,6 +265,14 @@ async def _check_on(state: WizardState, conn: Connection, now: datetime) -> list
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=_check_on, prefill=prefill,
-    problems=_problems_on, requires=needs_vault, answers="enterprise_key",
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    apply=apply,
+    check=_check_on,
+    prefill=prefill,
+    problems=_problems_on,
+    requires=needs_vault,
+    answers="enterprise_key",
 )

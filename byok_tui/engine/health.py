@@ -91,7 +91,9 @@ def with_outcomes(state: WizardState, outcomes: list[Outcome], now: datetime | N
         if not done(state, step_id):
             continue
         record = state.step(step_id)
-        state = state.with_step(step_id, dataclasses.replace(record, checked=overall(results), updated_at=stamp))
+        state = state.with_step(
+            step_id, dataclasses.replace(record, checked=overall(results), updated_at=stamp)
+        )
     return state
 
 

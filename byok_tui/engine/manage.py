@@ -45,7 +45,9 @@ async def rotate(
         raise ByokError("There is no key to rotate yet", remedy="Finish Step 2 (Key Vault and key) first.")
     parsed = validate.parse_key_identifier(ek.key_identifier) if ek.key_identifier else None
     if ek.key_identifier and parsed is None:
-        raise ByokError("The enterprise key identifier is not valid", remedy="Fix it on the Enterprise key screen.")
+        raise ByokError(
+            "The enterprise key identifier is not valid", remedy="Fix it on the Enterprise key screen."
+        )
     progress(f"Rotating key {v.key_name} in {v.vault_uri}…", 0.3)
     with trace.collect() as request_ids:
         try:

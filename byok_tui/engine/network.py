@@ -89,7 +89,9 @@ def problems(state: WizardState) -> list[InputError]:
         if state.network.allow_operator_ip and not state.network.operator_ip:
             found.append(InputError("network.operator_ip", "is unknown: look it up, or decline adding it"))
         if not rules(state) and not state.network.allow_trusted_services:
-            found.append(InputError("network.ip_rules", "would block everyone, Kore included: add Kore's ranges"))
+            found.append(
+                InputError("network.ip_rules", "would block everyone, Kore included: add Kore's ranges")
+            )
         elif not state.network.ip_rules:
             found.append(InputError("network.ip_rules", "holds none of Kore's ranges, so it would block Kore. Kore "
                                     "publishes no list of its addresses: only the profile from Kore.ai support "
@@ -169,7 +171,9 @@ async def survey(state: WizardState, conn: Connection, changes: list[Change]) ->
             found = next((c for c in await list_connections(state, conn)
                           if c.name == state.network.connection_name), None)  # fmt: skip
             if found is not None and found.status == "Approved":
-                change = adopted(change, f"No change: Kore's private-endpoint connection {found.name} is approved")
+                change = adopted(
+                    change, f"No change: Kore's private-endpoint connection {found.name} is approved"
+                )
         out.append(change)
     return out
 
@@ -389,7 +393,9 @@ async def _check_firewall(state: WizardState, conn: Connection) -> list[CheckRes
     vault = await vaults.get_vault(conn, state.signin.subscription_id, v.resource_group, v.name)
     ms = round((time.perf_counter() - start) * 1000, 1)
     if vault is None:
-        return [CheckResult("network.configured", "Firewall as intended", "fail", detail="The vault is gone.")]
+        return [
+            CheckResult("network.configured", "Firewall as intended", "fail", detail="The vault is gone.")
+        ]
     have = {ipaddress.ip_network(r, strict=False) for r in vault.ip_rules}
     missing = [r for r in rules(state) if ipaddress.ip_network(r, strict=False) not in have]
     problems = []
@@ -434,6 +440,15 @@ async def _check_reachable(state: WizardState, conn: Connection) -> CheckResult:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=undated_check(check),
-    prepare=prepare, problems=undated_problems(problems), requires=needs_vault, answers="network",
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    survey=survey,
+    apply=apply,
+    check=undated_check(check),
+    prepare=prepare,
+    problems=undated_problems(problems),
+    requires=needs_vault,
+    answers="network",
 )

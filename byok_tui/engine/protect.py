@@ -201,7 +201,9 @@ def problems(state: WizardState, now: dt.datetime | None = None) -> list[InputEr
     if p.audit_log:
         if message := workspace_name_problem(p.workspace_name):
             found.append(InputError("protect.workspace_name", message))
-        if p.workspace_resource_group and (message := validate.resource_group_name(p.workspace_resource_group)):
+        if p.workspace_resource_group and (
+            message := validate.resource_group_name(p.workspace_resource_group)
+        ):
             found.append(InputError("protect.workspace_resource_group", message))
     return found
 
@@ -213,7 +215,14 @@ def email_problem(address: str) -> str | None:
         return "E-mail address is empty"
     if address != address.strip() or " " in address:
         return f"E-mail address {address!r} has spaces"
-    if not at or not local or "." not in domain or domain.startswith(".") or domain.endswith(".") or "@" in domain:
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or domain.startswith(".")
+        or domain.endswith(".")
+        or "@" in domain
+    ):
         return f"E-mail address {address!r} is not name@domain.tld"
     return None
 
@@ -235,7 +244,9 @@ def parse_contacts(text: str) -> tuple[tuple[str, ...], str | None]:
     items = list(dict.fromkeys(i for i in items if i))
     for number, item in enumerate(items, start=1):
         if problem := email_problem(item):
-            return tuple(items), (f"Contacts, item {number}: {problem}" if len(items) > 1 else f"Contacts: {problem}")
+            return tuple(items), (
+                f"Contacts, item {number}: {problem}" if len(items) > 1 else f"Contacts: {problem}"
+            )
     return tuple(items), None
 
 
@@ -298,7 +309,9 @@ def plan(state: WizardState) -> list[Change]:
         ))  # fmt: skip
     if warning and changes:
         first = changes[0]
-        changes[0] = dataclasses.replace(first, detail=f"Warning: {warning}" + (f"\n{first.detail}" if first.detail else ""))
+        changes[0] = dataclasses.replace(
+            first, detail=f"Warning: {warning}" + (f"\n{first.detail}" if first.detail else "")
+        )
     return changes
 
 
@@ -443,7 +456,9 @@ async def _found(state: WizardState, conn: Connection) -> dict[str, str | bool]:
 
     lock_list = await read(locks.list_locks(conn, sub, v.vault_id))
     if lock_list is not ...:
-        ours = next((lk for lk in lock_list if lk.name == LOCK_NAME and lk.scope.lower() == v.vault_id.lower()), None)
+        ours = next(
+            (lk for lk in lock_list if lk.name == LOCK_NAME and lk.scope.lower() == v.vault_id.lower()), None
+        )
         holding = next((lk for lk in lock_list if lk.level in ("CanNotDelete", "ReadOnly")), None)
         if remove:
             found["protect.remove.lock"] = ours is not None
@@ -495,7 +510,9 @@ async def _found_audit(state: WizardState, conn: Connection, found: dict[str, st
         else:
             ok = setting is not None and _same_id(setting.workspace_id, workspace_id(state)) \
                 and AUDIT_CATEGORY in setting.categories  # fmt: skip
-            found["protect.audit_log"] = f"the audit log of {v.name} already goes to {p.workspace_name}" if ok else False
+            found["protect.audit_log"] = (
+                f"the audit log of {v.name} already goes to {p.workspace_name}" if ok else False
+            )
     rules = await read(monitor.list_log_alerts(conn, sub, v.resource_group))
     if rules is not ...:
         rule = next((r for r in rules if r.name == key_alert_name(state)), None)
@@ -545,7 +562,9 @@ def alert_handoff(state: WizardState) -> str:
             + "\nor untick the alerts and keep the lock.")  # fmt: skip
 
 
-async def _refuse_without(state: WizardState, conn: Connection, action: str, doing: str, handoff: str) -> None:
+async def _refuse_without(
+    state: WizardState, conn: Connection, action: str, doing: str, handoff: str
+) -> None:
     from byok_tui.azure import rbac
 
     sub, who = state.signin.subscription_id, state.signin.operator_object_id or conn.operator_object_id
@@ -609,7 +628,11 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
     cid = change.id
     if cid == "protect.lock":
         progress(f"Locking {v.name} against deletion…", 0.3)
-        existing = [lk for lk in await locks.list_locks(conn, sub, v.vault_id) if lk.level in ("CanNotDelete", "ReadOnly")]
+        existing = [
+            lk
+            for lk in await locks.list_locks(conn, sub, v.vault_id)
+            if lk.level in ("CanNotDelete", "ReadOnly")
+        ]
         ours = next((lk for lk in existing if lk.name == LOCK_NAME), None)
         if ours is None and existing:
             progress(f"{v.name} is locked already ({existing[0].name}); nothing to add.", 1.0)
@@ -628,7 +651,9 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
         wire = next(w for w in TRIPWIRES if cid == f"protect.tripwire.{w.suffix}")
         name = tripwire_name(state, wire)
         progress(f"Setting tripwire {name}…", 0.3)
-        current = {a.name: a for a in await monitor.list_activity_alerts(conn, sub, v.resource_group)}.get(name)
+        current = {a.name: a for a in await monitor.list_activity_alerts(conn, sub, v.resource_group)}.get(
+            name
+        )
         if current is None or _tripwire_problems(state, wire, current):
             await monitor.put_activity_alert(conn, sub, v.resource_group, name, scope=v.vault_id,
                                              operation=wire.operation, action_group_id=action_group_id(state),
@@ -648,16 +673,22 @@ async def apply(state: WizardState, conn: Connection, change: Change, progress: 
         state = _record(state, workspace_id=ws.id)
         progress(f"Sending the audit log of {v.name} to {ws.name}…", 0.5)
         setting = await monitor.get_diagnostic_setting(conn, sub, v.vault_id, DIAGNOSTIC_SETTING)
-        if setting is None or not _same_id(setting.workspace_id, ws.id) or AUDIT_CATEGORY not in setting.categories:
+        if (
+            setting is None
+            or not _same_id(setting.workspace_id, ws.id)
+            or AUDIT_CATEGORY not in setting.categories
+        ):
             await monitor.put_diagnostic_setting(conn, sub, v.vault_id, DIAGNOSTIC_SETTING, workspace_id=ws.id,
                                                  categories=[AUDIT_CATEGORY])  # fmt: skip
         return state
     if cid == "protect.key_alert":
         name = key_alert_name(state)
         progress(f"Setting log alert {name}…", 0.4)
-        rule = next((r for r in await monitor.list_log_alerts(conn, sub, v.resource_group) if r.name == name), None)
+        rule = next(
+            (r for r in await monitor.list_log_alerts(conn, sub, v.resource_group) if r.name == name), None
+        )
         if rule is None or _key_alert_problems(state, rule):
-            location = (await monitor.get_workspace(conn, sub, workspace_group(state), p.workspace_name))
+            location = await monitor.get_workspace(conn, sub, workspace_group(state), p.workspace_name)
             await monitor.put_log_alert(conn, sub, v.resource_group, name,
                                         location=location.location if location else v.location,
                                         workspace_id=workspace_id(state), query=key_query(state),
@@ -724,7 +755,9 @@ def _key_alert_problems(state: WizardState, rule) -> list[str]:
     if not rule.enabled:
         found.append("it is disabled")
     if not any(_same_id(s, workspace_id(state)) for s in rule.scopes):
-        found.append(f"it reads {', '.join(rule.scopes) or 'nothing'}, not workspace {_p(state).workspace_name}")
+        found.append(
+            f"it reads {', '.join(rule.scopes) or 'nothing'}, not workspace {_p(state).workspace_name}"
+        )
     if rule.query.strip() != key_query(state).strip():
         found.append("its query is not the one for this key")
     if not any(_same_id(g, action_group_id(state)) for g in rule.action_group_ids):
@@ -770,7 +803,11 @@ async def _check_protected(state: WizardState, conn: Connection, now: dt.datetim
     results: list[CheckResult] = []
     if p.lock:
         start = time.perf_counter()
-        found = [lk for lk in await locks.list_locks(conn, sub, v.vault_id) if lk.level in ("CanNotDelete", "ReadOnly")]
+        found = [
+            lk
+            for lk in await locks.list_locks(conn, sub, v.vault_id)
+            if lk.level in ("CanNotDelete", "ReadOnly")
+        ]
         ms = _ms(start)
         if found:
             lk = found[0]
@@ -778,8 +815,15 @@ async def _check_protected(state: WizardState, conn: Connection, now: dt.datetim
             results.append(CheckResult("protect.lock", f"{v.name} is locked against deletion", "pass",
                                        detail=f"{lk.level} lock {lk.name} {where}.", ms=ms))  # fmt: skip
         else:
-            results.append(_drift("protect.lock", f"{v.name} is not locked against deletion",
-                                  [f"no delete lock on {v.name} or above it"], planned.get("protect.lock"), ms=ms))
+            results.append(
+                _drift(
+                    "protect.lock",
+                    f"{v.name} is not locked against deletion",
+                    [f"no delete lock on {v.name} or above it"],
+                    planned.get("protect.lock"),
+                    ms=ms,
+                )
+            )
     if p.alerts or p.audit_log:
         group = await monitor.get_action_group(conn, sub, v.resource_group, action_group_name(state))
         problems = [] if group else [f"action group {action_group_name(state)} is gone"]
@@ -898,6 +942,15 @@ def requires(state: WizardState) -> str | None:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=check,
-    prepare=prepare, problems=problems, requires=requires, answers="protect",
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    survey=survey,
+    apply=apply,
+    check=check,
+    prepare=prepare,
+    problems=problems,
+    requires=requires,
+    answers="protect",
 )

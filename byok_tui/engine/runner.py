@@ -31,7 +31,14 @@ class SessionLike(Protocol):
     def save(self, state: WizardState) -> None: ...
 
     def journal(
-        self, *, step: str, action: str, target: str = "", outcome: str, request_id: str = "", detail: str = ""
+        self,
+        *,
+        step: str,
+        action: str,
+        target: str = "",
+        outcome: str,
+        request_id: str = "",
+        detail: str = "",
     ) -> None: ...
 
 
@@ -156,7 +163,9 @@ async def apply_plan(
             except asyncio.CancelledError:  # Ctrl-C, SIGTERM, SIGHUP, or the App leaving: say so, best effort
                 if session:
                     with contextlib.suppress(Exception):
-                        session.journal(step=step_id, action=change.id, target=change.target, outcome="interrupted")
+                        session.journal(
+                            step=step_id, action=change.id, target=change.target, outcome="interrupted"
+                        )
                 raise
             except ByokError as exc:
                 if session:
@@ -195,7 +204,9 @@ async def apply_plan(
 
 
 @contextlib.asynccontextmanager
-async def _recording(session: SessionLike, before: str, state: WizardState | None = None) -> AsyncIterator[None]:
+async def _recording(
+    session: SessionLike, before: str, state: WizardState | None = None
+) -> AsyncIterator[None]:
     """Turn a failed save or journal write (ENOSPC, EROFS, EACCES…) into a SessionError that says the
     previous save is intact; `before` names the change not started because of it. With `state` (in an
     apply) the error is an ApplyFailed holding it, like an Azure failure, so the App keeps what was done

@@ -215,6 +215,13 @@ def _check_bundle(state: WizardState) -> CheckResult:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
-    problems=undated_problems(problems), requires=needs_vault, answers="share",
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    apply=apply,
+    check=undated_check(check),
+    problems=undated_problems(problems),
+    requires=needs_vault,
+    answers="share",
 )

@@ -25,7 +25,9 @@ from byok_tui.state import SigninState, WizardState
 
 STEP_ID = "signin"
 TITLE = "Sign in"
-PURPOSE = "Sign in to Azure, pick the tenant and subscription, and see what your account may do before Step 1."
+PURPOSE = (
+    "Sign in to Azure, pick the tenant and subscription, and see what your account may do before Step 1."
+)
 
 METHODS = ("device-code", "azure-cli", "environment", "sandbox")
 METHOD_LABELS = {
@@ -72,7 +74,9 @@ def default_method(environ: Mapping[str, str] | None = None, *, sandbox: bool = 
     return "device-code"
 
 
-def method_problem(method: str, environ: Mapping[str, str] | None = None, *, sandbox: bool = False) -> str | None:
+def method_problem(
+    method: str, environ: Mapping[str, str] | None = None, *, sandbox: bool = False
+) -> str | None:
     """Why `method` cannot be used here (a sentence naming what is missing), or None."""
     from byok_tui.azure import auth
 
@@ -327,7 +331,9 @@ async def can_create_service_principals(conn: Connection, state: WizardState | N
     title = "May create service principals (Step 1, option 2)"
     consent = "Ask a Global Administrator or Application Administrator to open the admin-consent URL (Step 1, option 1)"
     if state is not None and state.authorize.sp_object_id:
-        consent += "; Kore's service principal already exists in this session, so Step 1 may only need a re-check"
+        consent += (
+            "; Kore's service principal already exists in this session, so Step 1 may only need a re-check"
+        )
     start = time.perf_counter()
     try:
         roles = await graph.directory_roles(conn)
@@ -341,7 +347,11 @@ async def can_create_service_principals(conn: Connection, state: WizardState | N
             )  # fmt: skip
         return CheckResult(CHECK_CREATE_SP, title, "warn", detail=f"Could not read your directory roles: {exc.title}.",
                            remedy=exc.remedy or consent + ".", request_id=exc.request_id)  # fmt: skip
-    held = [name or graph.SP_CREATOR_ROLES[template] for template, name in roles if template in graph.SP_CREATOR_ROLES]
+    held = [
+        name or graph.SP_CREATOR_ROLES[template]
+        for template, name in roles
+        if template in graph.SP_CREATOR_ROLES
+    ]
     if held:
         return CheckResult(CHECK_CREATE_SP, title, "pass", detail=f"You hold the directory role {held[0]}.",
                            ms=_ms(start))  # fmt: skip
@@ -374,14 +384,20 @@ async def _arm_permissions(signin: SigninState, conn: Connection) -> list[CheckR
     for check_id, action, title, gap_title, remedy in wanted:
         evidence = Evidence()
         try:
-            granted = await rbac.has_action(conn, signin.subscription_id, scope, principal, action, evidence=evidence)
+            granted = await rbac.has_action(
+                conn, signin.subscription_id, scope, principal, action, evidence=evidence
+            )
         except ByokError as exc:
             results.append(CheckResult(check_id, title, "warn", detail=f"Could not read your role assignments: "
                                        f"{exc.title}.", remedy=exc.remedy, request_id=exc.request_id))  # fmt: skip
             continue
         if granted is not None:
             role = _role_name(granted.role_guid)
-            where = "the subscription" if granted.scope.rstrip("/").lower() == scope.lower() else granted.scope or "/"
+            where = (
+                "the subscription"
+                if granted.scope.rstrip("/").lower() == scope.lower()
+                else granted.scope or "/"
+            )
             results.append(CheckResult(check_id, title, "pass", detail=f"{role} at {where} allows {action}.",
                                        request_id=evidence.request_id, ms=evidence.ms))  # fmt: skip
         else:
@@ -423,10 +439,16 @@ def result(results: list[CheckResult], check_id: str) -> CheckResult | None:
     return next((r for r in results if r.id == check_id), None)
 
 
-
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
-    problems=undated_problems(problems), has_changes=False, live=False,
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    apply=apply,
+    check=undated_check(check),
+    problems=undated_problems(problems),
+    has_changes=False,
+    live=False,
 )
 """Sign-in: the way in. It has its own screen flow (no plan to review); `byok-tui run` signs in from the
 answers instead, and `verify` does not re-check it."""

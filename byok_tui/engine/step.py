@@ -152,15 +152,27 @@ def placed(problems: Iterable[InputError], fields: Mapping[str, str]) -> tuple[l
 
 
 def needs_kore_app(state: WizardState) -> str | None:
-    return None if state.authorize.kore_client_id else "the Kore client id is unknown (set [profile] kore_client_id)"
+    return (
+        None
+        if state.authorize.kore_client_id
+        else "the Kore client id is unknown (set [profile] kore_client_id)"
+    )
 
 
 def needs_sp(state: WizardState) -> str | None:
-    return None if state.authorize.sp_object_id else "Step 1 has not found Kore's service principal (add [authorize])"
+    return (
+        None
+        if state.authorize.sp_object_id
+        else "Step 1 has not found Kore's service principal (add [authorize])"
+    )
 
 
 def needs_vault(state: WizardState) -> str | None:
-    return None if state.vault.vault_id and state.vault.key_id else "Step 2 has not recorded the vault (add [vault])"
+    return (
+        None
+        if state.vault.vault_id and state.vault.key_id
+        else "Step 2 has not recorded the vault (add [vault])"
+    )
 
 
 def needs_sp_and_vault(state: WizardState) -> str | None:
@@ -168,7 +180,11 @@ def needs_sp_and_vault(state: WizardState) -> str | None:
 
 
 def needs_enterprise_key(state: WizardState) -> str | None:
-    return None if state.step("enterprise_key").applied else "the enterprise key is not recorded (add [enterprise_key])"
+    return (
+        None
+        if state.step("enterprise_key").applied
+        else "the enterprise key is not recorded (add [enterprise_key])"
+    )
 
 
 def needs_console(state: WizardState) -> str | None:

@@ -38,7 +38,7 @@ class Listed:
 
     @property
     def numbered_label(self) -> str:
-        """"2 Key Vault and key": the stepper's line, with the guide's number when the step has one."""
+        """ "2 Key Vault and key": the stepper's line, with the guide's number when the step has one."""
         return f"{self.number} {self.label}" if self.number is not None else self.label
 
 

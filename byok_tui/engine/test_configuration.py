@@ -57,7 +57,9 @@ def _key_id(state: WizardState) -> str:
     return state.enterprise_key.key_identifier or state.vault.key_id
 
 
-async def _timed(check_id: str, title: str, remedy: str, call: Callable[[], Awaitable[tuple[str, str]]]) -> CheckResult:
+async def _timed(
+    check_id: str, title: str, remedy: str, call: Callable[[], Awaitable[tuple[str, str]]]
+) -> CheckResult:
     start = time.perf_counter()
     try:
         detail, request_id = await call()
@@ -78,8 +80,15 @@ async def four_tests(conn: Connection, key_id: str, cloud_resource: str, who: st
     suffix = f" (as {who})" if who else ""
     prefix = f"{who.split()[0].lower()}." if who else ""
     if parsed is None:
-        return [CheckResult(f"{prefix}test.connectivity", "Connectivity" + suffix, "fail",
-                            detail=f"{key_id!r} is not a key identifier.", remedy="Fix the enterprise key.")]
+        return [
+            CheckResult(
+                f"{prefix}test.connectivity",
+                "Connectivity" + suffix,
+                "fail",
+                detail=f"{key_id!r} is not a key identifier.",
+                remedy="Fix the enterprise key.",
+            )
+        ]
 
     async def connectivity() -> tuple[str, str]:
         status, challenge, request_id = await keys.probe(conn, parsed.vault_uri)
@@ -103,13 +112,20 @@ async def four_tests(conn: Connection, key_id: str, cloud_resource: str, who: st
     async def encryption() -> tuple[str, str]:
         ciphertext, kid, request_id = await keys.encrypt_in_vault(conn, key_id, sample)
         sealed.update(ciphertext=ciphertext, kid=kid)
-        return f"The vault encrypted 32 random bytes with RSA-OAEP-256 ({len(ciphertext)} bytes out).", request_id
+        return (
+            f"The vault encrypted 32 random bytes with RSA-OAEP-256 ({len(ciphertext)} bytes out).",
+            request_id,
+        )
 
     async def decryption() -> tuple[str, str]:
         if "ciphertext" not in sealed:
-            raise ByokError("Not run: encryption failed, so there is nothing to decrypt",
-                            remedy="Make the encryption test pass; decryption runs after it.")
-        plaintext, request_id = await keys.decrypt_in_vault(conn, str(sealed["kid"]), bytes(sealed["ciphertext"]))
+            raise ByokError(
+                "Not run: encryption failed, so there is nothing to decrypt",
+                remedy="Make the encryption test pass; decryption runs after it.",
+            )
+        plaintext, request_id = await keys.decrypt_in_vault(
+            conn, str(sealed["kid"]), bytes(sealed["ciphertext"])
+        )
         if plaintext != sample:
             raise ByokError("The round trip returned different bytes", remedy="Contact Azure support.")
         return "The vault decrypted it back to the same 32 bytes.", request_id
@@ -151,7 +167,9 @@ def _nothing_skipped(results: list[CheckResult]) -> list[CheckResult]:
     """A test that did not run is not a pass: skips become failures, so the step's status (the worst
     result) is "pass" or "warn" only when `passed` holds."""
     if not results:
-        return [CheckResult("test.none", "Tests", "fail", detail="No test ran.", remedy="Finish Steps 1-5 first.")]
+        return [
+            CheckResult("test.none", "Tests", "fail", detail="No test ran.", remedy="Finish Steps 1-5 first.")
+        ]
     return [
         dataclasses.replace(r, status="fail", remedy=r.remedy or "This test could not run: fix what it names.")
         if r.status == "skip" else r
@@ -160,6 +178,12 @@ def _nothing_skipped(results: list[CheckResult]) -> list[CheckResult]:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
-    requires=needs_enterprise_key, has_changes=False,
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    apply=apply,
+    check=undated_check(check),
+    requires=needs_enterprise_key,
+    has_changes=False,
 )

@@ -32,7 +32,9 @@ def tick(state: WizardState, item: str, done: bool = True) -> WizardState:
     ids = {i for i, _ in CHECKLIST}
     if item not in ids:
         raise ByokError(f"Unknown checklist item {item!r}")
-    ticked = tuple(i for i, _ in CHECKLIST if (i == item and done) or (i != item and i in state.validation.ticked))
+    ticked = tuple(
+        i for i, _ in CHECKLIST if (i == item and done) or (i != item and i in state.validation.ticked)
+    )
     state = dataclasses.replace(state, validation=dataclasses.replace(state.validation, ticked=ticked))
     complete = len(ticked) == len(CHECKLIST)
     record = dataclasses.replace(state.step(STEP_ID), applied=complete, checked="pass" if complete else "")
@@ -54,13 +56,23 @@ async def apply(state, conn, change, progress):  # pragma: no cover - plan() is 
 
 async def check(state: WizardState, conn: Connection) -> list[CheckResult]:
     return [
-        CheckResult(f"validate.{item}", title(item), "pass" if item in state.validation.ticked else "skip",
-                    detail=text)  # fmt: skip
+        CheckResult(
+            f"validate.{item}",
+            title(item),
+            "pass" if item in state.validation.ticked else "skip",
+            detail=text,
+        )  # fmt: skip
         for item, text in CHECKLIST
     ]
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, apply=apply, check=undated_check(check),
-    has_changes=False, live=False,
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    apply=apply,
+    check=undated_check(check),
+    has_changes=False,
+    live=False,
 )

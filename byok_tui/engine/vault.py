@@ -86,7 +86,10 @@ def with_answers(current: WizardState, proposed: WizardState) -> WizardState:
     if not changed:
         return state
     old, new = current.vault, state.vault
-    same_vault = (old.name.lower(), old.resource_group.lower()) == (new.name.lower(), new.resource_group.lower())
+    same_vault = (old.name.lower(), old.resource_group.lower()) == (
+        new.name.lower(),
+        new.resource_group.lower(),
+    )
     if new.create_vault and not same_vault:
         new = dataclasses.replace(new, vault_id="", vault_uri="", rbac_authorization=None)
     if not same_vault or old.key_name != new.key_name:
@@ -253,7 +256,9 @@ async def _survey_operator_access(state: WizardState, conn: Connection, change: 
     if vault is None or not vault.rbac_authorization or not operator:
         return dataclasses.replace(change, effect="create")
     try:
-        holder = await rbac.has_data_action(conn, state.signin.subscription_id, vault.id, operator, KEY_CREATE_ACTION)
+        holder = await rbac.has_data_action(
+            conn, state.signin.subscription_id, vault.id, operator, KEY_CREATE_ACTION
+        )
     except ByokError:
         return change  # unknown: say nothing rather than something false
     if holder:
@@ -330,9 +335,7 @@ def _record(state: WizardState, **fields) -> WizardState:
 
 
 def _record_vault(state: WizardState, vault: VaultInfo) -> WizardState:
-    return _record(
-        state, vault_id=vault.id, vault_uri=vault.uri, rbac_authorization=vault.rbac_authorization
-    )
+    return _record(state, vault_id=vault.id, vault_uri=vault.uri, rbac_authorization=vault.rbac_authorization)
 
 
 async def _ensure_resource_group(state: WizardState, conn: Connection, progress: Progress) -> WizardState:
@@ -455,7 +458,9 @@ async def _ensure_key(state: WizardState, conn: Connection, progress: Progress) 
 
     # A data role assigned a moment ago (when the plan generates a key) may not have reached the vault
     # yet. Adopting a key assigns no role, so a refusal then is final: say so now, not in 10 minutes.
-    key = await (retry_while_propagating(lookup, progress, "your Key Vault role") if v.create_key else lookup())
+    key = await (
+        retry_while_propagating(lookup, progress, "your Key Vault role") if v.create_key else lookup()
+    )
     if key is not None:
         progress(f"Key {v.key_name} exists: adopted version {key.version}.", 1.0)
         return _record(state, key_id=key.kid)
@@ -694,6 +699,13 @@ def adopt_vault(state: WizardState, vault: VaultInfo) -> WizardState:
 
 
 STEP = Step(
-    id=STEP_ID, title=TITLE, purpose=PURPOSE, plan=plan, survey=survey, apply=apply, check=check,
-    problems=undated_problems(problems), answers="vault",
+    id=STEP_ID,
+    title=TITLE,
+    purpose=PURPOSE,
+    plan=plan,
+    survey=survey,
+    apply=apply,
+    check=check,
+    problems=undated_problems(problems),
+    answers="vault",
 )

@@ -40,7 +40,9 @@ def app_ref(record: Any) -> AppRef | None:
         value = record.get(key)
         return value.strip() if isinstance(value, str) else ""
 
-    return AppRef(id=ident.strip(), name=text("name") or ident.strip(), purpose=text("purpose"), status=text("status"))
+    return AppRef(
+        id=ident.strip(), name=text("name") or ident.strip(), purpose=text("purpose"), status=text("status")
+    )
 
 
 def parse_page(payload: Any) -> tuple[list[AppRef], bool, int]:
@@ -59,7 +61,13 @@ def sign(client_id: str, secret: Secret, now: float | None = None) -> str:
 
     issued = int(now if now is not None else time.time())
     # a fresh `jti` every time: an Admin Console app may "Enforce JTI" and refuse a token seen before
-    claims = {"appId": client_id, "sub": "byok-tui", "iat": issued, "exp": issued + 300, "jti": uuid.uuid4().hex}
+    claims = {
+        "appId": client_id,
+        "sub": "byok-tui",
+        "iat": issued,
+        "exp": issued + 300,
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(claims, secret.reveal(), algorithm="HS256")
 
 
@@ -161,7 +169,9 @@ async def list_from_api(
             apps += new
             if progress:
                 shown = max(total, len(apps))
-                progress(f"Loaded {len(apps)} of {shown} apps and bots…", len(apps) / shown if shown else None)
+                progress(
+                    f"Loaded {len(apps)} of {shown} apps and bots…", len(apps) / shown if shown else None
+                )
             if (total_known and len(apps) >= total) or not more:
                 break
             if not new:

@@ -57,7 +57,9 @@ def decide(environ: Mapping[str, str] | None = None, textual_version: str | None
     version = textual_version if textual_version is not None else installed_textual()
     if version not in TESTED_TEXTUAL:
         tested = ", ".join(sorted(TESTED_TEXTUAL))
-        return Decision(False, f"Textual {version} is not a version these parts were tested on ({tested}): stock Textual")
+        return Decision(
+            False, f"Textual {version} is not a version these parts were tested on ({tested}): stock Textual"
+        )
     return Decision(True, f"on (Textual {version})")
 
 

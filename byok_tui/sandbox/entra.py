@@ -199,7 +199,9 @@ class EntraService:
                 "There are too many incoming requests. Please try again later.", {"Retry-After": "5"},
             )  # fmt: skip
         else:
-            err = EntraError(503, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
+            err = EntraError(
+                503, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again."
+            )
         return self._stamp(request, self._error_reply(request, err))
 
     # ---- the operator's side of a device-code sign-in ---------------------------------------------
@@ -354,7 +356,9 @@ class EntraService:
             "msgraph_host": "graph.microsoft.com",
             "rbac_url": "https://pas.windows.net",
         }  # fmt: skip
-        return Reply(200, body, {"Cache-Control": "max-age=86400, private", "Access-Control-Allow-Origin": "*"})
+        return Reply(
+            200, body, {"Cache-Control": "max-age=86400, private", "Access-Control-Allow-Origin": "*"}
+        )
 
     def _tenant(self, segment: str) -> Tenant | None:
         """The tenant a path names (None for `organizations` / `common`); AADSTS90002 if there is none."""
@@ -439,7 +443,9 @@ class EntraService:
             return self._device_code_grant(form)
         if grant == "refresh_token":
             return self._refresh_token_grant(tenant, form)
-        raise _bad_request("unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'.")
+        raise _bad_request(
+            "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
+        )
 
     def _client_credentials(self, tenant: Tenant | None, form: dict[str, str], request: Request) -> Reply:
         client_id, secret = _client_auth(form, request)
@@ -461,7 +467,9 @@ class EntraService:
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
             )  # fmt: skip
         now = self.world.now()
-        matching = [c for c in app.password_credentials if hmac.compare_digest(c.secret_sha256, hash_secret(secret))]
+        matching = [
+            c for c in app.password_credentials if hmac.compare_digest(c.secret_sha256, hash_secret(secret))
+        ]
         if not matching:
             raise EntraError(
                 401, "invalid_client", 7000215,
@@ -476,7 +484,9 @@ class EntraService:
                 "credentials for added security: https://aka.ms/certCreds.",
             )  # fmt: skip
         if not sp.account_enabled:
-            raise _bad_request("unauthorized_client", 7000112, f"Application '{app.app_id}'({app.display_name}) is disabled.")
+            raise _bad_request(
+                "unauthorized_client", 7000112, f"Application '{app.app_id}'({app.display_name}) is disabled."
+            )
         scopes = form.get("scope", "").split()
         if len(scopes) != 1 or not scopes[0].endswith("/.default"):
             raise _bad_request(
@@ -515,7 +525,9 @@ class EntraService:
                 "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
             )  # fmt: skip
         if sign_in.state == "declined":
-            raise _bad_request("authorization_declined", 70000, "The end user denied the authorization request.")
+            raise _bad_request(
+                "authorization_declined", 70000, "The end user denied the authorization request."
+            )
         if sign_in.state == "approved":
             sign_in.state = "redeemed"
             principal = self.world.principal(sign_in.principal_id)
@@ -529,7 +541,11 @@ class EntraService:
                 f"OAuth 2.0 device flow error. Polling too frequently: wait {sign_in.interval} seconds between "
                 "requests.",
             )  # fmt: skip
-        raise _bad_request("authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+        raise _bad_request(
+            "authorization_pending",
+            70016,
+            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+        )
 
     def _refresh_token_grant(self, tenant: Tenant | None, form: dict[str, str]) -> Reply:
         client_id = _required(form, "client_id").lower()

@@ -33,7 +33,17 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-KINDS = ("throttle", "error", "drop", "latency", "rbac-delay", "vault-dns", "kore-limits", "token-lifetime", "seed")
+KINDS = (
+    "throttle",
+    "error",
+    "drop",
+    "latency",
+    "rbac-delay",
+    "vault-dns",
+    "kore-limits",
+    "token-lifetime",
+    "seed",
+)
 _WHOLE_SANDBOX = ("rbac-delay", "vault-dns", "kore-limits", "token-lifetime", "seed")
 """Kinds that take no service."""
 SERVICES = ("login", "arm", "keyvault", "graph", "kore")

@@ -336,7 +336,12 @@ class _Call:
     """One authenticated request: routing, authorization and the handlers."""
 
     def __init__(
-        self, world: World, caller: Principal, request: Request, path: list[str], roles: list[str] | None = None
+        self,
+        world: World,
+        caller: Principal,
+        request: Request,
+        path: list[str],
+        roles: list[str] | None = None,
     ):
         self.world = world
         self.caller = caller

@@ -35,7 +35,9 @@ def load(pem: str) -> rsa.RSAPrivateKey:
     """A key the sandbox stored (only `to_pem` output, made from keys OpenSSL generated or validated on
     import). Re-validating it proves nothing and costs 36 ms at 2048 bits, 110 ms at 3072, holding the
     interpreter lock: the demo's UI froze that long at the first decrypt of each key."""
-    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True)
+    key = serialization.load_pem_private_key(
+        pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+    )
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
 

@@ -487,14 +487,18 @@ def put_rotation_policy(ctx: KvContext, req: Request) -> Reply:
         raise kv_bad_parameter("lifetimeActions must be a list and attributes an object.")
     expiry = attrs.get("expiryTime")
     if expiry is not None and (_days(expiry) is None or _days(expiry) < 28):
-        raise kv_bad_parameter("The policy's expiryTime must be an ISO 8601 duration of at least 28 days (P28D).")
+        raise kv_bad_parameter(
+            "The policy's expiryTime must be an ISO 8601 duration of at least 28 days (P28D)."
+        )
     for action in actions:
         kind = ((action or {}).get("action") or {}).get("type", "")
         trigger = (action or {}).get("trigger") or {}
         if str(kind).lower() not in ("rotate", "notify"):
             raise kv_bad_parameter(f"Unknown lifetime action type '{kind}': use Rotate or Notify.")
         if len(trigger) != 1 or not set(trigger) <= {"timeAfterCreate", "timeBeforeExpiry"}:
-            raise kv_bad_parameter("Each lifetime action needs exactly one trigger: timeAfterCreate or timeBeforeExpiry.")
+            raise kv_bad_parameter(
+                "Each lifetime action needs exactly one trigger: timeAfterCreate or timeBeforeExpiry."
+            )
         before = trigger.get("timeBeforeExpiry")
         if str(kind).lower() == "notify" and before is None:
             raise kv_bad_parameter("A Notify action is triggered by timeBeforeExpiry only.")
@@ -523,10 +527,20 @@ ROUTES = (
     _op("POST", "/keys/{name}/create", create_key, "create", DA + "create/action"),
     _op("POST", "/keys/{name}/rotate", rotate_key, "rotate", DA + "rotate/action"),
     _op("PUT", "/keys/{name}", import_key, "import", DA + "import/action"),
-    _op("GET", "/keys/{name}/rotationpolicy", get_rotation_policy, "getrotationpolicy",
-        "Microsoft.KeyVault/vaults/keyrotationpolicies/read"),
-    _op("PUT", "/keys/{name}/rotationpolicy", put_rotation_policy, "setrotationpolicy",
-        "Microsoft.KeyVault/vaults/keyrotationpolicies/write"),
+    _op(
+        "GET",
+        "/keys/{name}/rotationpolicy",
+        get_rotation_policy,
+        "getrotationpolicy",
+        "Microsoft.KeyVault/vaults/keyrotationpolicies/read",
+    ),
+    _op(
+        "PUT",
+        "/keys/{name}/rotationpolicy",
+        put_rotation_policy,
+        "setrotationpolicy",
+        "Microsoft.KeyVault/vaults/keyrotationpolicies/write",
+    ),
     _op("GET", "/keys/{name}", get_key, "get", DA + "read"),
     _op("GET", "/keys/{name}/{version}", get_key, "get", DA + "read"),
     _op("PATCH", "/keys/{name}", update_key, "update", DA + "update/action"),

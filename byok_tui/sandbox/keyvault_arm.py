@@ -293,7 +293,9 @@ def list_by_group(ctx: ArmContext, req: Request) -> Reply:
         for v in ctx.world.vaults.values()
         if v.subscription_id == group.subscription_id and v.resource_group.lower() == rg.lower()
     ]
-    return Reply(200, ctx.page([vault_json(v, ctx.world.now()) for v in sorted(vaults, key=lambda v: v.name.lower())]))
+    return Reply(
+        200, ctx.page([vault_json(v, ctx.world.now()) for v in sorted(vaults, key=lambda v: v.name.lower())])
+    )
 
 
 def list_by_subscription(ctx: ArmContext, req: Request) -> Reply:
@@ -306,7 +308,9 @@ def list_by_subscription(ctx: ArmContext, req: Request) -> Reply:
     ]
     if not vaults:
         ctx.require("Microsoft.KeyVault/vaults/read", f"/subscriptions/{sub}")
-    return Reply(200, ctx.page([vault_json(v, ctx.world.now()) for v in sorted(vaults, key=lambda v: v.name.lower())]))
+    return Reply(
+        200, ctx.page([vault_json(v, ctx.world.now()) for v in sorted(vaults, key=lambda v: v.name.lower())])
+    )
 
 
 # ---- name availability ---------------------------------------------------------------------------------
@@ -398,7 +402,11 @@ def operation_result(ctx: ArmContext, req: Request) -> Reply:
         raise arm_error(404, "OperationNotFound", f"The operation '{req.params['op']}' was not found.")
     return Reply(
         200,
-        {"createdDateTime": started, "lastActionDateTime": _operation_time(ctx.world.now()), "status": "Succeeded"},
+        {
+            "createdDateTime": started,
+            "lastActionDateTime": _operation_time(ctx.world.now()),
+            "status": "Succeeded",
+        },
     )
 
 

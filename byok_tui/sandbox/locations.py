@@ -103,6 +103,4 @@ def location_list(subscription_id: str) -> list[dict[str, Any]]:
         }
         return region
 
-    return [
-        one(*region, "Recommended" if i < RECOMMENDED else "Other") for i, region in enumerate(REGIONS)
-    ]
+    return [one(*region, "Recommended" if i < RECOMMENDED else "Other") for i, region in enumerate(REGIONS)]

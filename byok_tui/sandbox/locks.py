@@ -68,7 +68,9 @@ def refuse_delete(world: World, target: str, *, contents: bool = False) -> None:
     """409 ScopeLocked when a lock at or above `target` (or, with `contents`, anywhere under it) exists."""
     found = locks_over(world, target)
     if contents:
-        found += [lock for lock in world.locks.values() if scope_covers(target, lock.scope) and lock not in found]
+        found += [
+            lock for lock in world.locks.values() if scope_covers(target, lock.scope) and lock not in found
+        ]
     if found:
         raise scope_locked(target, found)
 
@@ -111,7 +113,9 @@ def put_lock(ctx: ArmContext, req: Request, scope: str, name: str) -> Reply:
     if not isinstance(props, dict):
         raise arm_bad_request("The request content is missing 'properties'.", code="InvalidRequestContent")
     level = props.get("level")
-    match = next((known for known in LEVELS if isinstance(level, str) and known.lower() == level.lower()), None)
+    match = next(
+        (known for known in LEVELS if isinstance(level, str) and known.lower() == level.lower()), None
+    )
     if match is None:
         raise arm_bad_request(
             f"The lock level '{level}' is invalid. Valid values are 'CanNotDelete' and 'ReadOnly'.",

@@ -29,7 +29,10 @@ KINDS: dict[str, tuple[str, str]] = {
     # path segment (lower) -> (type as ARM returns it, action prefix)
     "actiongroups": ("Microsoft.Insights/ActionGroups", "Microsoft.Insights/actionGroups"),
     "activitylogalerts": ("Microsoft.Insights/ActivityLogAlerts", "Microsoft.Insights/activityLogAlerts"),
-    "scheduledqueryrules": ("microsoft.insights/scheduledqueryrules", "Microsoft.Insights/scheduledQueryRules"),
+    "scheduledqueryrules": (
+        "microsoft.insights/scheduledqueryrules",
+        "Microsoft.Insights/scheduledQueryRules",
+    ),
 }
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 DIAGNOSTIC_TYPE = "Microsoft.Insights/diagnosticSettings"
@@ -188,7 +191,9 @@ def _action_group(props: dict[str, Any]) -> dict[str, Any]:
 def _activity_alert(ctx: ArmContext, props: dict[str, Any]) -> dict[str, Any]:
     scopes = props.get("scopes")
     if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and s for s in scopes):
-        raise arm_bad_request("The 'scopes' property must list at least one scope.", code="InvalidRequestContent")
+        raise arm_bad_request(
+            "The 'scopes' property must list at least one scope.", code="InvalidRequestContent"
+        )
     condition = props.get("condition")
     all_of = condition.get("allOf") if isinstance(condition, dict) else None
     if not isinstance(all_of, list) or not all_of:
@@ -204,14 +209,20 @@ def _log_alert(ctx: ArmContext, props: dict[str, Any]) -> dict[str, Any]:
         raise arm_bad_request("A log alert rule needs exactly one scope.", code="InvalidRequestContent")
     criteria = props.get("criteria")
     all_of = criteria.get("allOf") if isinstance(criteria, dict) else None
-    if not isinstance(all_of, list) or not all_of or not all(isinstance(c, dict) and c.get("query") for c in all_of):
+    if (
+        not isinstance(all_of, list)
+        or not all_of
+        or not all(isinstance(c, dict) and c.get("query") for c in all_of)
+    ):
         raise arm_bad_request("The rule's criteria need a query.", code="InvalidRequestContent")
     for field in ("evaluationFrequency", "windowSize"):
         if not isinstance(props.get(field), str) or not _DURATION.match(props[field]):
             raise arm_bad_request(f"The '{field}' property must be an ISO 8601 duration such as PT5M.",
                                   code="InvalidRequestContent")  # fmt: skip
     if not isinstance(props.get("severity"), int) or not 0 <= props["severity"] <= 4:
-        raise arm_bad_request("The 'severity' property must be a number from 0 to 4.", code="InvalidRequestContent")
+        raise arm_bad_request(
+            "The 'severity' property must be a number from 0 to 4.", code="InvalidRequestContent"
+        )
     _action_groups_exist(ctx, props)
     return {"enabled": True, "autoMitigate": True, **props, "isWorkspaceAlertsStorageConfigured": False}
 
@@ -222,7 +233,9 @@ def _action_groups_exist(ctx: ArmContext, props: dict[str, Any]) -> None:
     for group in groups or []:
         wanted = group.get("actionGroupId", "") if isinstance(group, dict) else str(group)
         if wanted.lower() not in ctx.world.monitor:
-            raise arm_bad_request(f"The action group '{wanted}' could not be found.", code="ActionGroupNotFound")
+            raise arm_bad_request(
+                f"The action group '{wanted}' could not be found.", code="ActionGroupNotFound"
+            )
 
 
 # ---- Log Analytics workspaces -------------------------------------------------------------------------
@@ -326,7 +339,9 @@ def get_setting(ctx: ArmContext, req: Request) -> Reply:
     ctx.require("Microsoft.Insights/diagnosticSettings/read", vault_id)
     found = ctx.world.monitor.get(_setting_id(vault_id, req.params["name"]).lower())
     if found is None:
-        raise arm_error(404, "ResourceNotFound", f"The diagnostic setting '{req.params['name']}' doesn't exist.")
+        raise arm_error(
+            404, "ResourceNotFound", f"The diagnostic setting '{req.params['name']}' doesn't exist."
+        )
     return Reply(200, resource_json(found))
 
 
@@ -354,7 +369,12 @@ def put_setting(ctx: ArmContext, req: Request) -> Reply:
     for entry in logs:
         category = (entry or {}).get("category") if isinstance(entry, dict) else None
         group = (entry or {}).get("categoryGroup") if isinstance(entry, dict) else None
-        if category and category not in KEY_VAULT_LOG_CATEGORIES or group and group not in KEY_VAULT_CATEGORY_GROUPS:
+        if (
+            category
+            and category not in KEY_VAULT_LOG_CATEGORIES
+            or group
+            and group not in KEY_VAULT_CATEGORY_GROUPS
+        ):
             raise arm_bad_request(f"Category '{category or group}' is not supported.", code="BadRequest")
         if not category and not group:
             raise arm_bad_request("Each log setting needs a category or a categoryGroup.", code="BadRequest")

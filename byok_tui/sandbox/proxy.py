@@ -148,11 +148,24 @@ class SandboxProxy:
                 return
             except Exception as exc:  # a bug of the emulator's: the client gets a 500, the server goes on
                 log.exception("sandbox failed on %s %s", head.method.decode(), url)
-                status, reply_headers, content = 500, {"Content-Type": "application/json"}, json.dumps(
-                    {"error": {"code": "InternalServerError", "message": f"byok-tui sandbox error: {exc}"}}
-                ).encode()
+                status, reply_headers, content = (
+                    500,
+                    {"Content-Type": "application/json"},
+                    json.dumps(
+                        {
+                            "error": {
+                                "code": "InternalServerError",
+                                "message": f"byok-tui sandbox error: {exc}",
+                            }
+                        }
+                    ).encode(),
+                )
             self.requests += 1
-            if status == 200 and head.method == b"POST" and head.target.split(b"?")[0].endswith(b"/oauth2/v2.0/token"):
+            if (
+                status == 200
+                and head.method == b"POST"
+                and head.target.split(b"?")[0].endswith(b"/oauth2/v2.0/token")
+            ):
                 self.token_grants[parse_qs(body.decode("utf-8", "replace")).get("grant_type", ["?"])[0]] += 1
             await _reply(conn, writer, status, (reply_headers, content))
             if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
@@ -168,9 +181,20 @@ class SandboxProxy:
         if method == "GET" and path == "/":
             await _reply(conn, writer, 200, self._page(), close=True)
         elif method == "GET" and path == "/health":
-            await _reply(conn, writer, 200, _json({"ok": True, "tenant_id": self.sandbox.tenant_id,
-                                                     "requests": self.requests,
-                                                     "token_grants": dict(self.token_grants)}), close=True)
+            await _reply(
+                conn,
+                writer,
+                200,
+                _json(
+                    {
+                        "ok": True,
+                        "tenant_id": self.sandbox.tenant_id,
+                        "requests": self.requests,
+                        "token_grants": dict(self.token_grants),
+                    }
+                ),
+                close=True,
+            )
         elif method == "POST" and path in ("/approve", "/decline"):
             form = {k.lower(): v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
             code = form.get("code", "").strip()
@@ -179,7 +203,9 @@ class SandboxProxy:
             reply = _json({"ok": status == 200, "message": message}) if wants_json else self._page(message)
             await _reply(conn, writer, status, reply, close=True)
         else:
-            await _reply(conn, writer, 404, _text("Not found. Open / for pending device sign-ins."), close=True)
+            await _reply(
+                conn, writer, 404, _text("Not found. Open / for pending device sign-ins."), close=True
+            )
 
     def _decide(self, code: str, *, approve: bool) -> tuple[int, str]:
         if not code:
@@ -230,7 +256,9 @@ async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader) -> Any
         conn.receive_data(await reader.read(READ_SIZE))
 
 
-async def _next_request(conn: h11.Connection, reader: asyncio.StreamReader) -> tuple[h11.Request, bytes] | None:
+async def _next_request(
+    conn: h11.Connection, reader: asyncio.StreamReader
+) -> tuple[h11.Request, bytes] | None:
     """The next whole request (head and body), or None when the client closed the connection."""
     event = await _next_event(conn, reader)
     if not isinstance(event, h11.Request):
@@ -276,8 +304,11 @@ async def _reply(
     if close:
         fields.append(("Connection", "close"))
     await _send(
-        conn, writer, h11.Response(status_code=status, headers=fields, reason=(reason or _phrase(status)).encode()),
-        h11.Data(data=content), h11.EndOfMessage()
+        conn,
+        writer,
+        h11.Response(status_code=status, headers=fields, reason=(reason or _phrase(status)).encode()),
+        h11.Data(data=content),
+        h11.EndOfMessage(),
     )
 
 

@@ -131,7 +131,9 @@ def write_files(sandbox: Any, ca: Any, files: Files, proxy_url: str) -> list[str
     }, indent=2))  # fmt: skip
     files.bin.mkdir(parents=True, exist_ok=True)
     az = files.bin / "az"
-    az.write_text(AZ_SCRIPT.format(python=shlex.quote(sys.executable), config=shlex.quote(str(files.az_config))))
+    az.write_text(
+        AZ_SCRIPT.format(python=shlex.quote(sys.executable), config=shlex.quote(str(files.az_config)))
+    )
     az.chmod(0o755)
     lines = export_lines(exports(sandbox, proxy_url, files))
     write_atomic(files.env, "# source this file: byok-tui live mode against the served sandbox\n"
@@ -150,7 +152,9 @@ def serve(args: Any) -> int:
     if state.exists() and args.scenario:
         print(f"note: {state} exists; serving that world (--scenario {args.scenario} applies to a new one)",
               file=sys.stderr)  # fmt: skip
-    sandbox = open_sandbox(str(state), args.scenario or "default", args.faults, realtime=True, option="--state")
+    sandbox = open_sandbox(
+        str(state), args.scenario or "default", args.faults, realtime=True, option="--state"
+    )
     return asyncio.run(_serve(sandbox, Files(state), args.host, args.port))
 
 
@@ -173,7 +177,9 @@ async def _serve(sandbox: Any, files: Files, host: str, port: int) -> int:
     try:
         lines = write_files(sandbox, proxy.ca, files, proxy.url)
         print(f"# byok-tui sandbox serving on {proxy.url} (world: {files.state})")
-        print("# Paste these lines into the shell that runs byok-tui, or: source " + shlex.quote(str(files.env)))
+        print(
+            "# Paste these lines into the shell that runs byok-tui, or: source " + shlex.quote(str(files.env))
+        )
         for line in lines:
             print(line)
         print(f"# Device sign-in: open {proxy.url}/ in a browser, or run `byok-tui sandbox approve CODE`.")
@@ -197,7 +203,9 @@ def approve(args: Any) -> int:
     data = f"code={urllib.parse.quote(args.code)}".encode()
     request = urllib.request.Request(f"{base}/{action}", data=data, method="POST",
                                      headers={"Accept": "application/json"})  # fmt: skip
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the proxy itself, never through it
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({})
+    )  # the proxy itself, never through it
     try:
         with opener.open(request, timeout=10) as response:
             answer = json.loads(response.read() or b"{}")
@@ -216,4 +224,3 @@ def _proxy_address(given: str | None) -> str:
     if not address:
         return f"http://127.0.0.1:{DEFAULT_PORT}"
     return address.rstrip("/") if "://" in address else f"http://{address.rstrip('/')}"
-

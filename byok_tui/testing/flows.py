@@ -31,7 +31,9 @@ async def applied(pilot: Pilot, fill: Fill | None = None, confirm: bool = True) 
 
     await reviewed(pilot, fill)
     screen = pilot.app.screen
-    assert getattr(screen, "page", None) == "review", f"not on a review page: {screen!r} page={getattr(screen, 'page', None)!r}"
+    assert getattr(screen, "page", None) == "review", (
+        f"not on a review page: {screen!r} page={getattr(screen, 'page', None)!r}"
+    )
     await pilot.press("a")
     await settle(pilot)
     if confirm and isinstance(pilot.app.screen, ConfirmModal):

@@ -40,7 +40,9 @@ def notifications(app: App) -> list[Notification]:
     """Every notification since `app` last cleared them (title, message, severity)."""
     notes = getattr(app, _ATTR, None)
     if notes is None:
-        raise AssertionError("notifications are not recorded for this App: call notes.record(app) when making it")
+        raise AssertionError(
+            "notifications are not recorded for this App: call notes.record(app) when making it"
+        )
     return list(notes)
 
 

@@ -130,7 +130,9 @@ async def keys_choose(pilot: Pilot, widget_id: str, value: object) -> None:
     def labels() -> list[str]:
         return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
 
-    await wait_for(pilot, lambda: any(str(value) in label for label in labels()), f"#{widget_id} to list {value!r}")
+    await wait_for(
+        pilot, lambda: any(str(value) in label for label in labels()), f"#{widget_id} to list {value!r}"
+    )
     target = next(i for i, label in enumerate(labels()) if str(value) in label)
     for _ in range(listed.option_count):
         if listed.highlighted == target:

@@ -100,7 +100,9 @@ def start_served(tmp_path: Path, *extra: str, state: Path | None = None) -> Serv
             line = lines.get(timeout=START_TIMEOUT)
         except queue.Empty:
             process.kill()
-            raise AssertionError(f"sandbox serve printed no exports in {START_TIMEOUT} s: {printed}") from None
+            raise AssertionError(
+                f"sandbox serve printed no exports in {START_TIMEOUT} s: {printed}"
+            ) from None
         if line is None:
             raise AssertionError(f"sandbox serve exited {process.wait()}: {process.stderr.read()}")  # type: ignore[union-attr]
         printed.append(line)

@@ -258,7 +258,8 @@ class AppGrid(ScrollView, can_focus=True):
             "empty": self.get_component_rich_style("app-grid--empty"),
             "off": base + self.get_component_rich_style("app-grid--off"),
             "cursor": base + self.get_component_rich_style("app-grid--cursor"),
-            "off-cursor": base + self.get_component_rich_style("app-grid--off")
+            "off-cursor": base
+            + self.get_component_rich_style("app-grid--off")
             + self.get_component_rich_style("app-grid--cursor"),
         }
         return super().render_lines(crop)

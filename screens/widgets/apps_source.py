@@ -39,6 +39,8 @@ def _host_problem(text: str) -> str | None:
 
     problem = validate.kore_environment_url(text) if text.strip() else None
     return f"Environment URL: {problem.removeprefix('Kore platform host ')}" if problem else None
+
+
 """engine.apps InputError field -> the widget that shows it."""
 
 
@@ -80,7 +82,9 @@ class AppsSource(Vertical):
     file_input = getters.query_one("#file-path", Input)
     note = getters.query_one("#load-note", ErrorNote)
 
-    def __init__(self, answers: AppsState, sources: tuple[str, ...], *, host_note: str = "", **kwargs) -> None:
+    def __init__(
+        self, answers: AppsState, sources: tuple[str, ...], *, host_note: str = "", **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.host_note = host_note
         """Which Kore host the API source calls, and why (engine.apps.host_note)."""
@@ -207,7 +211,9 @@ class AppsSource(Vertical):
             if problem := apps_step.client_id_problem(client_id):
                 problems.append(("client-id", problem))
             if secret is None and not self.secret_input.value:
-                problems.append(("secret", f"Secret: is required (or set ${apps_step.SECRET_ENV} before starting)"))
+                problems.append(
+                    ("secret", f"Secret: is required (or set ${apps_step.SECRET_ENV} before starting)")
+                )
             if problem := _host_problem(self.query_one("#kore-host", Input).value):
                 problems.append(("kore-host", problem))
         if source == "file" and (problem := apps_step.file_problem(self.file_input.value)):

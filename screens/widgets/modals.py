@@ -84,10 +84,14 @@ class ErrorModal(ModalScreen[None]):
     | escape, enter | Close |
     """
 
-    DEFAULT_CSS = "ErrorModal {" + DIALOG_CSS + """
+    DEFAULT_CSS = (
+        "ErrorModal {"
+        + DIALOG_CSS
+        + """
         .error-line { margin-bottom: 1; }
         #error-request { color: $text-muted; }
     }"""
+    )
     BINDINGS = [Binding("escape,enter", "close", "Close", key_display="esc")]
     AUTO_FOCUS = "#close"
 

@@ -45,12 +45,13 @@ class ChangeView(Horizontal):
             if change.irreversible:
                 yield Static(f"{glyphs.WARNING} irreversible: cannot be undone", classes="change-flag")
             if change.destructive:
-                yield Static(f"{glyphs.WARNING} replaces or removes something that exists", classes="change-flag")
+                yield Static(
+                    f"{glyphs.WARNING} replaces or removes something that exists", classes="change-flag"
+                )
             if change.detail:
                 yield Static(Content(change.detail), classes="change-detail")
             yield Static(Content(change.target), classes="change-target")  # re-broken after / on resize
             yield Static(Content(f"$ {change.az}"), classes="change-az")
-
 
     def on_resize(self) -> None:
         # A resource id breaks after a '/', never inside a name the operator may copy with the mouse.

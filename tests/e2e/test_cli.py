@@ -72,7 +72,9 @@ def test_bad_input_exits_2_names_the_field_and_changes_nothing(tmp_path, world, 
 
 def test_unknown_field_exits_2(tmp_path, world, answers_file):
     path = answers_file(**{"key_size = 3072": "key_size = 3072\nkey_colour = 'red'"})
-    result = cli("run", "--answers", str(path), "--sandbox-state", str(world), "--session", str(tmp_path / "s"))
+    result = cli(
+        "run", "--answers", str(path), "--sandbox-state", str(world), "--session", str(tmp_path / "s")
+    )
     assert result.returncode == 2 and "vault.key_colour" in result.stderr
 
 
@@ -124,7 +126,16 @@ def test_verify_and_export_after_run(tmp_path, world, answers_file):
 
 def test_verify_fails_when_the_key_is_disabled(tmp_path, world, answers_file):
     session = tmp_path / "s.json"
-    cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world), "--session", str(session), "--yes")
+    cli(
+        "run",
+        "--answers",
+        str(answers_file()),
+        "--sandbox-state",
+        str(world),
+        "--session",
+        str(session),
+        "--yes",
+    )
     sb = Sandbox.load(world)
     sb.world.vaults["kv-e2e-byok"].keys["kore-cmk"].latest.enabled = False
     sb.save(world)
@@ -151,9 +162,20 @@ def test_sandbox_init_refuses_an_unknown_scenario_naming_the_option(tmp_path):
 # --- wrong options get the right remedy (#15, item 7) ---------------------------------------------
 
 
-def test_verify_of_a_sandbox_session_without_its_world_names_the_missing_option(tmp_path, world, answers_file):
+def test_verify_of_a_sandbox_session_without_its_world_names_the_missing_option(
+    tmp_path, world, answers_file
+):
     session = tmp_path / "s.json"
-    cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world), "--session", str(session), "--yes")
+    cli(
+        "run",
+        "--answers",
+        str(answers_file()),
+        "--sandbox-state",
+        str(world),
+        "--session",
+        str(session),
+        "--yes",
+    )
     result = cli("verify", "--session", str(session))
     assert result.returncode == 2, result.stderr
     assert "sandbox session" in result.stderr and "--sandbox-state FILE" in result.stderr
@@ -173,7 +195,9 @@ def test_a_scenario_that_an_existing_world_file_cannot_honour_is_refused(tmp_pat
         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2
-    assert "--scenario" in result.stderr and "already holds a sandbox world (scenario default)" in result.stderr
+    assert (
+        "--scenario" in result.stderr and "already holds a sandbox world (scenario default)" in result.stderr
+    )
 
 
 def test_sandbox_init_keeps_an_existing_world_unless_forced(tmp_path, world):

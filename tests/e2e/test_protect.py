@@ -14,6 +14,7 @@ def test_the_registry_lists_the_step_so_run_and_verify_walk_it():
     # `run` and `verify` walk the step registry (issue #18, phase 2 registered the step).
     assert "protect" in steps.IDS and steps.get("protect").live
 
+
 PROTECT = """
 [protect]
 choice = "protect"
@@ -39,7 +40,14 @@ def checks_of(result, step_id: str) -> dict[str, dict]:
 def test_protect_runs_headless_once_and_verify_catches_a_removed_lock(tmp_path, world, answers_file):
     first = run_protect(tmp_path, world, answers_file)
     assert first.returncode == 4, first.stderr  # the console part is not answered: not done
-    assert [s["id"] for s in report(first)["steps"]] == ["authorize", "vault", "access", "share", "network", "protect"]
+    assert [s["id"] for s in report(first)["steps"]] == [
+        "authorize",
+        "vault",
+        "access",
+        "share",
+        "network",
+        "protect",
+    ]
     assert {c["status"] for c in checks_of(first, "protect").values()} == {"pass"}
     w = Sandbox.load(world).world
     assert [lock.name for lock in w.locks.values()] == ["byok-do-not-delete"]

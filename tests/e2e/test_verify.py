@@ -37,11 +37,16 @@ def break_world(world, change):
 
 
 def test_a_disabled_key(done, world):
-    break_world(world, lambda w, sb: setattr(w.vaults["kv-full-byok"].keys["kore-cmk"].latest, "enabled", False))
+    break_world(
+        world, lambda w, sb: setattr(w.vaults["kv-full-byok"].keys["kore-cmk"].latest, "enabled", False)
+    )
     result = verify(done, world)
     assert result.returncode == 1
     assert "key.enabled" in failing(result)
-    assert "set-attributes --id https://kv-full-byok.vault.azure.net/keys/kore-cmk/" in failing(result)["key.enabled"]["remedy"]
+    assert (
+        "set-attributes --id https://kv-full-byok.vault.azure.net/keys/kore-cmk/"
+        in failing(result)["key.enabled"]["remedy"]
+    )
 
 
 def test_a_removed_role_assignment(done, world):

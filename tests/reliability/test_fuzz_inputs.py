@@ -152,7 +152,11 @@ def test_a_fuzzed_answers_file_is_exit_2_and_changes_nothing(base, content):
 
 
 @FUZZ
-@given(content=text_like('kore_client_id = "00000000-0000-0000-0000-000000000000"\nkore_ip_ranges = ["1.2.3.0/24"]\n'))
+@given(
+    content=text_like(
+        'kore_client_id = "00000000-0000-0000-0000-000000000000"\nkore_ip_ranges = ["1.2.3.0/24"]\n'
+    )
+)
 def test_a_fuzzed_profile_is_exit_2_and_changes_nothing(base, content):
     from byok_tui import profile
     from byok_tui.errors import InputError

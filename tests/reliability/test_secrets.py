@@ -23,7 +23,11 @@ def test_no_secret_reaches_disk_logs_exports_or_output(tmp_path):
     answers = tmp_path / "answers.toml"
     answers.write_text((FULL.replace("{export}", str(tmp_path / "out")) + console).format(
         tenant=sb.tenant_id, subscription=sb.subscription_id))  # fmt: skip
-    env = {"KORE_API_CLIENT_SECRET": sb.kore_api_client_secret, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {
+        "KORE_API_CLIENT_SECRET": sb.kore_api_client_secret,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
     session = tmp_path / "session.json"
     log = tmp_path / "byok.log"
 
@@ -32,14 +36,29 @@ def test_no_secret_reaches_disk_logs_exports_or_output(tmp_path):
                               capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
 
     results = [
-        cli("run", "--answers", str(answers), "--sandbox-state", str(world), "--session", str(session), "--yes"),
+        cli(
+            "run",
+            "--answers",
+            str(answers),
+            "--sandbox-state",
+            str(world),
+            "--session",
+            str(session),
+            "--yes",
+        ),
         cli("verify", "--session", str(session), "--sandbox-state", str(world), "--json"),
         *(cli("export", "--session", str(session), "--format", f) for f in ("json", "md", "az")),
     ]
     assert results[0].returncode == 0, results[0].stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != world and p != answers]
-    assert {p.name for p in written} >= {"session.json", "session.json.journal", "byok.log",
-                                        "kore-byok-handoff.json", "kore-byok-handoff.md", "kore-byok-record.json"}
+    assert {p.name for p in written} >= {
+        "session.json",
+        "session.json.journal",
+        "byok.log",
+        "kore-byok-handoff.json",
+        "kore-byok-handoff.md",
+        "kore-byok-record.json",
+    }
     texts = {str(p): p.read_text(errors="replace") for p in written}
     texts |= {f"output {i}": r.stdout + r.stderr for i, r in enumerate(results)}
     for where, text in texts.items():

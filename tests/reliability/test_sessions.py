@@ -75,7 +75,11 @@ def test_a_damaged_session_is_exit_2_for_every_command_and_is_left_as_it_was(flo
     assert flow.world.read_bytes() == before  # nothing changed in Azure
 
 
-def test_recover_keeps_the_damaged_file_restores_the_last_good_save_and_the_run_adopts(flow, clean_world, capsys):  # noqa: F811
+def test_recover_keeps_the_damaged_file_restores_the_last_good_save_and_the_run_adopts(
+    flow,
+    clean_world,  # noqa: F811  (the fixture, imported above)
+    capsys,
+):
     assert flow() == 0
     session = flow.tmp / "session.json"
     good = Session(session).load()
@@ -105,7 +109,10 @@ def test_recover_from_the_journal_alone_rebuilds_the_resources_made_and_their_id
     assert (rebuilt.vault.vault_id, rebuilt.vault.name, rebuilt.vault.resource_group) == (
         good.vault.vault_id, good.vault.name, good.vault.resource_group
     )  # fmt: skip
-    assert rebuilt.vault.key_name == good.vault.key_name and rebuilt.signin.subscription_id == good.signin.subscription_id
+    assert (
+        rebuilt.vault.key_name == good.vault.key_name
+        and rebuilt.signin.subscription_id == good.signin.subscription_id
+    )
     assert rebuilt.access.scope == good.access.scope
     assert set(good.step("vault").applied_changes) <= set(rebuilt.step("vault").applied_changes)
     assert flow() == 0
@@ -123,7 +130,10 @@ def test_a_held_session_refuses_a_second_run_naming_the_holder_while_verify_and_
         capsys.readouterr()
         assert flow() == 2
         err = capsys.readouterr().err
-        assert f"{session} is in use by pid {os.getpid()} on {socket.gethostname()} (byok-tui run), since " in err
+        assert (
+            f"{session} is in use by pid {os.getpid()} on {socket.gethostname()} (byok-tui run), since "
+            in err
+        )
         assert "UTC" in err and "ctrl+q" in err
         assert main(["verify", "--sandbox-state", str(flow.world), "--session", str(session)]) == 0
         assert "checking without recording" in capsys.readouterr().err
@@ -195,7 +205,9 @@ def test_a_signal_mid_change_leaves_a_whole_session_and_the_next_run_adopts(flow
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
 def test_a_save_that_fails_leaves_the_previous_session_and_changes_nothing(flow, monkeypatch, capsys, code):
-    assert flow("--read-only") == 1  # a fresh world: the checks fail, nothing is changed, the session is saved
+    assert (
+        flow("--read-only") == 1
+    )  # a fresh world: the checks fail, nothing is changed, the session is saved
     session = flow.tmp / "session.json"
     saved = session.read_bytes()
     world = fingerprint(flow.world)

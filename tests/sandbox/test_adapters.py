@@ -32,7 +32,13 @@ async def test_vault_lifecycle_and_name_checks(sb):
     bad = await vaults.check_name(conn, sub, "1-bad")
     assert not bad.available and bad.reason == "AccountNameInvalid"
     vault = await vaults.create_vault(
-        conn, sub, "rg-contoso-prod", "kv-adapter-1", location="eastus", sku="standard", tenant_id=sb.tenant_id
+        conn,
+        sub,
+        "rg-contoso-prod",
+        "kv-adapter-1",
+        location="eastus",
+        sku="standard",
+        tenant_id=sb.tenant_id,
     )
     assert vault.uri == "https://kv-adapter-1.vault.azure.net/"
     assert vault.purge_protection and vault.soft_delete and vault.rbac_authorization
@@ -110,7 +116,9 @@ async def test_access_policy_add_merges_permissions(sb_existing):
                                    tenant_id=sb.tenant_id, object_id=other, key_permissions=["get"])  # fmt: skip
     await vaults.add_access_policy(conn, sub, "rg-shared-security", "kv-contoso-legacy",
                                    tenant_id=sb.tenant_id, object_id=other, key_permissions=["wrapKey"])  # fmt: skip
-    perms = await vaults.access_policy_permissions(conn, sub, "rg-shared-security", "kv-contoso-legacy", other)
+    perms = await vaults.access_policy_permissions(
+        conn, sub, "rg-shared-security", "kv-contoso-legacy", other
+    )
     assert perms == {"get", "wrapkey"}
 
 

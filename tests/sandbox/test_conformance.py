@@ -73,7 +73,9 @@ def load(name: str) -> dict[str, Any]:
     return fixture
 
 
-async def replay(sb: Sandbox, fixture: dict[str, Any], base: str, names: dict[str, str], scope: str, clock=None):
+async def replay(
+    sb: Sandbox, fixture: dict[str, Any], base: str, names: dict[str, str], scope: str, clock=None
+):
     shapes = fixture.get("shapes", {})
     token = (await sb.credential().get_token(scope)).token
     api_version = fixture["source"]["api_version"]
@@ -104,7 +106,9 @@ async def replay(sb: Sandbox, fixture: dict[str, Any], base: str, names: dict[st
             assert status == expected["status"], (label, got)
             lower = {k.lower(): v for k, v in reply_headers.items()}
             header_facts = expected.get("headers") or {}
-            header_facts = shapes.get(header_facts, header_facts) if isinstance(header_facts, str) else header_facts
+            header_facts = (
+                shapes.get(header_facts, header_facts) if isinstance(header_facts, str) else header_facts
+            )
             for name, value in fill(header_facts, names).items():
                 assert name.lower() in lower, (label, f"header {name} missing")
                 if value is not None:

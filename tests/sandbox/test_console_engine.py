@@ -65,7 +65,10 @@ def recording(sb: Sandbox) -> list[tuple[str, str]]:
 async def test_enterprise_key_check_passes_and_explains_the_version(sb):
     state = await ready(sb)
     results = by_id(await enterprise_key.check(state, sb.connection(), today=TODAY))
-    assert {k: r.status for k, r in results.items()} == {"enterprise_key.values": "pass", "enterprise_key.key": "pass"}
+    assert {k: r.status for k, r in results.items()} == {
+        "enterprise_key.values": "pass",
+        "enterprise_key.key": "pass",
+    }
     assert "exactly this version" in results["enterprise_key.values"].detail
     assert results["enterprise_key.key"].detail == state.vault.key_id
     assert results["enterprise_key.key"].request_id
@@ -75,7 +78,11 @@ async def test_enterprise_key_check_fails_on_a_disabled_key(sb):
     state = await ready(sb)
     key_version(sb).enabled = False
     key = by_id(await enterprise_key.check(state, sb.connection(), today=TODAY))["enterprise_key.key"]
-    assert key.status == "fail" and "disabled" in key.detail and f"set-attributes --id {key.detail.split()[0]} --enabled true" in key.remedy
+    assert (
+        key.status == "fail"
+        and "disabled" in key.detail
+        and f"set-attributes --id {key.detail.split()[0]} --enabled true" in key.remedy
+    )
 
 
 async def test_a_pinned_older_version_warns_and_a_versionless_one_does_not(sb):
@@ -163,7 +170,9 @@ async def test_rotation_makes_a_new_version_and_the_identifiers_follow(sb, tmp_p
     rotated = await manage.rotate(state, sb.connection(), quiet, session=session)
 
     new = key_version(sb)
-    assert new.version != before and len(sb.world.vault("kv-contoso-byok").keys["kore-byok-cmk"].versions) == 2
+    assert (
+        new.version != before and len(sb.world.vault("kv-contoso-byok").keys["kore-byok-cmk"].versions) == 2
+    )
     assert rotated.vault.key_id.endswith(f"/keys/kore-byok-cmk/{new.version}")
     assert rotated.enterprise_key.key_identifier == rotated.vault.key_id  # it named a version: it follows
     assert rotated.step("test").checked == ""  # the new version must pass the tests again
@@ -206,7 +215,11 @@ async def test_a_failed_rotation_is_journaled_with_its_request_id(sb, tmp_path):
         await manage.rotate(state, sb.connection(), quiet, session=session)
     assert caught.value.request_id
     (entry,) = session.read_journal()
-    assert (entry["action"], entry["outcome"], entry["request_id"]) == ("rotate", "failed", caught.value.request_id)
+    assert (entry["action"], entry["outcome"], entry["request_id"]) == (
+        "rotate",
+        "failed",
+        caught.value.request_id,
+    )
 
 
 # --- Test Configuration --------------------------------------------------------------------
@@ -223,7 +236,9 @@ async def test_all_tests_pass_as_the_operator_and_as_kore(sb):
     assert {r.status for r in results} == {"pass"} and state.step("test").checked == "pass"
     assert all(r.ms is not None and r.request_id for r in results if ".test." in f".{r.id}")
     assert [test_step.section_of(r) for r in results] == (
-        [test_step.SECTIONS["test"]] * 4 + [test_step.SECTIONS["kore"]] * 2 + [test_step.SECTIONS["kore.test"]] * 4
+        [test_step.SECTIONS["test"]] * 4
+        + [test_step.SECTIONS["kore"]] * 2
+        + [test_step.SECTIONS["kore.test"]] * 4
     )
 
 
@@ -254,7 +269,9 @@ async def test_a_caller_who_may_read_but_not_encrypt_fails_the_encryption_test(s
     async with CryptographyClient(state.vault.key_id, sb.credential(), transport=sb.transport()) as local:
         await local.encrypt(EncryptionAlgorithm.rsa_oaep_256, b"x" * 32)  # no error: done with the public key
 
-    results = by_id(await test_step.four_tests(sb.connection(), state.vault.key_id, "https://vault.azure.net"))
+    results = by_id(
+        await test_step.four_tests(sb.connection(), state.vault.key_id, "https://vault.azure.net")
+    )
     assert results["test.authentication"].status == "pass"
     encryption = results["test.encryption"]
     assert encryption.status == "fail" and encryption.request_id and encryption.remedy
@@ -289,7 +306,9 @@ async def test_without_kores_role_the_kore_side_fails_and_yours_still_pass(sb):
 def test_a_skipped_test_is_not_a_pass():
     from byok_tui.engine.model import CheckResult, overall
 
-    results = test_step._nothing_skipped([CheckResult("test.x", "X", "pass"), CheckResult("kore.y", "Y", "skip")])
+    results = test_step._nothing_skipped(
+        [CheckResult("test.x", "X", "pass"), CheckResult("kore.y", "Y", "skip")]
+    )
     assert [r.status for r in results] == ["pass", "fail"] and overall(results) == "fail"
     assert test_step._nothing_skipped([])[0].status == "fail"
     assert not test_step.passed([]) and test_step.passed([CheckResult("a", "A", "warn")])

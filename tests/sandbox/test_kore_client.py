@@ -54,8 +54,13 @@ async def test_five_thousand_bots_under_the_documented_limit_with_progress():
     found, messages = await list_all(sb, fake)
     assert len(found) == 5000 and len({a.id for a in found}) == 5000 and found.complete
     assert not any("rate limit" in m for m in messages)  # paced: Kore never had to throttle
-    assert "Pacing under Kore's limit of 60 calls a minute: waiting 60 s after 3,000 apps and bots…" in messages
-    assert messages[0] == "Loaded 50 of 5000 apps and bots…" and messages[-1] == "Loaded 5000 of 5000 apps and bots…"
+    assert (
+        "Pacing under Kore's limit of 60 calls a minute: waiting 60 s after 3,000 apps and bots…" in messages
+    )
+    assert (
+        messages[0] == "Loaded 50 of 5000 apps and bots…"
+        and messages[-1] == "Loaded 5000 of 5000 apps and bots…"
+    )
     assert 60 <= fake.now - fake.start < 70  # 100 calls, at most 60 in any minute
 
 
@@ -64,7 +69,10 @@ async def test_a_throttle_of_a_minute_is_ridden_out_with_the_documented_message(
     found, messages = await list_all(sb, fake, per_minute=1000)  # a pacer that does not know the limit
     assert len(found) == 5000 and found.complete
     waits = [m for m in messages if "rate limit reached" in m]
-    assert waits and waits[0] == "Kore's rate limit reached after 3,000 apps and bots; waiting 60 s before going on…"
+    assert (
+        waits
+        and waits[0] == "Kore's rate limit reached after 3,000 apps and bots; waiting 60 s before going on…"
+    )
 
 
 def test_the_documented_throttle_message_is_recognised_whatever_the_status():
@@ -73,7 +81,9 @@ def test_the_documented_throttle_message_is_recognised_whatever_the_status():
             self.status_code, self.text = status, text
 
     assert bots.is_throttled(Answer(429, ""))
-    assert bots.is_throttled(Answer(400, '{"errors":[{"msg":"Rate limit for this API has been reached. Please try again later"}]}'))
+    assert bots.is_throttled(
+        Answer(400, '{"errors":[{"msg":"Rate limit for this API has been reached. Please try again later"}]}')
+    )
     assert not bots.is_throttled(Answer(400, '{"errors":[{"msg":"limit must be between 1 and 50"}]}'))
 
 
@@ -98,7 +108,9 @@ async def test_an_app_that_enforces_jti_accepts_fresh_jtis_and_refuses_a_reused_
     sb.world.kore.api_apps[0].enforce_jti = True
     found, _ = await list_all(sb, fake)
     assert len(found) == 30
-    token = jwt.encode({"appId": sb.kore_api_client_id, "jti": "once"}, sb.kore_api_client_secret, algorithm="HS256")
+    token = jwt.encode(
+        {"appId": sb.kore_api_client_id, "jti": "once"}, sb.kore_api_client_secret, algorithm="HS256"
+    )
     status = []
     for _ in range(2):
         wire = sb.dispatch("GET", f"{sb.kore_base_url}/api/public/bots", [("auth", token)], b"")
@@ -115,11 +127,15 @@ async def test_refusals_name_the_admin_console_and_the_role_management_scope():
     assert "not in a bot's dev tools" in info.value.remedy
 
 
-@pytest.mark.parametrize("pasted", ["https://platform.kore.ai/", "platform.kore.ai", "HTTPS://Platform.Kore.ai/api"])
+@pytest.mark.parametrize(
+    "pasted", ["https://platform.kore.ai/", "platform.kore.ai", "HTTPS://Platform.Kore.ai/api"]
+)
 async def test_a_pasted_environment_url_works(pasted):
     sb, fake = sandbox("default", faults=None)
     conn = sb.connection()
-    assert apps_step.kore_host(conn, None, pasted) == sb.kore_host  # Kore's cloud means the sandbox's Kore here
+    assert (
+        apps_step.kore_host(conn, None, pasted) == sb.kore_host
+    )  # Kore's cloud means the sandbox's Kore here
     found, _ = await list_all(sb, fake, host=apps_step.kore_host(conn, None, pasted))
     assert len(found) == 30
     assert apps_step.host_note(conn, None, pasted).startswith(f"Kore Environment URL: https://{sb.kore_host}")

@@ -87,7 +87,9 @@ async def test_an_operator_without_lock_rights_is_refused():
     assert info.value.status == 403 and info.value.code == "AuthorizationFailed"
     assert "Microsoft.Authorization/locks/write" in info.value.detail
     # Alerts need no more than Contributor.
-    group = await monitor.put_action_group(conn, sub, RG, "ag-byok", short_name="byok", emails=["a@contoso.com"])
+    group = await monitor.put_action_group(
+        conn, sub, RG, "ag-byok", short_name="byok", emails=["a@contoso.com"]
+    )
     assert group.enabled
 
 
@@ -124,8 +126,12 @@ async def test_workspace_diagnostic_setting_and_log_alert(sb):
     setting = await monitor.put_diagnostic_setting(conn, sub, vault.id, "byok-audit", workspace_id=workspace.id,
                                                    categories=["AuditEvent"])  # fmt: skip
     assert setting.workspace_id == workspace.id and setting.categories == ("AuditEvent",)
-    assert (await monitor.get_diagnostic_setting(conn, sub, vault.id, "byok-audit")).workspace_id == workspace.id
-    group = await monitor.put_action_group(conn, sub, RG, "ag-byok", short_name="byok", emails=["a@contoso.com"])
+    assert (
+        await monitor.get_diagnostic_setting(conn, sub, vault.id, "byok-audit")
+    ).workspace_id == workspace.id
+    group = await monitor.put_action_group(
+        conn, sub, RG, "ag-byok", short_name="byok", emails=["a@contoso.com"]
+    )
     rule = await monitor.put_log_alert(conn, sub, RG, "byok-key-events", location="eastus",
                                        workspace_id=workspace.id, query="AzureDiagnostics | take 1",
                                        action_group_id=group.id, description="Kore's key changed")  # fmt: skip

@@ -20,7 +20,12 @@ from byok_tui.state import ProtectState, SigninState, VaultState, WizardState
 
 RG = "rg-contoso-prod"
 CONTACTS = ("secops@contoso.com", "alex.admin@contoso.onmicrosoft.com")
-EVERYTHING = {"audit_log": True, "workspace_name": "law-byok", "create_workspace": True, "notify_policy": True}
+EVERYTHING = {
+    "audit_log": True,
+    "workspace_name": "law-byok",
+    "create_workspace": True,
+    "notify_policy": True,
+}
 
 
 def quiet(message, fraction=None):
@@ -45,7 +50,9 @@ def world_of(scenario: str = "private-endpoint") -> Sandbox:
     if sb.world.vault(PE_VAULT_NAME) is None:  # no-locks is the default world: give it the same vault
         source = Sandbox.create("private-endpoint").world
         sb.world.vaults[PE_VAULT_NAME] = source.vault(PE_VAULT_NAME)
-        sb.world.assign_role(sb.operator_object_id, "Key Vault Crypto Officer", source.vault(PE_VAULT_NAME).id)
+        sb.world.assign_role(
+            sb.operator_object_id, "Key Vault Crypto Officer", source.vault(PE_VAULT_NAME).id
+        )
     return sb
 
 
@@ -74,7 +81,11 @@ async def test_apply_then_check_passes_and_a_second_run_changes_nothing():
     assert {c.effect for c in again} == {"adopt"}, [(c.id, c.effect) for c in again]
     before = (sb.world.revision, dict(sb.world.locks), {k: v.properties for k, v in sb.world.monitor.items()})
     state = await runner.apply_plan(protect.STEP, state, conn, None, quiet, again)
-    assert (sb.world.revision, dict(sb.world.locks), {k: v.properties for k, v in sb.world.monitor.items()}) == before
+    assert (
+        sb.world.revision,
+        dict(sb.world.locks),
+        {k: v.properties for k, v in sb.world.monitor.items()},
+    ) == before
     assert overall(list((await checks(state, sb)).values())) == "pass"
 
 
@@ -119,7 +130,9 @@ def _retarget_tripwire(sb):
 
 def _auto_rotate(sb):
     sb.world.vault(PE_VAULT_NAME).keys["kore-cmk"].rotation_policy = {
-        "lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "Rotate"}}], "attributes": {}}
+        "lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "Rotate"}}],
+        "attributes": {},
+    }
 
 
 DRIFTS = {
@@ -162,10 +175,15 @@ async def test_an_operator_who_may_not_lock_is_told_who_to_ask_before_any_change
     assert sb.world.revision == revision
     # Without the lock, the rest goes through.
     state = protected(sb, lock=False)
-    state = await runner.apply_plan(protect.STEP, state, conn, None, quiet, await runner.survey(protect.STEP, state, conn))
+    state = await runner.apply_plan(
+        protect.STEP, state, conn, None, quiet, await runner.survey(protect.STEP, state, conn)
+    )
     assert overall(list((await checks(state, sb)).values())) == "pass"
     found = {r.id: r for r in await protect.preflight(state, conn)}
-    assert found[protect.CHECK_MAY_LOCK].status == "warn" and "az lock create" in found[protect.CHECK_MAY_LOCK].remedy
+    assert (
+        found[protect.CHECK_MAY_LOCK].status == "warn"
+        and "az lock create" in found[protect.CHECK_MAY_LOCK].remedy
+    )
     assert found[protect.CHECK_MAY_ALERT].status == "pass", found[protect.CHECK_MAY_ALERT]
 
 
@@ -173,7 +191,10 @@ async def test_preflight_passes_for_an_owner():
     sb = world_of()
     found = await protect.preflight(protected(sb), sb.connection())
     assert [(r.id, r.status) for r in found] == [
-        (protect.CHECK_MAY_LOCK, "pass"), (protect.CHECK_MAY_ALERT, "pass"), (protect.CHECK_MAY_AUDIT, "pass")]
+        (protect.CHECK_MAY_LOCK, "pass"),
+        (protect.CHECK_MAY_ALERT, "pass"),
+        (protect.CHECK_MAY_AUDIT, "pass"),
+    ]
 
 
 async def test_removal_takes_every_protection_down_and_the_vault_can_go_again():
@@ -225,7 +246,9 @@ async def test_an_operator_who_may_not_create_alerts_gets_the_commands_to_hand_o
     conn = dataclasses.replace(sb.connection(), credential=sb.credential(reader.object_id),
                                operator_object_id=reader.object_id)  # fmt: skip
     state = protected(sb, lock=False)
-    state = dataclasses.replace(state, signin=dataclasses.replace(state.signin, operator_object_id=reader.object_id))
+    state = dataclasses.replace(
+        state, signin=dataclasses.replace(state.signin, operator_object_id=reader.object_id)
+    )
     with pytest.raises(ByokError) as info:
         await runner.survey(protect.STEP, state, conn)
     remedy = info.value.remedy

@@ -105,7 +105,10 @@ async def test_assignment_create_get_list_delete(sb, vault):
         at_vault = [
             a.name async for a in client.role_assignments.list_for_scope(vault.id, filter="atScope()")
         ]
-        inherited = ["65355e46-bcb4-4b96-8288-ae8aca7671b2", scenarios.AUTOMATION_ROLE_ASSIGNMENT]  # both Owners
+        inherited = [
+            "65355e46-bcb4-4b96-8288-ae8aca7671b2",
+            scenarios.AUTOMATION_ROLE_ASSIGNMENT,
+        ]  # both Owners
         assert sorted(at_vault) == sorted([name, *inherited])
         everywhere = [a.name async for a in client.role_assignments.list_for_subscription()]
         assert name in everywhere

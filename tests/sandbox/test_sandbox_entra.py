@@ -92,7 +92,9 @@ def test_instance_discovery_lists_the_public_cloud_aliases(sb):
     public = next(g for g in body["metadata"] if g["preferred_network"] == "login.microsoftonline.com")
     assert {"login.windows.net", "sts.windows.net", "login.microsoft.com"} <= set(public["aliases"])
 
-    query = urlencode({"api-version": "1.1", "authorization_endpoint": "https://login.example.org/x/oauth2/authorize"})
+    query = urlencode(
+        {"api-version": "1.1", "authorization_endpoint": "https://login.example.org/x/oauth2/authorize"}
+    )
     status, body = get(sb, f"{LOGIN}/common/discovery/instance?{query}")
     assert (status, body["error"], body["error_codes"]) == (400, "invalid_instance", [50049])
 
@@ -144,7 +146,9 @@ async def test_environment_credential_reaches_key_vault_and_graph(monkeypatch):
     monkeypatch.setenv("AZURE_CLIENT_ID", client_id)
     monkeypatch.setenv("AZURE_CLIENT_SECRET", secret.reveal())
     async with EnvironmentCredential(transport=sb.transport()) as cred:
-        async with KeyClient("https://kv-contoso-legacy.vault.azure.net", cred, transport=sb.transport()) as keys:
+        async with KeyClient(
+            "https://kv-contoso-legacy.vault.azure.net", cred, transport=sb.transport()
+        ) as keys:
             key = await keys.get_key("legacy-cmk")
         assert key.key_type == "RSA"
 
@@ -249,7 +253,9 @@ def test_device_code_sign_in_then_arm_and_vault_tokens_by_refresh(sign_in_clock)
     assert (claims_of(vault.token)["aud"], claims_of(graph.token)["aud"]) == (
         "https://vault.azure.net", "https://graph.microsoft.com",
     )  # fmt: skip
-    assert len(prompts) == 1 and prompts[0][0] == "https://microsoft.com/devicelogin" and len(prompts[0][1]) == 9
+    assert (
+        len(prompts) == 1 and prompts[0][0] == "https://microsoft.com/devicelogin" and len(prompts[0][1]) == 9
+    )
     assert [(m, p.rsplit("/", 1)[-1], e) for m, p, _, e in log] == [
         ("GET", "openid-configuration", ""), ("POST", "devicecode", ""), ("POST", "token", ""),
         ("POST", "token", ""), ("POST", "token", ""),
@@ -333,7 +339,9 @@ def test_polling_too_fast_answers_slow_down_and_msal_backs_off(sb, sign_in_clock
             approve_in_thread(sb, codes[0])
 
     sign_in_clock.on_sleep.append(rush_then_approve)
-    token = device_code_credential(sb, transport, lambda uri, code, exp: codes.append(code)).get_token(ARM_SCOPE)
+    token = device_code_credential(sb, transport, lambda uri, code, exp: codes.append(code)).get_token(
+        ARM_SCOPE
+    )
     assert [e for _, p, _, e in log if p.endswith("/token")] == ["authorization_pending", "slow_down", ""]
     assert token.token
 
@@ -355,7 +363,9 @@ def test_device_flow_errors_on_the_wire(sb):
     path = "/organizations/oauth2/v2.0/token"
     status, body = post(sb, path, poll)
     assert (status, body["error"], body["error_codes"]) == (400, "authorization_pending", [70016])
-    assert body["error_description"].startswith("AADSTS70016: OAuth 2.0 device flow error. Authorization is pending")
+    assert body["error_description"].startswith(
+        "AADSTS70016: OAuth 2.0 device flow error. Authorization is pending"
+    )
     status, body = post(sb, path, poll)  # at once again: faster than the interval
     assert (status, body["error"]) == (400, "slow_down")
     status, body = post(sb, path, {**poll, "device_code": "nonsense"})
@@ -367,7 +377,9 @@ def test_device_flow_errors_on_the_wire(sb):
     assert status == 200
     assert {"access_token", "refresh_token", "id_token", "client_info", "expires_in", "scope"} <= set(tokens)
     id_token = claims_of(tokens["id_token"])
-    assert id_token["aud"] == AZURE_CLI_APP_ID and id_token["ver"] == "2.0" and id_token["tid"] == sb.tenant_id
+    assert (
+        id_token["aud"] == AZURE_CLI_APP_ID and id_token["ver"] == "2.0" and id_token["tid"] == sb.tenant_id
+    )
     assert id_token["preferred_username"] == "alex.admin@contoso.onmicrosoft.com"
     assert {"iss", "oid", "sub", "name", "exp", "iat", "nbf"} <= set(id_token)
     info = json.loads(base64.urlsafe_b64decode(tokens["client_info"] + "=="))
@@ -486,7 +498,9 @@ async def test_login_faults_act_on_the_wire():
     async with ClientSecretCredential(tenant, client_id, secret.reveal(), transport=sb.transport()) as cred:
         with pytest.raises(ClientAuthenticationError, match="AADSTS90033"):
             await cred.get_token(ARM_SCOPE)
-    assert {e.kind for e in sb.fault_events} == {"error"} and len(sb.fault_events) > 1  # retried, then gave up
+    assert {e.kind for e in sb.fault_events} == {"error"} and len(
+        sb.fault_events
+    ) > 1  # retried, then gave up
 
 
 def test_token_lifetime_in_the_faults_grammar():

@@ -233,7 +233,10 @@ async def test_app_only_callers(sb):
         assert info.value.response_status_code == 403
         robot.directory_roles = ["Directory Readers"]
         found = [s.id for s in (await client.service_principals.get()).value]
-        assert found == [scenarios.AUTOMATION_SP_ID, robot.object_id]  # the scenario's own automation SP first
+        assert found == [
+            scenarios.AUTOMATION_SP_ID,
+            robot.object_id,
+        ]  # the scenario's own automation SP first
         with pytest.raises(ODataError) as info:
             await client.me.get()
     assert (info.value.response_status_code, info.value.error.message) == (

@@ -113,7 +113,10 @@ async def test_challenge_comes_before_the_body_is_read(sb):
         'resource="https://vault.azure.net"'
     )
     assert bare.json() == {
-        "error": {"code": "Unauthorized", "message": "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token."}
+        "error": {
+            "code": "Unauthorized",
+            "message": "AKV10000: Request is missing a Bearer, PoP, or MTLS_POP token.",
+        }
     }
     # ...and the SDK completes the challenge by itself.
     async with keys_client(sb, vault.properties.vault_uri) as client:

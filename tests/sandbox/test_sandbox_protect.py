@@ -37,9 +37,14 @@ def vault_path(sb: Sandbox, name: str, sdk_form: bool = False) -> str:
 async def test_lock_put_get_list_delete_shapes(sb):
     vault = await create_vault(sb, "kv-http-lock")
     lock = vault_path(sb, vault.name, sdk_form=True) + "/providers/Microsoft.Authorization/locks/byok-lock"
-    status, headers, body = await call(sb, "PUT", lock, LOCKS_API, {"properties": {"level": "CanNotDelete",
-                                                                                  "notes": "Kore BYOK"}})
-    assert status == 201 and headers["x-ms-request-id"] and headers["content-type"].startswith("application/json")
+    status, headers, body = await call(
+        sb, "PUT", lock, LOCKS_API, {"properties": {"level": "CanNotDelete", "notes": "Kore BYOK"}}
+    )
+    assert (
+        status == 201
+        and headers["x-ms-request-id"]
+        and headers["content-type"].startswith("application/json")
+    )
     assert body == {
         "properties": {"level": "CanNotDelete", "notes": "Kore BYOK"},
         "id": f"{vault.id}/providers/Microsoft.Authorization/locks/byok-lock",
@@ -86,7 +91,9 @@ async def test_a_lock_below_a_role_assignment_does_not_hold_it(sb):
     vault = await create_vault(sb, "kv-http-ra")
     await call(sb, "PUT", vault.id + "/providers/Microsoft.Authorization/locks/l", LOCKS_API,
                {"properties": {"level": "CanNotDelete"}})  # fmt: skip
-    above = sb.world.assign_role(sb.operator_object_id, "Reader", f"/subscriptions/{sb.subscription_id}/resourceGroups/{RG}")
+    above = sb.world.assign_role(
+        sb.operator_object_id, "Reader", f"/subscriptions/{sb.subscription_id}/resourceGroups/{RG}"
+    )
     at = sb.world.assign_role(sb.operator_object_id, "Key Vault Reader", vault.id)
     path = "/providers/Microsoft.Authorization/roleAssignments/"
     status, _, body = await call(sb, "DELETE", vault.id + path + at.name, "2022-04-01")
@@ -112,8 +119,14 @@ async def test_activity_alert_needs_an_existing_action_group_and_a_condition(sb)
         "actions": {"actionGroups": [{"actionGroupId": base + "/actionGroups/missing"}]}}}  # fmt: skip
     status, _, refused = await call(sb, "PUT", base + "/activityLogAlerts/a1", "2020-10-01", body)
     assert status == 400 and refused["error"]["code"] == "ActionGroupNotFound"
-    group = {"location": "Global", "properties": {"groupShortName": "byok", "enabled": True,
-                                                  "emailReceivers": [{"name": "e1", "emailAddress": "a@contoso.com"}]}}
+    group = {
+        "location": "Global",
+        "properties": {
+            "groupShortName": "byok",
+            "enabled": True,
+            "emailReceivers": [{"name": "e1", "emailAddress": "a@contoso.com"}],
+        },
+    }
     status, _, made = await call(sb, "PUT", base + "/actionGroups/ag", "2023-01-01", group)
     assert status == 201 and made["type"] == "Microsoft.Insights/ActionGroups"
     assert made["properties"]["emailReceivers"][0]["status"] == "Enabled"
@@ -129,7 +142,9 @@ async def test_activity_alert_needs_an_existing_action_group_and_a_condition(sb)
 
 async def test_diagnostic_settings_by_id_and_their_refusals(sb):
     vault = await create_vault(sb, "kv-http-diag")
-    setting = "/" + vault.id + "/providers/Microsoft.Insights/diagnosticSettings/" + quote("audit")  # `//subs…`
+    setting = (
+        "/" + vault.id + "/providers/Microsoft.Insights/diagnosticSettings/" + quote("audit")
+    )  # `//subs…`
     workspace = f"/subscriptions/{sb.subscription_id}/resourceGroups/{RG}/providers/Microsoft.OperationalInsights/workspaces/law1"
     status, _, refused = await call(sb, "PUT", setting, "2021-05-01-preview", {"properties": {"logs": []}})
     assert status == 400 and refused["error"]["code"] == "BadRequest"
@@ -169,13 +184,17 @@ async def test_rotation_policy_default_set_and_refusals():
     assert status == 200 and default["lifetimeActions"] == [
         {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]  # fmt: skip
     assert "id" not in default and default["attributes"] == {}  # never set: no id, no timestamps
-    notify_after_create = {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Notify"}}]}
+    notify_after_create = {
+        "lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Notify"}}]
+    }
     status, body = send("PUT", notify_after_create)
     assert status == 400 and body["error"]["code"] == "BadParameter"
     too_close = {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P3D"}, "action": {"type": "Notify"}}]}
     assert send("PUT", too_close)[0] == 400
-    ok = {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P14D"}, "action": {"type": "Notify"}}],
-          "attributes": {"expiryTime": "P1Y"}}
+    ok = {
+        "lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P14D"}, "action": {"type": "Notify"}}],
+        "attributes": {"expiryTime": "P1Y"},
+    }
     status, body = send("PUT", ok)
     assert status == 200 and body["attributes"]["expiryTime"] == "P1Y" and body["attributes"]["created"]
     assert body["id"] == "https://kv-contoso-cmk.vault.azure.net/keys/kore-cmk/rotationpolicy"

@@ -53,9 +53,10 @@ def test_default():
     operator = sb.world.operator
     assert operator.directory_roles == ["Application Administrator"]
     owner = ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", f"/subscriptions/{sb.subscription_id}")
-    assert [
-        (a.principal_id, a.role_definition_id, a.scope) for a in sb.world.role_assignments.values()
-    ] == [(sb.operator_object_id, *owner), (scenarios.AUTOMATION_SP_ID, *owner)]
+    assert [(a.principal_id, a.role_definition_id, a.scope) for a in sb.world.role_assignments.values()] == [
+        (sb.operator_object_id, *owner),
+        (scenarios.AUTOMATION_SP_ID, *owner),
+    ]
     automation = sb.world.principal(scenarios.AUTOMATION_SP_ID)
     assert (automation.kind, automation.app_id, automation.ip) == (
         "ServicePrincipal", scenarios.AUTOMATION_CLIENT_ID, sb.operator_ip,

@@ -57,7 +57,9 @@ async def test_directory_roles_of_the_operator():
 
 
 async def test_directory_roles_through_any_role_a_user_holds(sb):
-    user = sb.world.add_principal("Gina Global", "User", directory_roles=["Global Administrator", "Directory Readers"])
+    user = sb.world.add_principal(
+        "Gina Global", "User", directory_roles=["Global Administrator", "Directory Readers"]
+    )
     conn = dataclasses.replace(sb.connection(), credential=sb.credential(user.object_id))
     roles = dict(await graph.directory_roles(conn))
     assert roles["62e90394-69f5-4237-9190-012177145e10"] == "Global Administrator"
@@ -75,7 +77,10 @@ async def test_has_action_follows_the_role_definitions():
     contributor = Sandbox.create("restricted")
     conn, sub = contributor.connection(), contributor.subscription_id
     evidence = rbac.Evidence()
-    assert await rbac.has_action(conn, sub, scope, contributor.operator_object_id, ASSIGN, evidence=evidence) is None
+    assert (
+        await rbac.has_action(conn, sub, scope, contributor.operator_object_id, ASSIGN, evidence=evidence)
+        is None
+    )
     assert evidence.request_id and evidence.ms is not None
     granted = await rbac.has_action(conn, sub, scope, contributor.operator_object_id, VAULTS)
     assert granted is not None and granted.role_guid == rbac.CONTRIBUTOR
@@ -117,7 +122,9 @@ def test_default_method_and_what_each_method_needs(monkeypatch):
     full = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"}
     assert signin.default_method(full) == "environment"
     assert signin.default_method({}) == "azure-cli"
-    monkeypatch.setattr(auth, "azure_cli_problem", lambda: "the Azure CLI (az) is not installed on this machine")
+    monkeypatch.setattr(
+        auth, "azure_cli_problem", lambda: "the Azure CLI (az) is not installed on this machine"
+    )
     assert signin.default_method({}) == "device-code"
     assert "az" in (signin.method_problem("azure-cli") or "")
     problem = signin.method_problem("environment", {"AZURE_TENANT_ID": "t"})

@@ -92,7 +92,9 @@ async def test_access_on_an_rbac_vault_grants_exactly_crypto_user():
     async with CryptographyClient(state.vault.key_id, sb.credential(state.authorize.sp_object_id),
                                   transport=sb.transport()) as kore:  # fmt: skip
         sealed = await kore.encrypt(EncryptionAlgorithm.rsa_oaep_256, b"data key")
-        assert (await kore.decrypt(EncryptionAlgorithm.rsa_oaep_256, sealed.ciphertext)).plaintext == b"data key"
+        assert (
+            await kore.decrypt(EncryptionAlgorithm.rsa_oaep_256, sealed.ciphertext)
+        ).plaintext == b"data key"
 
 
 async def test_broader_roles_are_warned():
@@ -114,7 +116,9 @@ async def test_access_on_an_access_policy_vault_adds_the_five_permissions():
     state = await runner.apply_plan(authorize.STEP, base(sb), conn, None, quiet)
     (legacy,) = await vault_step.list_vaults(conn, sb.subscription_id, "rg-shared-security")
     state = vault_step.adopt_vault(state, legacy)
-    state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, key_name="legacy-cmk", create_key=False))
+    state = dataclasses.replace(
+        state, vault=dataclasses.replace(state.vault, key_name="legacy-cmk", create_key=False)
+    )
     state = await runner.apply_plan(vault_step.STEP, state, conn, None, quiet)
     assert [c.id for c in access.plan(state)] == ["access.policy"]
     state = await runner.apply_plan(access.STEP, state, conn, None, quiet)
@@ -129,7 +133,10 @@ async def test_share_writes_the_bundle_and_notices_a_rotated_key(tmp_path):
     state = await with_vault(sb, state)
     state = dataclasses.replace(state, share=ShareState(export_dir=str(tmp_path / "handoff")))
     state = await runner.apply_plan(share.STEP, state, conn, None, quiet)
-    assert [p.rsplit("/", 1)[-1] for p in state.share.exported] == ["kore-byok-handoff.json", "kore-byok-handoff.md"]
+    assert [p.rsplit("/", 1)[-1] for p in state.share.exported] == [
+        "kore-byok-handoff.json",
+        "kore-byok-handoff.md",
+    ]
     _, results = await runner.run_checks(share.STEP, state, conn, None)
     assert {r.status for r in results} == {"pass"}
 
@@ -185,7 +192,9 @@ async def test_share_check_names_a_vault_that_is_gone_not_the_key_read_that_fail
         return None
 
     monkeypatch.setattr(vaults, "get_vault", gone)
-    state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, vault_uri="https://kv-gone.vault.azure.net/"))
+    state = dataclasses.replace(
+        state, vault=dataclasses.replace(state.vault, vault_uri="https://kv-gone.vault.azure.net/")
+    )
     _, results = await runner.run_checks(share.STEP, state, conn, None)
     consistent = {r.id: r for r in results}["share.consistent"]
     assert consistent.status == "fail" and "vault URI is not the vault's" in consistent.detail
@@ -222,7 +231,9 @@ async def test_firewall_with_and_without_the_operator_ip():
     sb = Sandbox.create("default")
     conn = sb.connection()
     state = await with_vault(sb, base(sb))
-    state = dataclasses.replace(state, network=NetworkState(mode="firewall", ip_rules=sb.profile().kore_ip_ranges))
+    state = dataclasses.replace(
+        state, network=NetworkState(mode="firewall", ip_rules=sb.profile().kore_ip_ranges)
+    )
     state = await network.prepare(state, conn)
     assert state.network.operator_ip == sb.operator_ip
     state = await runner.apply_plan(network.STEP, state, conn, None, quiet)

@@ -44,7 +44,10 @@ async def test_a_step_interrupted_after_its_first_change_says_so_and_adopts_it(t
     state = state.with_step("vault", dataclasses.replace(state.step("vault"), applied=False))
 
     reopened = await runner.survey(vault_step.STEP, state, conn)
-    assert reopened[0].effect == "adopt" and reopened[0].title == "Use the existing resource group rg-kore-byok (eastus)"
+    assert (
+        reopened[0].effect == "adopt"
+        and reopened[0].title == "Use the existing resource group rg-kore-byok (eastus)"
+    )
     assert [c.effect for c in reopened[1:]] == ["create", "create", "create"]
     intro = runner.review_intro(state, "vault", reopened)
     assert "Nothing has changed" not in intro and "stopped part-way: 1 of these 4 changes were made" in intro
@@ -73,7 +76,9 @@ async def test_reapplying_an_unchanged_firewall_is_no_change():
     sb = Sandbox.create("default")
     conn = sb.connection()
     state = await runner.apply_plan(vault_step.STEP, state_for(sb), conn, None, quiet)
-    state = dataclasses.replace(state, network=NetworkState(mode="firewall", ip_rules=sb.profile().kore_ip_ranges))
+    state = dataclasses.replace(
+        state, network=NetworkState(mode="firewall", ip_rules=sb.profile().kore_ip_ranges)
+    )
     state = await network.prepare(state, conn)
     (first,) = await runner.survey(network.STEP, state, conn)
     assert first.effect == "change" and first.destructive
@@ -81,7 +86,9 @@ async def test_reapplying_an_unchanged_firewall_is_no_change():
     (again,) = await runner.survey(network.STEP, state, conn)
     assert again.effect == "adopt" and not again.destructive and not again.detail
     assert again.title.startswith("No change: the firewall of kv-survey-1 already denies by default")
-    less = dataclasses.replace(state, network=dataclasses.replace(state.network, allow_trusted_services=False))
+    less = dataclasses.replace(
+        state, network=dataclasses.replace(state.network, allow_trusted_services=False)
+    )
     (changed,) = await runner.survey(network.STEP, less, conn)
     assert changed.effect == "change" and changed.destructive
 

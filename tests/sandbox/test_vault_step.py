@@ -50,7 +50,9 @@ async def test_reapplying_adopts_and_creates_nothing_twice():
     conn = sb.connection()
     first = await runner.apply_plan(step.STEP, state_for(sb), conn, None, quiet)
     messages = []
-    second = await runner.apply_plan(step.STEP, state_for(sb), conn, None, lambda m, f=None: messages.append(m))
+    second = await runner.apply_plan(
+        step.STEP, state_for(sb), conn, None, lambda m, f=None: messages.append(m)
+    )
     assert second.vault.key_id == first.vault.key_id
     assert any("exists: adopted" in m for m in messages)
     assert any("can already create keys" in m for m in messages)
@@ -83,9 +85,14 @@ async def test_adopting_a_legacy_vault_turns_on_purge_protection_and_keeps_its_k
     plain = await runner.apply_plan(step.STEP, state, conn, None, quiet)
     _, results = await runner.run_checks(step.STEP, plain, conn, None)
     failed = {r.id: r for r in results if r.status == "fail"}
-    assert set(failed) == {"vault.purge_protection"} and "irreversible" in failed["vault.purge_protection"].remedy
+    assert (
+        set(failed) == {"vault.purge_protection"}
+        and "irreversible" in failed["vault.purge_protection"].remedy
+    )
 
-    consented = dataclasses.replace(state, vault=dataclasses.replace(state.vault, enable_purge_protection=True))
+    consented = dataclasses.replace(
+        state, vault=dataclasses.replace(state.vault, enable_purge_protection=True)
+    )
     assert [c.id for c in step.plan(consented)] == ["vault.purge_protection", "vault.key"]
     done = await runner.apply_plan(step.STEP, consented, conn, None, quiet)
     _, results = await runner.run_checks(step.STEP, done, conn, None)
@@ -124,7 +131,9 @@ async def test_adopting_a_key_without_a_data_role_fails_at_once_with_the_remedy(
             del sb.world.role_assignments[name]
     (found,) = await step.list_vaults(conn, sb.subscription_id, "rg-contoso-prod")
     state = step.adopt_vault(state_for(sb), found)
-    state = dataclasses.replace(state, vault=dataclasses.replace(state.vault, key_name="kore-cmk", create_key=False))
+    state = dataclasses.replace(
+        state, vault=dataclasses.replace(state.vault, key_name="kore-cmk", create_key=False)
+    )
     with pytest.raises(runner.ApplyFailed) as info:
         await asyncio.wait_for(runner.apply_plan(step.STEP, state, conn, None, quiet), timeout=10)
     assert isinstance(info.value.error, AzureError) and info.value.error.code == "ForbiddenByRbac"

@@ -94,9 +94,13 @@ def test_every_step_then_verify_and_export_in_live_mode(served: Served, tmp_path
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert [s["id"] for s in report["steps"]] == STEPS
-    failed = [(s["id"], c["id"], c["detail"]) for s in report["steps"] for c in s["checks"] if c["status"] == "fail"]
+    failed = [
+        (s["id"], c["id"], c["detail"]) for s in report["steps"] for c in s["checks"] if c["status"] == "fail"
+    ]
     assert failed == []
-    assert report["vault_uri"].startswith("https://kv-live-") and report["vault_uri"].endswith(".vault.azure.net/")
+    assert report["vault_uri"].startswith("https://kv-live-") and report["vault_uri"].endswith(
+        ".vault.azure.net/"
+    )
     if method == "device-code":  # one sign-in for the whole run, though Key Vault and Graph ask with CAE
         assert run.stderr.count("enter the code") == 1
 

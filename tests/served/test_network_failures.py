@@ -18,7 +18,14 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def run(served: Served, tmp_path: Path, method: str, *extra: str, env: dict[str, str], without: tuple[str, ...] = ()):
+def run(
+    served: Served,
+    tmp_path: Path,
+    method: str,
+    *extra: str,
+    env: dict[str, str],
+    without: tuple[str, ...] = (),
+):
     return served.cli("run", "--answers", str(answers(served, tmp_path, method)), "--session",
                       str(tmp_path / "session.json"), "--yes", *extra, env=env, without=without, timeout=180)  # fmt: skip
 
@@ -37,7 +44,10 @@ def test_a_refused_tunnel_names_the_host_and_no_proxy(served: Served, tmp_path: 
     as a strict company proxy refuses a host it was not told about."""
     result = run(served, tmp_path, "environment", "--cloud", "AzureUSGovernment", env={})
     assert result.returncode == 3, result.stderr
-    assert "The proxy in HTTPS_PROXY refused the tunnel to login.microsoftonline.us (403 Forbidden)" in result.stderr
+    assert (
+        "The proxy in HTTPS_PROXY refused the tunnel to login.microsoftonline.us (403 Forbidden)"
+        in result.stderr
+    )
     assert "NO_PROXY" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -57,6 +67,8 @@ def test_verify_through_a_dead_proxy_is_exit_3_with_the_fix(served: Served, tmp_
     done = signed_in(served, "run", "--answers", str(answers(served, tmp_path, "environment")), "--session", session,
                      "--yes")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    result = served.cli("verify", "--session", session, env={"HTTPS_PROXY": f"http://127.0.0.1:{closed_port()}"})
+    result = served.cli(
+        "verify", "--session", session, env={"HTTPS_PROXY": f"http://127.0.0.1:{closed_port()}"}
+    )
     assert result.returncode == 3, result.stdout + result.stderr
     assert "The proxy in HTTPS_PROXY could not be reached" in result.stderr

@@ -35,8 +35,9 @@ async def test_graph_and_kore_go_through_the_proxy(proxied):
         before = proxy.requests
         found = await graph.find_service_principal(conn, sb.kore_client_id)
         assert found is None  # no consent yet: Graph answered, through the proxy
-        apps = await bots.list_from_api(conn, sb.kore_host, sb.kore_api_client_id,
-                                        Secret(sb.kore_api_client_secret))
+        apps = await bots.list_from_api(
+            conn, sb.kore_host, sb.kore_api_client_id, Secret(sb.kore_api_client_secret)
+        )
         assert len(apps) == len(sb.world.kore.bots)
         assert proxy.requests > before + 1
     finally:

@@ -40,7 +40,9 @@ def test_it_prints_ready_to_paste_exports_and_writes_what_they_name(served: Serv
 
 
 def test_a_host_it_does_not_emulate_is_refused_and_never_forwarded(served: Served):
-    with httpx.Client(proxy=served.proxy, verify=ssl.create_default_context(cafile=served.exports["SSL_CERT_FILE"])) as client:
+    with httpx.Client(
+        proxy=served.proxy, verify=ssl.create_default_context(cafile=served.exports["SSL_CERT_FILE"])
+    ) as client:
         with pytest.raises(httpx.ProxyError, match="403"):
             client.get("https://example.com/")
         with pytest.raises(httpx.ProxyError, match="502"):  # a vault name with no vault: no DNS record
@@ -48,9 +50,16 @@ def test_a_host_it_does_not_emulate_is_refused_and_never_forwarded(served: Serve
 
 
 def test_the_tls_it_presents_verifies_against_its_ca_only(served: Served):
-    with httpx.Client(proxy=served.proxy, verify=ssl.create_default_context(cafile=served.exports["SSL_CERT_FILE"])) as client:
-        assert client.get("https://management.azure.com/subscriptions?api-version=2022-12-01").status_code == 401
-    with httpx.Client(proxy=served.proxy) as client, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY"):
+    with httpx.Client(
+        proxy=served.proxy, verify=ssl.create_default_context(cafile=served.exports["SSL_CERT_FILE"])
+    ) as client:
+        assert (
+            client.get("https://management.azure.com/subscriptions?api-version=2022-12-01").status_code == 401
+        )
+    with (
+        httpx.Client(proxy=served.proxy) as client,
+        pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY"),
+    ):
         client.get("https://management.azure.com/subscriptions?api-version=2022-12-01")
 
 
@@ -98,5 +107,8 @@ def test_a_damaged_world_file_is_exit_2_and_left_as_it_was(tmp_path):
     result = subprocess.run([sys.executable, "-m", "byok_tui", "sandbox", "serve", "--state", str(world), "--port",
                              "0"], capture_output=True, text=True, env=clean_env(tmp_path), timeout=60)  # fmt: skip
     assert result.returncode == 2
-    assert f"--state: {world} is not a byok-tui sandbox world" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        f"--state: {world} is not a byok-tui sandbox world" in result.stderr
+        and "Traceback" not in result.stderr
+    )
     assert world.read_text(encoding="utf-8") == '{"kind": "byok-tui-sandbox-world", "world": {'

@@ -30,7 +30,12 @@ PATIENCE = 90.0
 def live_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     served = start_served(tmp_path, "--faults", "rbac-delay=0")
     try:
-        for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH"):
+        for name in (
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_SECRET",
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+        ):
             monkeypatch.delenv(name, raising=False)
         for name in ("HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "BYOK_TUI_PROFILE"):
             monkeypatch.setenv(name, served.exports[name])
@@ -67,12 +72,16 @@ async def test_device_code_from_entra_id_is_shown_and_approval_signs_in(live_env
         assert len(panel.code) == 9 and panel.code in str(panel.query_one("#device-code-text").content)
         approval = await asyncio.to_thread(live_env.cli, "sandbox", "approve", panel.code)
         assert approval.returncode == 0, approval.stderr
-        await until(pilot, lambda: app.signed_in and app.state.step("signin").checked, "the sign-in and pre-flight")
+        await until(
+            pilot, lambda: app.signed_in and app.state.step("signin").checked, "the sign-in and pre-flight"
+        )
         sb = Sandbox.load(live_env.state)
         assert app.state.signin.method == "device-code"
         assert app.state.signin.account == "alex.admin@contoso.onmicrosoft.com"
         assert app.state.signin.tenant_id == sb.tenant_id
-        assert app.state.step("signin").checked == "pass"  # Graph and Resource Manager answered, through the proxy
+        assert (
+            app.state.step("signin").checked == "pass"
+        )  # Graph and Resource Manager answered, through the proxy
 
 
 async def test_an_unreachable_proxy_is_an_error_box_naming_the_variable(live_env: Served, monkeypatch):

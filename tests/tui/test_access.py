@@ -63,7 +63,10 @@ async def test_grant_crypto_user_end_to_end(make_app):
         await settle(pilot)
         assert screen.page == "review"
         plan = texts(screen.query(ChangeView))
-        assert any(t.startswith("$ az role assignment create --role 'Key Vault Crypto User'") and sp in t for t in plan)
+        assert any(
+            t.startswith("$ az role assignment create --role 'Key Vault Crypto User'") and sp in t
+            for t in plan
+        )
 
         await pilot.press("a")
         await settle(pilot)
@@ -152,7 +155,9 @@ async def test_access_policy_vault_shows_the_five_permissions(make_app):
         await pilot.press("r")
         await settle(pilot)
         plan = texts(h.app.screen.query(ChangeView))
-        assert any(t.endswith("--key-permissions 'get' 'encrypt' 'decrypt' 'wrapKey' 'unwrapKey'") for t in plan)
+        assert any(
+            t.endswith("--key-permissions 'get' 'encrypt' 'decrypt' 'wrapKey' 'unwrapKey'") for t in plan
+        )
 
 
 async def test_without_step_1_it_says_so_and_refuses(make_app):

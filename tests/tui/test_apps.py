@@ -240,7 +240,9 @@ async def test_file_import_drops_jwt_secrets_everywhere(make_app, tmp_path, monk
         await type_into(pilot, "file-path", path.name)
         await pilot.press("enter")  # Enter in the field loads
         await settle(pilot)
-        assert len(screen.grid.apps) == 12 and screen.grid.apps[3] == AppRef("st-0003", "Bot 3", "customer", "published")
+        assert len(screen.grid.apps) == 12 and screen.grid.apps[3] == AppRef(
+            "st-0003", "Bot 3", "customer", "published"
+        )
         assert app.state.apps.source == "file" and app.state.apps.file == str(path)  # kept absolute
     assert SECRET not in app.state.to_json()
     assert session.path.exists() and SECRET not in session.path.read_text()
@@ -283,8 +285,10 @@ async def test_bad_file_path_and_bad_csv_name_the_field_and_rule(make_app, tmp_p
         await type_into(pilot, "file-path", "bots.csv")
         await pilot.press("enter")
         await settle(pilot)
-        assert message(app, "file-path").startswith(f"File: {bad} has no id column (its first row names name, "
-                                                    "purpose); expected the bots list exported from Kore.ai")
+        assert message(app, "file-path").startswith(
+            f"File: {bad} has no id column (its first row names name, "
+            "purpose); expected the bots list exported from Kore.ai"
+        )
         assert not screen.grid.apps and app.state.apps.apps == ()
 
         # Neither JSON nor CSV: say what the file is expected to be, not what its "header" was (#15, item 16).
@@ -293,8 +297,10 @@ async def test_bad_file_path_and_bad_csv_name_the_field_and_rule(make_app, tmp_p
         await type_into(pilot, "file-path", "prose.json")
         await pilot.press("enter")
         await settle(pilot)
-        assert message(app, "file-path").startswith(f"File: {prose} is not an apps and bots export; expected the "
-                                                    "bots list exported from Kore.ai: JSON")
+        assert message(app, "file-path").startswith(
+            f"File: {prose} is not an apps and bots export; expected the "
+            "bots list exported from Kore.ai: JSON"
+        )
         assert "found:" not in message(app, "file-path")
 
         broken = tmp_path / "bots.json"
@@ -344,7 +350,9 @@ async def test_kore_api_secret_is_used_once_and_never_kept(make_app, monkeypatch
         await settle(pilot)
         assert len(screen.grid.apps) == 30 and secret_input.value == ""
         assert not note.has_class("-shown")
-        assert app.state.apps.source == "kore-api" and app.state.apps.kore_api_client_id == sb.kore_api_client_id
+        assert (
+            app.state.apps.source == "kore-api" and app.state.apps.kore_api_client_id == sb.kore_api_client_id
+        )
         assert "wrong-secret" not in app.state.to_json()
         assert sb.kore_api_client_secret not in app.state.to_json()
 
@@ -420,7 +428,10 @@ async def test_big_account_loads_5000_and_filters(make_app):
         await settle(pilot)
         grid = screen.query_one(AppGrid)
         assert len(grid.apps) == 5000 and grid.selected_count == 5000
-        assert "Loaded 50 of 5000 apps and bots…" in progress and "Loaded 5000 of 5000 apps and bots…" in progress
+        assert (
+            "Loaded 50 of 5000 apps and bots…" in progress
+            and "Loaded 5000 of 5000 apps and bots…" in progress
+        )
         assert counts(app) == "5,000 of 5,000 selected · 0 stay on Kore's default key"
         await pilot.press("end")
         assert grid.cursor == 4999

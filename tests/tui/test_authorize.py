@@ -83,14 +83,19 @@ async def test_create_the_service_principal(make_app):
         assert screen.page == "review"
         plan = texts(screen.query(ChangeView))
         assert f"$ az ad sp create --id '{sb.kore_client_id}'" in plan
-        assert app.state.authorize == AuthorizeState(method="service-principal", kore_client_id=sb.kore_client_id)
+        assert app.state.authorize == AuthorizeState(
+            method="service-principal", kore_client_id=sb.kore_client_id
+        )
 
         await pilot.press("a")
         await settle(pilot)
         assert screen.page == "result"
         sp_id = sb.kore_service_principal_id
         assert sp_id is not None and sb.world.principal(sp_id).display_name == "Kore.ai BYOK"
-        assert app.state.authorize.sp_object_id == sp_id and app.state.authorize.sp_display_name == "Kore.ai BYOK"
+        assert (
+            app.state.authorize.sp_object_id == sp_id
+            and app.state.authorize.sp_display_name == "Kore.ai BYOK"
+        )
         assert app.state.step("authorize").applied and app.state.step("authorize").checked == "pass"
         checks = {view.result.id: view.result.status for view in screen.query(CheckView)}
         assert checks == {"authorize.exists": "pass", "authorize.enabled": "pass"}
@@ -182,7 +187,10 @@ async def test_restricted_operator_creating_is_refused_with_remedy_and_request_i
         await pilot.press("u")
         await settle(pilot)
         assert screen.page == "review" and app.state.authorize.method == "consent-url"
-        assert any(t.startswith("$ # open https://login.microsoftonline.com/") for t in texts(screen.query(ChangeView)))
+        assert any(
+            t.startswith("$ # open https://login.microsoftonline.com/")
+            for t in texts(screen.query(ChangeView))
+        )
 
 
 # --- option 1: the admin-consent URL ------------------------------------------------------------------
@@ -268,7 +276,9 @@ async def test_changed_client_id_forgets_the_recorded_principal():
     assert with_answers(applied, method).authorize.sp_object_id == "sp"  # same app: the principal stays
 
 
-@pytest.mark.parametrize("scenario, expected", [("default", "service-principal"), ("restricted", "consent-url")])
+@pytest.mark.parametrize(
+    "scenario, expected", [("default", "service-principal"), ("restricted", "consent-url")]
+)
 async def test_resumed_session_asks_graph_for_the_default_option(make_app, scenario, expected):
     """Started past Sign-in with a recorded session but no pre-flight in memory: the screen asks Graph."""
     h = await step1(make_app, scenario)
@@ -329,4 +339,6 @@ class TestAuthorizeSnapshots:
         assert snap_compare(_at_step1(make_app, "restricted"), terminal_size=size, run_before=_refused)
 
     def test_checks_after_create(self, snap_compare, make_app, size):
-        assert snap_compare(_at_step1(make_app, "default"), terminal_size=size, run_before=_applied_from_the_top)
+        assert snap_compare(
+            _at_step1(make_app, "default"), terminal_size=size, run_before=_applied_from_the_top
+        )

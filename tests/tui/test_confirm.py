@@ -38,7 +38,9 @@ def confirm_screen(app) -> ConfirmScreen:
 
 
 def text_of(screen, selector: str) -> str:
-    return "\n".join(str(s.content) for s in screen.query(f"{selector} Static, {selector}") if isinstance(s, Static))
+    return "\n".join(
+        str(s.content) for s in screen.query(f"{selector} Static, {selector}") if isinstance(s, Static)
+    )
 
 
 async def ready(sb, export_dir, deselect=2):
@@ -80,7 +82,11 @@ async def test_summary_then_proceed_writes_the_record(make_app, tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
         body = str(app.screen.query_one("#confirm-body", Static).content)
-        assert "28 of 30 apps and bots" in body and "2 stay on Kore's default key" in body and str(tmp_path) in body
+        assert (
+            "28 of 30 apps and bots" in body
+            and "2 stay on Kore's default key" in body
+            and str(tmp_path) in body
+        )
         await pilot.press("n")
         await settle(pilot)
         assert screen.page == "form" and not (tmp_path / confirm_step.RECORD_NAME).exists()
@@ -152,7 +158,9 @@ async def test_reopened_session_offers_manage(make_app, tmp_path):
             "authorize", "vault", "access", "share", "network", "protect", "enterprise_key", "test", "apps", "confirm",
         ]  # fmt: skip
         assert lines[1] == "✓ Key Vault and key: 9 of 9 pass" and all(line.startswith("✓ ") for line in lines)
-        assert str(screen.query_one(HealthView).query_one("#health-verdict").content).startswith("✓ Every live check")
+        assert str(screen.query_one(HealthView).query_one("#health-verdict").content).startswith(
+            "✓ Every live check"
+        )
 
         # A broken key shows up there, with its fix.
         sb.world.vault("kv-contoso-byok").keys["kore-byok-cmk"].latest.enabled = False
@@ -244,4 +252,6 @@ class TestConfirmSnapshots:
         assert snap_compare(snapshot_app(make_app), terminal_size=size, run_before=_proceeded)
 
     def test_manage_all_checks(self, snap_compare, make_app, size):
-        assert snap_compare(snapshot_app(make_app, proceeded=True), terminal_size=size, run_before=_all_checks)
+        assert snap_compare(
+            snapshot_app(make_app, proceeded=True), terminal_size=size, run_before=_all_checks
+        )

@@ -86,18 +86,26 @@ async def test_the_form_is_prefilled_and_every_field_is_checked_as_you_type(make
         assert screen.page == "form" and app.focused is not None and app.focused.id == "ek-identifier"
         assert str(screen.query_one("#ek-provider", Static).content) == "Azure"
         assert value(app, "ek-identifier") == state.vault.key_id and value(app, "ek-tenant") == sb.tenant_id
-        assert "exactly this version" in note(app) and "Vault kv-contoso-byok · key kore-byok-cmk" in note(app)
+        assert "exactly this version" in note(app) and "Vault kv-contoso-byok · key kore-byok-cmk" in note(
+            app
+        )
 
         # The identifier: its form on every cloud, then the vault and key of Step 2.
         await paste_into(pilot, "ek-identifier", "http://kv-contoso-byok.vault.azure.net/keys/kore-byok-cmk")
         assert message(app, "ek-identifier") == "Key identifier must use https:// (found 'http://')."
-        await paste_into(pilot, "ek-identifier", "https://kv-contoso-byok.vault.azure.net/secrets/kore-byok-cmk")
+        await paste_into(
+            pilot, "ek-identifier", "https://kv-contoso-byok.vault.azure.net/secrets/kore-byok-cmk"
+        )
         assert "points at secrets, not a key" in message(app, "ek-identifier")
         await type_into(pilot, "ek-identifier", OTHER_VAULT_KID)
         assert "must name the key recorded in Step 2 (kore-byok-cmk in https://kv-contoso-byok" in message(
             app, "ek-identifier")  # fmt: skip
-        await paste_into(pilot, "ek-identifier", "https://kv-contoso-byok.vault.usgovcloudapi.net/keys/kore-byok-cmk")
-        assert "must name the key recorded in Step 2" in message(app, "ek-identifier")  # right form, wrong cloud
+        await paste_into(
+            pilot, "ek-identifier", "https://kv-contoso-byok.vault.usgovcloudapi.net/keys/kore-byok-cmk"
+        )
+        assert "must name the key recorded in Step 2" in message(
+            app, "ek-identifier"
+        )  # right form, wrong cloud
         assert not isinstance(app.screen, ConfirmModal)  # "o" and "t" typed into the field, not taken as keys
 
         # Versionless, then pinned again with one key.
@@ -135,12 +143,19 @@ async def test_the_form_is_prefilled_and_every_field_is_checked_as_you_type(make
         assert message(app, "ek-date").startswith("Enforcement date must be today")
         assert not any("Enforcement date" in n.message for n in notifications(app))
 
-        for button, expected in (("ek-plus0", "2025-01-15"), ("ek-plus7", "2025-01-22"), ("ek-plus30", "2025-02-14")):
+        for button, expected in (
+            ("ek-plus0", "2025-01-15"),
+            ("ek-plus7", "2025-01-22"),
+            ("ek-plus30", "2025-02-14"),
+        ):
             await focus(pilot, button)
             await pilot.press("enter")
             await settle(pilot)
             assert value(app, "ek-date") == expected
-        assert message(app, "ek-date") == "Encryption with your key starts on Friday 14 February 2025 (in 30 days)."
+        assert (
+            message(app, "ek-date")
+            == "Encryption with your key starts on Friday 14 February 2025 (in 30 days)."
+        )
 
 
 async def test_review_apply_and_checks_record_the_values(make_app):
@@ -197,18 +212,29 @@ async def test_after_the_enforcement_date_the_form_is_read_only_and_the_engine_r
         await settle(pilot)
         screen = ek_screen(app)
         assert screen.locked and screen.page == "result"
-        assert {v.result.id: v.result.status for v in screen.query(CheckView)}["enterprise_key.locked"] == "pass"
-        assert "Encryption with your key started on 2025-01-10" in str(screen.query_one("#summary", Static).content)
+        assert {v.result.id: v.result.status for v in screen.query(CheckView)}[
+            "enterprise_key.locked"
+        ] == "pass"
+        assert "Encryption with your key started on 2025-01-10" in str(
+            screen.query_one("#summary", Static).content
+        )
         await pilot.press("b")
         await settle(pilot)
         assert screen.page == "form"
         lock = screen.query_one("#ek-lock", Static)
-        assert lock.display and "only a key rotation or a change to the app/bot selection" in str(lock.content)
+        assert lock.display and "only a key rotation or a change to the app/bot selection" in str(
+            lock.content
+        )
         assert all(field.disabled for field in screen.query(Input))
         assert not any(b.display for b in screen.query(".ek-pick, #ek-toggle").results(Button))
-        assert message(app, "ek-date") == "Encryption with your key started on Friday 10 January 2025 (5 days ago)."
+        assert (
+            message(app, "ek-date")
+            == "Encryption with your key started on Friday 10 January 2025 (5 days ago)."
+        )
         assert not screen.query_one("#review", Button).display
-        assert screen.check_action("review", ()) is False and screen.check_action("toggle_version", ()) is False
+        assert (
+            screen.check_action("review", ()) is False and screen.check_action("toggle_version", ()) is False
+        )
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert screen.page == "form" and app.state.enterprise_key == state.enterprise_key
@@ -251,8 +277,10 @@ async def test_rotation_asks_first_then_makes_a_new_version_and_re_tests(make_ap
         assert isinstance(modal, ConfirmModal) and "kore-byok-cmk" in modal.body and "update it" in modal.body
         await pilot.press("n")
         await settle(pilot)
-        assert len(key.versions) == 1 and (app.state.vault, app.state.enterprise_key) == (state.vault,
-                                                                                          state.enterprise_key)
+        assert len(key.versions) == 1 and (app.state.vault, app.state.enterprise_key) == (
+            state.vault,
+            state.enterprise_key,
+        )
 
         await pilot.press("o")
         await pilot.pause()
@@ -266,7 +294,9 @@ async def test_rotation_asks_first_then_makes_a_new_version_and_re_tests(make_ap
         # Sent on to Test Configuration, which runs again with the new version and passes.
         assert app.screen.STEP_ID == "test"
         assert app.state.step("test").checked == "pass"
-        details = [v.result.detail for v in app.screen.query(CheckView) if v.result.id == "test.authentication"]
+        details = [
+            v.result.detail for v in app.screen.query(CheckView) if v.result.id == "test.authentication"
+        ]
         assert details and f"version {new}" in details[0]
         assert any("New version" in n.message for n in notifications(app))
 
@@ -358,4 +388,3 @@ class TestEnterpriseKeySnapshots:
         sb, state = prepared(recorded, locked=True)
         app = make_app(state=state, sandbox=sb, start_step="enterprise_key").app
         assert snap_compare(app, terminal_size=size, run_before=_locked_form)
-

@@ -109,8 +109,6 @@ class TestModalSnapshots:
         assert snap_compare(lockout_app(make_app), terminal_size=size, run_before=help_open)
 
 
-
-
 async def test_dialogs_are_centred_in_a_large_terminal(make_app):
     """At 160x50 each dialog sits in the middle (#15 item 19): equal margins left and right, and above and
     below within one row (the footer takes the last)."""
@@ -119,7 +117,10 @@ async def test_dialogs_are_centred_in_a_large_terminal(make_app):
     app = make_app().app
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
-        for show in (app.action_help, lambda: app.push_screen(ErrorModal(AzureError("Boom", remedy="Retry.")))):
+        for show in (
+            app.action_help,
+            lambda: app.push_screen(ErrorModal(AzureError("Boom", remedy="Retry."))),
+        ):
             show()
             await pilot.pause()
             (dialog,) = [w for w in app.screen.children if not isinstance(w, Footer)]

@@ -63,7 +63,9 @@ async def test_private_endpoint_approves_the_pending_kore_connection(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, NetworkScreen) and screen.mode == "private-endpoint"  # recommended by default
+        assert (
+            isinstance(screen, NetworkScreen) and screen.mode == "private-endpoint"
+        )  # recommended by default
         assert app.focused is not None and app.focused.id == "net-mode"
         assert screen.table.row_count == 1
         assert [str(c) for c in screen.table.get_row_at(0)] == [
@@ -80,7 +82,9 @@ async def test_private_endpoint_approves_the_pending_kore_connection(make_app):
         assert pending.status == "Approved"
         results = {v.result.id: v.result.status for v in screen.query(CheckView)}
         assert results == {"network.configured": "pass", "network.reachable": "pass"}
-        assert acls(sb, "kv-contoso-cmk").get("defaultAction", "Allow") == "Allow"  # the firewall is untouched
+        assert (
+            acls(sb, "kv-contoso-cmk").get("defaultAction", "Allow") == "Allow"
+        )  # the firewall is untouched
 
 
 async def test_no_pending_connection_says_what_to_do_then_approves_once_kore_asks(make_app):
@@ -107,7 +111,9 @@ async def test_no_pending_connection_says_what_to_do_then_approves_once_kore_ask
         await pilot.press("l")
         await settle(pilot)
         (pending,) = sb.world.vault("kv-contoso-byok").private_endpoint_connections
-        assert screen.table.display and message(app, "net-connections") == f"✓ Review approves {pending.name}."
+        assert (
+            screen.table.display and message(app, "net-connections") == f"✓ Review approves {pending.name}."
+        )
         await pilot.press("r")
         await settle(pilot)
         await pilot.press("a")
@@ -132,14 +138,17 @@ async def test_firewall_with_a_bad_rule_then_declining_this_machine(make_app):
 
         await type_into(pilot, "net-extra", "198.51.100.0/24, 10.1.2.3")
         assert message(app, "net-extra").startswith(
-            "Also allow, item 2: Firewall IP rule 10.1.2.3 is a private (RFC 1918) address")
+            "Also allow, item 2: Firewall IP rule 10.1.2.3 is a private (RFC 1918) address"
+        )
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert screen.page == "form" and app.focused is screen.extra
         await type_into(pilot, "net-extra", "198.51.100.0/33")
         assert message(app, "net-extra").startswith("Also allow: Firewall IP rule prefix length must be")
         await type_into(pilot, "net-extra", "0.0.0.0/0")
-        assert message(app, "net-extra").startswith("⚠ Also allow: 0.0.0.0/0 lets in a large part of the internet")
+        assert message(app, "net-extra").startswith(
+            "⚠ Also allow: 0.0.0.0/0 lets in a large part of the internet"
+        )
         await type_into(pilot, "net-extra", "198.51.100.0/24")
         assert message(app, "net-extra") == ""
 
@@ -196,7 +205,10 @@ async def test_firewall_keeping_this_machine_passes_and_cancel_changes_nothing(m
         await pilot.press("y")
         await settle(pilot)
         rules = acls(sb, "kv-contoso-byok")
-        assert [r["value"] for r in rules["ipRules"]] == [KORE_RANGE, f"{sb.operator_ip}/32"]  # as Azure stores it
+        assert [r["value"] for r in rules["ipRules"]] == [
+            KORE_RANGE,
+            f"{sb.operator_ip}/32",
+        ]  # as Azure stores it
         assert app.state.network.operator_ip == sb.operator_ip
         assert {v.result.status for v in app.screen.query(CheckView)} == {"pass"}
 
@@ -214,7 +226,9 @@ async def test_without_a_profile_kore_ranges_must_be_typed(make_app):
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.screen.page == "form"
-        assert message(app, "net-extra").startswith("Firewall: holds none of Kore's ranges, so it would block Kore")
+        assert message(app, "net-extra").startswith(
+            "Firewall: holds none of Kore's ranges, so it would block Kore"
+        )
         await type_into(pilot, "net-extra", KORE_RANGE)
         await pilot.press("ctrl+r")
         await settle(pilot)

@@ -104,7 +104,9 @@ async def test_widgets_render_ahead_a_slice_per_turn_then_the_frame_paints_once(
         rendered: list[str] = []
         for widget in screen.query(Static):
             original = widget.render_lines
-            widget.render_lines = lambda crop, w=widget, o=original: rendered.append(str(w.id or w.render())) or o(crop)
+            widget.render_lines = lambda crop, w=widget, o=original: (
+                rendered.append(str(w.id or w.render())) or o(crop)
+            )
         before = screen.paints
         screen.query_one(Boom).refresh()
         screen._refresh_layout(app.size)
@@ -163,7 +165,9 @@ def test_bands_cover_what_the_compositor_shows_in_slices_of_a_few_lines() -> Non
     ]
     bands = list(paint._bands(widgets))
     assert [crop for widget, crop in bands if widget is tall] == [
-        Region(0, 0, 30, 8), Region(0, 8, 30, 8), Region(0, 16, 30, 4)
+        Region(0, 0, 30, 8),
+        Region(0, 8, 30, 8),
+        Region(0, 16, 30, 4),
     ]
     assert not [crop for widget, crop in bands if widget is hidden]
     assert [crop for widget, crop in bands if widget is clipped] == [Region(0, 3, 10, 3)]

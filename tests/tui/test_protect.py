@@ -63,7 +63,10 @@ async def test_bad_contacts_are_named_by_field_and_rule_and_nothing_is_planned(m
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.screen.page == "form"
-        assert message(app, "prot-contacts") == "Contacts: item 1: E-mail address 'secops' is not name@domain.tld"
+        assert (
+            message(app, "prot-contacts")
+            == "Contacts: item 1: E-mail address 'secops' is not name@domain.tld"
+        )
         assert app.focused is not None and app.focused.id == "prot-contacts"
         await type_into(pilot, "prot-contacts", "")
         await pilot.press("ctrl+r")

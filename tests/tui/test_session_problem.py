@@ -20,7 +20,9 @@ from byok_tui.testing.pilot import settle
 from byok_tui.testing.prepare import done_through
 
 
-async def damaged_session(tmp_path, damage: bytes = b'{"schema_version": 2, "session_id": "s-1', saves: int = 2):
+async def damaged_session(
+    tmp_path, damage: bytes = b'{"schema_version": 2, "session_id": "s-1', saves: int = 2
+):
     """A session that reached Step 2 (saved `saves` times, so a good backup exists), then cut short."""
     sb = Sandbox.create("default")
     state = await done_through(sb, "vault")
@@ -68,7 +70,9 @@ async def test_a_damaged_session_opens_on_a_page_that_names_it_and_recovery_resu
 
 async def test_quitting_the_page_exits_2_and_changes_nothing(tmp_path):
     sb, _good, session = await damaged_session(tmp_path)
-    before = sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir() if not p.name.endswith((".lock", ".info")))
+    before = sorted(
+        (p.name, p.read_bytes()) for p in tmp_path.iterdir() if not p.name.endswith((".lock", ".info"))
+    )
     app, lock = app_for(sb, session.path)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -77,7 +81,9 @@ async def test_quitting_the_page_exits_2_and_changes_nothing(tmp_path):
     finally:
         lock.release()
     assert app.return_code == 2
-    after = sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir() if not p.name.endswith((".lock", ".info")))
+    after = sorted(
+        (p.name, p.read_bytes()) for p in tmp_path.iterdir() if not p.name.endswith((".lock", ".info"))
+    )
     assert after == before
 
 
@@ -113,7 +119,9 @@ def test_the_page_at_80x24(snap_compare, tmp_path):
     import dataclasses
     from pathlib import Path
 
-    app.session_problem = dataclasses.replace(problem, path=Path("/home/ops/.local/state/byok-tui/session.json"))
+    app.session_problem = dataclasses.replace(
+        problem, path=Path("/home/ops/.local/state/byok-tui/session.json")
+    )
     try:
         assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
     finally:

@@ -98,7 +98,10 @@ async def test_wrong_folders_are_refused(make_app, tmp_path):
         assert app.screen.page == "form" and app.focused is not None and app.focused.id == "share-folder"
 
         await type_into(pilot, "share-folder", str(a_file))
-        assert folder_message(app) == f"Folder: {a_file} is a file, not a folder; choose a folder (it is created if missing)."
+        assert (
+            folder_message(app)
+            == f"Folder: {a_file} is a file, not a folder; choose a folder (it is created if missing)."
+        )
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.screen.page == "form"
@@ -135,8 +138,9 @@ async def test_c_copies_the_focused_value_or_the_three_for_a_ticket(make_app):
 async def test_without_step_2_it_says_which_step_and_refuses(make_app, tmp_path):
     sb = Sandbox.create("default")
     state = await done_through(sb, "authorize")
-    state = dataclasses.replace(state, vault=VaultState(), share=dataclasses.replace(state.share,
-                                                                                     export_dir=str(tmp_path)))
+    state = dataclasses.replace(
+        state, vault=VaultState(), share=dataclasses.replace(state.share, export_dir=str(tmp_path))
+    )
     h = make_app(state=state, sandbox=sb, start_step="share")
     app = h.app
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

@@ -107,7 +107,9 @@ async def test_rechecking_the_preflight_sees_a_new_role(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert results(app)[signin_step.CHECK_ASSIGN_ROLES].status == "warn"
-        sb.world.assign_role(sb.operator_object_id, "User Access Administrator", f"/subscriptions/{sb.subscription_id}")
+        sb.world.assign_role(
+            sb.operator_object_id, "User Access Administrator", f"/subscriptions/{sb.subscription_id}"
+        )
         await pilot.press("k")
         await settle(pilot)
         assert results(app)[signin_step.CHECK_ASSIGN_ROLES].status == "pass"
@@ -143,7 +145,12 @@ def live(monkeypatch: pytest.MonkeyPatch):
     """A live-looking App (no credential, label Azure) whose `connect` returns the sandbox behind a
     device-code credential; returns (app, sandbox, credentials made)."""
     monkeypatch.setenv("SSH_CONNECTION", "198.51.100.7 52000 10.0.0.4 22")  # device code is the default
-    for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH"):
+    for name in (
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
     sb = Sandbox.create("default")
     made: list[tuple[DeviceCodeCredential, tuple]] = []
@@ -226,7 +233,10 @@ async def test_live_device_code_is_shown_large_copied_and_then_signed_in(live):
         await settle(pilot)
         assert not panel.has_class("-shown")
         assert app.signed_in and app.conn.credential is made[0][0]
-        assert app.state.signin.method == "device-code" and app.state.signin.subscription_id == sb.subscription_id
+        assert (
+            app.state.signin.method == "device-code"
+            and app.state.signin.subscription_id == sb.subscription_id
+        )
         assert app.state.signin.account == "alex.admin@contoso.onmicrosoft.com"
         assert app.state.step("signin").checked == "pass"
         assert screen.query_one("#tenant-select", Select).value == sb.tenant_id

@@ -26,7 +26,9 @@ FOUR = ("connectivity", "authentication", "encryption", "decryption")
 
 def tc_screen(app: ByokApp) -> screen_module.TestConfigurationScreen:
     screen = app.screen
-    assert isinstance(screen, screen_module.TestConfigurationScreen), f"expected Test Configuration, got {screen!r}"
+    assert isinstance(screen, screen_module.TestConfigurationScreen), (
+        f"expected Test Configuration, got {screen!r}"
+    )
     return screen
 
 
@@ -61,7 +63,9 @@ async def test_all_tests_pass_and_next_opens(make_app):
             shown = texts(found[f"test.{test}"])
             assert shown[0] == f"✓ {test.title()}" and shown[1].endswith(" ms"), shown
             assert any(t.startswith("request ") for t in shown)
-        assert "The vault encrypted 32 random bytes with RSA-OAEP-256" in found["test.encryption"].result.detail
+        assert (
+            "The vault encrypted 32 random bytes with RSA-OAEP-256" in found["test.encryption"].result.detail
+        )
         # Nothing to apply: having run counts as applied, so a resumed session goes on past this step.
         assert app.state.step("test").checked == "pass" and app.state.step("test").applied
         assert app.state.resume_point() == "apps"

@@ -120,7 +120,10 @@ async def test_a_running_apply_keeps_its_progress_in_view(make_app):
         page = screen.query_one("#review-page")
         log = screen.apply_log
         assert app.applying, "the apply ended before the test could look"
-        assert page.region.y <= log.region.y and log.region.bottom <= page.region.bottom, (log.region, page.region)
+        assert page.region.y <= log.region.y and log.region.bottom <= page.region.bottom, (
+            log.region,
+            page.region,
+        )
         await settle(pilot)
 
 
@@ -168,13 +171,18 @@ async def test_step_2_says_why_the_region_is_fixed_and_shows_only_what_applies(m
         await pick_radio(pilot, "rg-mode", "rg-new")
         note = screen.query_one("#vault-region-msg")
         assert screen.query_one("#vault-region", Select).disabled
-        assert str(note.render()).startswith("Fixed: a vault in a new resource group goes in the group's region")
+        assert str(note.render()).startswith(
+            "Fixed: a vault in a new resource group goes in the group's region"
+        )
         await pick_radio(pilot, "rg-mode", "rg-existing")
         assert "Fixed" not in str(note.render())
         await choose(pilot, "rg-select", "rg-shared-security")
         await pick_radio(pilot, "vault-mode", "vault-existing")
         await settle(pilot)
-        assert not screen.query_one("#vault-region").parent.display or not screen.query_one("#vault-region").region
+        assert (
+            not screen.query_one("#vault-region").parent.display
+            or not screen.query_one("#vault-region").region
+        )
         assert not screen.query_one("#vault-sku").region
 
 

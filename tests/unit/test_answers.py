@@ -104,4 +104,7 @@ def test_one_run_lists_every_problem_of_the_file():
     structural = GOOD.replace("key_size = 4096", 'key_size = "big"\ncolour = "blue"')
     with pytest.raises(InputError) as info:
         answers.parse(structural)
-    assert "vault.colour: unknown field" in info.value.describe() and "vault.key_size: must be" in info.value.describe()
+    assert (
+        "vault.colour: unknown field" in info.value.describe()
+        and "vault.key_size: must be" in info.value.describe()
+    )

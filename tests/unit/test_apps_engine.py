@@ -104,10 +104,16 @@ def test_file_problem(tmp_path):
     (tmp_path / "dir.csv").mkdir()
     assert apps.file_problem(str(good)) is None
     assert apps.file_problem("") == "File: is required (a JSON or CSV export of your apps and bots)"
-    assert apps.file_problem(str(tmp_path / "bots")) == "File: must end in .json or .csv (this one has no extension)"
+    assert (
+        apps.file_problem(str(tmp_path / "bots"))
+        == "File: must end in .json or .csv (this one has no extension)"
+    )
     assert apps.file_problem("a.xlsx") == "File: must end in .json or .csv (this one has '.xlsx')"
     assert apps.file_problem(str(tmp_path / "none.csv")) == f"File: {tmp_path / 'none.csv'} does not exist"
-    assert apps.file_problem(str(tmp_path / "dir.csv")) == f"File: {tmp_path / 'dir.csv'} is a folder; name the export file in it"
+    assert (
+        apps.file_problem(str(tmp_path / "dir.csv"))
+        == f"File: {tmp_path / 'dir.csv'} is a folder; name the export file in it"
+    )
     assert apps.file_problem(str(tmp_path)) == f"File: {tmp_path} is a folder; name the export file in it"
 
 
@@ -117,14 +123,19 @@ def test_kore_host():
     assert apps.kore_host(live, Profile(kore_host="bots.eu.kore.ai")) == "bots.eu.kore.ai"
     # pasted Environment URLs work, and the answers' or screen's host beats the profile's
     assert apps.kore_host(live, None, "https://platform.kore.ai/") == "platform.kore.ai"
-    assert apps.kore_host(live, Profile(kore_host="bots.eu.kore.ai"), "https://kore.example.com/") == "kore.example.com"
+    assert (
+        apps.kore_host(live, Profile(kore_host="bots.eu.kore.ai"), "https://kore.example.com/")
+        == "kore.example.com"
+    )
     assert apps.host_note(live) == (
         "Kore Environment URL: https://platform.kore.ai (Kore's cloud, the default; set kore_host in the "
         "profile for another environment)"
     )
     assert apps.kore_host(sandbox, None, "https://bots.kore.ai") == apps.SANDBOX_KORE_HOST
     assert apps.kore_host(sandbox) == apps.SANDBOX_KORE_HOST
-    assert apps.kore_host(sandbox, Profile()) == apps.SANDBOX_KORE_HOST  # the default profile: the sandbox's host
+    assert (
+        apps.kore_host(sandbox, Profile()) == apps.SANDBOX_KORE_HOST
+    )  # the default profile: the sandbox's host
     assert apps.kore_host(sandbox, Profile(kore_host="bots.kore.ai.sandbox")) == "bots.kore.ai.sandbox"
 
 
@@ -149,7 +160,9 @@ def test_names_and_plan_detail():
 
 async def test_load_from_file_drops_secrets_and_rejects_a_bad_path(tmp_path):
     path = tmp_path / "export.json"
-    path.write_text(json.dumps([{"_id": "st-000001", "name": "A", "jwtApps": [{"clientSecret": "TOPSECRET"}]}]))
+    path.write_text(
+        json.dumps([{"_id": "st-000001", "name": "A", "jwtApps": [{"clientSecret": "TOPSECRET"}]}])
+    )
     state = WizardState(apps=AppsState(source="file", file=str(path)))
     lines: list[str] = []
     found = await apps.load(state, Connection(credential=None), progress=lambda m, f=None: lines.append(m))
@@ -178,8 +191,14 @@ def console_state(enforcement: str = "2025-03-01", confirmed: str = "") -> Wizar
 @pytest.mark.parametrize(
     ("today", "line"),
     [
-        (date(2025, 1, 1), "Now until 2025-03-01 (in 59 days): every value can still change and be re-tested."),
-        (date(2025, 2, 28), "Now until 2025-03-01 (tomorrow): every value can still change and be re-tested."),
+        (
+            date(2025, 1, 1),
+            "Now until 2025-03-01 (in 59 days): every value can still change and be re-tested.",
+        ),
+        (
+            date(2025, 2, 28),
+            "Now until 2025-03-01 (tomorrow): every value can still change and be re-tested.",
+        ),
         (date(2025, 3, 1), "Today, 2025-03-01: the last day every value can still change."),
         (date(2025, 3, 4), "2025-03-01 has passed (3 days ago)."),
     ],
@@ -193,22 +212,37 @@ def test_timeline(today, line):
 
 def test_summary_counts():
     rows = dict(confirm.summary(console_state()))
-    assert rows["Apps and bots"] == "3 of 4 encrypted with your key" and rows["Stay on Kore's default key"] == "1"
+    assert (
+        rows["Apps and bots"] == "3 of 4 encrypted with your key"
+        and rows["Stay on Kore's default key"] == "1"
+    )
 
 
 def test_lock_problems_allow_rotation_only():
     state = console_state(enforcement="2025-01-01", confirmed="2024-12-01T10:00:00+00:00")
     written = {"enterprise_key": dataclasses.asdict(state.enterprise_key)}
     after = date(2025, 2, 1)
-    assert confirm.lock_problems(state, written, date(2024, 12, 31)) == []  # before enforcement: anything goes
-    rotated = dataclasses.replace(state, enterprise_key=dataclasses.replace(
-        state.enterprise_key, key_identifier="https://kv-a.vault.azure.net/keys/k1/ffffffffffffffffffffffffffffffff"))
+    assert (
+        confirm.lock_problems(state, written, date(2024, 12, 31)) == []
+    )  # before enforcement: anything goes
+    rotated = dataclasses.replace(
+        state,
+        enterprise_key=dataclasses.replace(
+            state.enterprise_key,
+            key_identifier="https://kv-a.vault.azure.net/keys/k1/ffffffffffffffffffffffffffffffff",
+        ),
+    )
     assert confirm.lock_problems(rotated, written, after) == []  # a new version of the same key
-    other_key = dataclasses.replace(state, enterprise_key=dataclasses.replace(
-        state.enterprise_key, key_identifier="https://kv-b.vault.azure.net/keys/k1"))
+    other_key = dataclasses.replace(
+        state,
+        enterprise_key=dataclasses.replace(
+            state.enterprise_key, key_identifier="https://kv-b.vault.azure.net/keys/k1"
+        ),
+    )
     assert confirm.lock_problems(other_key, written, after)[0].startswith("the key (was ")
-    moved = dataclasses.replace(state, enterprise_key=dataclasses.replace(state.enterprise_key,
-                                                                          enforcement_date="2025-01-02"))
+    moved = dataclasses.replace(
+        state, enterprise_key=dataclasses.replace(state.enterprise_key, enforcement_date="2025-01-02")
+    )
     assert confirm.lock_problems(moved, written, after) == ["the enforcement date (was '2025-01-01')"]
 
 
@@ -219,8 +253,12 @@ async def test_confirm_check_reports_the_lock(tmp_path):
     path.write_text(json.dumps(confirm.record(state)))
     results = await confirm.check(state, Connection(credential=None), today=date(2025, 2, 1))
     assert [(r.id, r.status) for r in results] == [("confirm.record", "pass"), ("confirm.lock", "pass")]
-    changed = dataclasses.replace(state, enterprise_key=dataclasses.replace(
-        state.enterprise_key, tenant_id="99999999-2222-4333-8444-555555555555"))
+    changed = dataclasses.replace(
+        state,
+        enterprise_key=dataclasses.replace(
+            state.enterprise_key, tenant_id="99999999-2222-4333-8444-555555555555"
+        ),
+    )
     results = await confirm.check(changed, Connection(credential=None), today=date(2025, 2, 1))
     assert results[-1].status == "fail" and "the tenant ID" in results[-1].detail
     assert [r.id for r in await confirm.check(state, Connection(credential=None), today=date(2024, 12, 2))] == [
@@ -252,14 +290,20 @@ async def test_check_all_skips_what_was_not_done_and_reports_what_could_not_run(
     def fake(step_id: str) -> Step:
         async def check(state, conn, now):
             if step_id == "vault":
-                raise ByokError("Vault unreachable", detail="dropped", remedy="Check the network.", request_id="r-1")
+                raise ByokError(
+                    "Vault unreachable", detail="dropped", remedy="Check the network.", request_id="r-1"
+                )
             return [CheckResult(f"{step_id}.ok", "Fine", "pass", detail=str(now.date()))]
 
         return Step(id=step_id, title=step_id.title(), purpose="", plan=lambda s: [], apply=None, check=check)
 
     live = steps.live_ids()
     monkeypatch.setattr(steps, "live_steps", lambda: tuple(fake(step_id) for step_id in live))
-    state = WizardState().with_step("vault", StepRecord(applied=True)).with_step("test", StepRecord(checked="fail"))
+    state = (
+        WizardState()
+        .with_step("vault", StepRecord(applied=True))
+        .with_step("test", StepRecord(checked="fail"))
+    )
     lines: list[str] = []
     outcomes = await health.check_all(state, Connection(credential=None), progress=lambda m, f=None: lines.append(m),
                                       now=datetime(2025, 1, 15, 9, 0, tzinfo=UTC))  # fmt: skip
@@ -270,7 +314,9 @@ async def test_check_all_skips_what_was_not_done_and_reports_what_could_not_run(
     assert (vault.status, vault.title, vault.remedy, vault.request_id) == (
         "fail", "The check could not run: Vault unreachable", "Check the network.", "r-1")  # fmt: skip
     assert by_step["test"][0].detail == "2025-01-15"  # `now` reaches the dated checks
-    assert lines[0] == "Checking 1 of 10: Authorize…" and lines[-1] == "Checked 10 steps."  # protect is live too
+    assert (
+        lines[0] == "Checking 1 of 10: Authorize…" and lines[-1] == "Checked 10 steps."
+    )  # protect is live too
     assert health.worst(outcomes) == "fail"
     recorded = health.with_outcomes(state, outcomes)
     assert recorded.step("vault").checked == "fail" and recorded.step("test").checked == "pass"

@@ -40,7 +40,9 @@ async def test_the_apply_path_refuses_a_locked_step_by_the_one_clock_without_bei
     """`apply_plan` called without `now` (as headless does) decides the enforcement lock by the clock."""
     step = Step(id="vault", title="", purpose="", plan=lambda s: [], apply=None, check=None)
     with clock.frozen(LATER), pytest.raises(ByokError, match="Enforcement started on 2030-06-01"):
-        await runner.apply_plan(step, enforced("2030-06-01"), Connection(credential=None), None, lambda m, f=None: None)
+        await runner.apply_plan(
+            step, enforced("2030-06-01"), Connection(credential=None), None, lambda m, f=None: None
+        )
 
 
 def test_the_enforcement_date_rules_read_the_one_clock() -> None:

@@ -26,7 +26,9 @@ VERSION = "0123456789abcdef0123456789abcdef"
 TODAY = date(2025, 1, 15)
 
 
-def make(uri: str = "https://kv-byok-1.vault.azure.net/", *, cloud: str = "AzureCloud", **ek_fields) -> WizardState:
+def make(
+    uri: str = "https://kv-byok-1.vault.azure.net/", *, cloud: str = "AzureCloud", **ek_fields
+) -> WizardState:
     kid = f"{uri}keys/kore-cmk/{VERSION}"
     values = {"key_identifier": kid, "tenant_id": TENANT, "enforcement_date": "2025-02-14", **ek_fields}
     return WizardState(
@@ -117,7 +119,11 @@ def test_enforcement_date_rules(text, says):
 
 
 def test_today_and_the_quick_picks_are_accepted():
-    assert [ek.quick_date(TODAY, days) for _, days in ek.QUICK_DATES] == ["2025-01-15", "2025-01-22", "2025-02-14"]
+    assert [ek.quick_date(TODAY, days) for _, days in ek.QUICK_DATES] == [
+        "2025-01-15",
+        "2025-01-22",
+        "2025-02-14",
+    ]
     for _, days in ek.QUICK_DATES:
         assert ek.problems(make(enforcement_date=ek.quick_date(TODAY, days)), TODAY) == []
 
@@ -129,7 +135,9 @@ def test_the_lock_starts_the_day_after_enforcement_and_only_once_confirmed():
     assert not ek.locked(state, date(2025, 1, 10)) and ek.locked(state, date(2025, 1, 11))
     assert ek.lock_reason(state, date(2025, 1, 10)) == ""
     reason = ek.lock_reason(state, TODAY)
-    assert "2025-01-10" in reason and "2025-01-02" in reason and "rotation" in reason and "read-only" in reason
+    assert (
+        "2025-01-10" in reason and "2025-01-02" in reason and "rotation" in reason and "read-only" in reason
+    )
     # Once locked, the past date is no longer a problem (it is the record of when encryption began).
     assert ek.problems(state, TODAY) == []
     with pytest.raises(ByokError, match="Enforcement started on 2025-01-10"):
@@ -170,7 +178,9 @@ def test_rotatable_once_recorded_or_confirmed():
     state = make()
     assert not ek.rotatable(state)
     assert ek.rotatable(state.with_step("enterprise_key", StepRecord(applied=True)))
-    assert ek.rotatable(dataclasses.replace(state, confirm=ConfirmState(confirmed_at="2025-01-02T10:00:00+00:00")))
+    assert ek.rotatable(
+        dataclasses.replace(state, confirm=ConfirmState(confirmed_at="2025-01-02T10:00:00+00:00"))
+    )
     assert not ek.rotatable(dataclasses.replace(state, vault=VaultState()).with_step(
         "enterprise_key", StepRecord(applied=True)))  # fmt: skip
 

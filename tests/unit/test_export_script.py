@@ -46,7 +46,9 @@ def session(mode: str, rbac: bool = True) -> WizardState:
         network=NetworkState(mode=mode, ip_rules=("203.0.113.7/32",), connection_name="pe-kore"),
     )  # fmt: skip
     for step_id in ("authorize", "vault", "access", "share", "network"):
-        state = state.with_step(step_id, dataclasses.replace(StepRecord(), applied=True, applied_changes=("x",)))
+        state = state.with_step(
+            step_id, dataclasses.replace(StepRecord(), applied=True, applied_changes=("x",))
+        )
     return state
 
 
@@ -60,7 +62,10 @@ def test_every_exported_command_pins_its_scope_and_quotes_every_value(mode, rbac
     script = export_text(session(mode, rbac), "az")
     lines = script.splitlines()
     assert lines[:3] == ["#!/bin/sh", lines[1], "set -eu"] and "sh FILE" in lines[1]
-    assert commands(script)[:2] == ["az cloud set --name 'AzureCloud'", f"az account set --subscription '{SUB}'"]
+    assert commands(script)[:2] == [
+        "az cloud set --name 'AzureCloud'",
+        f"az account set --subscription '{SUB}'",
+    ]
     assert any(f"!= '{TENANT}'" in line and "az account show --query tenantId" in line for line in lines[:8])
     body = commands(script)[2:]
     assert len(body) >= 5

@@ -73,9 +73,16 @@ async def test_a_check_that_raises_is_a_failed_check_and_exit_1_not_an_abort(mon
         "fail", "vault.error", "Check the network.", "r-1")  # fmt: skip
     assert vault["title"] == "The check could not run: Vault unreachable"
     # The steps after the broken one were still checked; those never set up are skipped.
-    assert by_id["access"]["status"] == "pass" and by_id["network"] == {"id": "network", "status": "skip", "checks": []}
+    assert by_id["access"]["status"] == "pass" and by_id["network"] == {
+        "id": "network",
+        "status": "skip",
+        "checks": [],
+    }
     # And the outcome is recorded as the screens record it.
-    assert session.saved[-1].step("vault").checked == "fail" and session.saved[-1].step("access").checked == "pass"
+    assert (
+        session.saved[-1].step("vault").checked == "fail"
+        and session.saved[-1].step("access").checked == "pass"
+    )
     assert [(line["step"], line["outcome"]) for line in session.lines] == [
         ("authorize", "pass"), ("vault", "fail"), ("access", "pass")]  # fmt: skip
 

@@ -15,7 +15,11 @@ from byok_tui.azure import netconfig
         ({"https_proxy": "proxy:3128"}, "https://x.vault.azure.net/", "http://proxy:3128"),
         ({"ALL_PROXY": "http://all:8080"}, "https://management.azure.com/", "http://all:8080"),
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".vault.azure.net"}, "https://kv1.vault.azure.net/", None),
-        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".vault.azure.net"}, "https://graph.microsoft.com/", "http://p:1"),
+        (
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".vault.azure.net"},
+            "https://graph.microsoft.com/",
+            "http://p:1",
+        ),
         ({"HTTPS_PROXY": "http://p:1", "no_proxy": "*"}, "https://graph.microsoft.com/", None),
         ({"HTTP_PROXY": "http://plain:80"}, "https://graph.microsoft.com/", None),
     ],

@@ -32,7 +32,9 @@ def test_an_untrusted_certificate_names_the_ca_variables():
     exc = _chained(httpx.ConnectError(str(verify)), verify)
     found = netdiag.diagnose(exc, "https://graph.microsoft.com/v1.0/organization")
     assert found is not None
-    assert found.title == "TLS: the certificate presented for graph.microsoft.com is not trusted by this machine"
+    assert (
+        found.title == "TLS: the certificate presented for graph.microsoft.com is not trusted by this machine"
+    )
     assert found.remedy.startswith("SSL_CERT_FILE is not set.")
     assert "REQUESTS_CA_BUNDLE" in found.remedy
     assert found.exit_code == 3
@@ -68,7 +70,9 @@ def test_a_refused_connect_from_httpx_names_the_proxy_without_its_password():
 
 
 def test_a_refused_connect_from_requests_is_read_from_its_text():
-    exc = _chained(RuntimeError("ProxyError('Unable to connect to proxy')"), OSError("Tunnel connection failed: 407 "))
+    exc = _chained(
+        RuntimeError("ProxyError('Unable to connect to proxy')"), OSError("Tunnel connection failed: 407 ")
+    )
     found = netdiag.diagnose(exc, "https://login.microsoftonline.com/common/oauth2/v2.0/token")
     assert found is not None
     assert "407 Proxy Authentication Required" in found.title
@@ -76,7 +80,9 @@ def test_a_refused_connect_from_requests_is_read_from_its_text():
 
 
 def test_an_unreachable_proxy_says_to_correct_the_variable():
-    exc = _chained(httpx.ConnectError("All connection attempts failed"), ConnectionRefusedError(111, "refused"))
+    exc = _chained(
+        httpx.ConnectError("All connection attempts failed"), ConnectionRefusedError(111, "refused")
+    )
     found = netdiag.diagnose(exc, "https://graph.microsoft.com/v1.0")
     assert found is not None
     assert found.title == "The proxy in HTTPS_PROXY could not be reached (http://user:***@proxy.corp:3128)"
@@ -85,11 +91,15 @@ def test_an_unreachable_proxy_says_to_correct_the_variable():
 
 def test_without_a_proxy_a_refused_connection_is_not_a_proxy_problem(monkeypatch):
     monkeypatch.delenv("HTTPS_PROXY")
-    exc = _chained(httpx.ConnectError("All connection attempts failed"), ConnectionRefusedError(111, "refused"))
+    exc = _chained(
+        httpx.ConnectError("All connection attempts failed"), ConnectionRefusedError(111, "refused")
+    )
     assert netdiag.diagnose(exc, "https://graph.microsoft.com/v1.0") is None
 
 
 def test_a_host_in_no_proxy_is_not_blamed_on_the_proxy(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "graph.microsoft.com")
-    exc = _chained(httpx.ConnectError("All connection attempts failed"), ConnectionRefusedError(111, "refused"))
+    exc = _chained(
+        httpx.ConnectError("All connection attempts failed"), ConnectionRefusedError(111, "refused")
+    )
     assert netdiag.diagnose(exc, "https://graph.microsoft.com/v1.0") is None

@@ -56,10 +56,15 @@ def test_every_change_has_a_title_a_target_and_an_az_command():
 
 
 def test_the_audit_log_plan_says_what_it_costs():
-    changes = {c.id: c for c in protect.plan(state(audit_log=True, workspace_name="law-byok", create_workspace=True))}
+    changes = {
+        c.id: c for c in protect.plan(state(audit_log=True, workspace_name="law-byok", create_workspace=True))
+    }
     assert list(changes)[-3:] == ["protect.workspace", "protect.audit_log", "protect.key_alert"]
-    assert "Costs money" in changes["protect.workspace"].detail and "Optional" in changes["protect.workspace"].detail
-    assert "--logs '[{\"category\":\"AuditEvent\",\"enabled\":true}]'" in changes["protect.audit_log"].az
+    assert (
+        "Costs money" in changes["protect.workspace"].detail
+        and "Optional" in changes["protect.workspace"].detail
+    )
+    assert '--logs \'[{"category":"AuditEvent","enabled":true}]\'' in changes["protect.audit_log"].az
     alert = changes["protect.key_alert"]
     assert "activity log" in alert.detail and "KeyDelete" in alert.az and "KeyPurge" in alert.az
     # An existing workspace: no creation, and the cost is said on the audit-log change instead.
@@ -71,7 +76,9 @@ def test_the_rotation_policy_only_notifies_and_says_why():
     change = protect.plan(state(notify_policy=True))[-1]
     assert change.id == "protect.rotation_policy"
     policy = json.loads(change.az.split("--value ", 1)[1].strip("'"))
-    assert policy == {"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]}
+    assert policy == {
+        "lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}}]
+    }
     assert "versioned key identifier" in change.detail
 
 
@@ -97,7 +104,9 @@ def test_the_expiry_warning_counts_from_the_enforcement_date_or_the_day_it_was_r
     later = dataclasses.replace(soon, enterprise_key=dataclasses.replace(soon.enterprise_key,
                                                                          enforcement_date="2027-01-01"))  # fmt: skip
     assert "of the enforcement date 2027-01-01" in protect.expiry_warning(later)
-    assert protect.expiry_warning(state(key_expires_on="2027-01-10T00:00:00+00:00")) == ""  # never read: no day
+    assert (
+        protect.expiry_warning(state(key_expires_on="2027-01-10T00:00:00+00:00")) == ""
+    )  # never read: no day
     assert protect.expiry_warning(state(key_read_on="2026-12-01")) == ""  # never expires
     gone = state(key_expires_on="2026-11-01T00:00:00+00:00", key_read_on="2026-12-01")
     assert "has expired" in protect.expiry_warning(gone)
@@ -117,7 +126,9 @@ def test_problems_name_the_field_and_the_rule():
     assert [p.field for p in protect.problems(nothing, NOW)] == ["protect.choice"]
     ws = {p.field for p in protect.problems(state(audit_log=True, workspace_name="x"), NOW)}
     assert ws == {"protect.workspace_name"}
-    assert {p.field for p in protect.problems(state(expiry_margin_days=0), NOW)} == {"protect.expiry_margin_days"}
+    assert {p.field for p in protect.problems(state(expiry_margin_days=0), NOW)} == {
+        "protect.expiry_margin_days"
+    }
     assert protect.problems(state(choice="skip", contacts=()), NOW) == []
 
 
@@ -199,4 +210,3 @@ def test_a_bad_protect_answer_names_its_field(old, new, field, protect_runs):
     with pytest.raises(InputError) as info:
         answers.parse(ANSWERS.replace(old, new), dt.date(2026, 12, 1))
     assert info.value.field == field
-

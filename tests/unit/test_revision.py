@@ -31,8 +31,12 @@ def test_the_one_rule_starts_a_step_over_only_when_an_answer_changed():
 
 
 def test_network_answers_changed_unapply_the_step_and_a_looked_up_ip_does_not():
-    state = WizardState(network=NetworkState(mode="firewall", ip_rules=("192.0.2.0/28",)), steps={"network": DONE})
-    more = dataclasses.replace(state, network=dataclasses.replace(state.network, ip_rules=("192.0.2.0/28", "1.2.3.4")))
+    state = WizardState(
+        network=NetworkState(mode="firewall", ip_rules=("192.0.2.0/28",)), steps={"network": DONE}
+    )
+    more = dataclasses.replace(
+        state, network=dataclasses.replace(state.network, ip_rules=("192.0.2.0/28", "1.2.3.4"))
+    )
     assert network.with_answers(state, more).step("network") == StepRecord()
     ip = dataclasses.replace(state, network=dataclasses.replace(state.network, operator_ip="203.0.113.10"))
     assert network.with_answers(state, ip).step("network") == DONE
@@ -49,7 +53,9 @@ def test_vault_answers_changed_drop_what_azure_reported_about_another_vault():
     result = vault.with_answers(applied, other_key)
     assert result.vault.vault_uri == "https://kv-a/" and result.vault.key_id == ""  # same vault, another key
     assert result.step("vault") == StepRecord()
-    reported = dataclasses.replace(applied, vault=dataclasses.replace(applied.vault, key_id="https://kv-a/keys/k/2"))
+    reported = dataclasses.replace(
+        applied, vault=dataclasses.replace(applied.vault, key_id="https://kv-a/keys/k/2")
+    )
     assert vault.with_answers(applied, reported).step("vault") == DONE  # Azure's facts are not answers
 
 
@@ -58,7 +64,9 @@ def test_authorize_another_app_forgets_its_principal_another_method_keeps_it():
                           steps={"authorize": DONE})  # fmt: skip
     other = dataclasses.replace(applied, authorize=dataclasses.replace(applied.authorize, kore_client_id="b"))
     assert authorize.with_answers(applied, other).authorize.sp_object_id == ""
-    method = dataclasses.replace(applied, authorize=dataclasses.replace(applied.authorize, method="consent-url"))
+    method = dataclasses.replace(
+        applied, authorize=dataclasses.replace(applied.authorize, method="consent-url")
+    )
     kept = authorize.with_answers(applied, method)
     assert kept.authorize.sp_object_id == "sp" and kept.step("authorize") == StepRecord()
 
@@ -77,7 +85,10 @@ def test_kore_and_own_ranges_merge_each_network_once_in_order():
     kore = ("192.0.2.0/28", "198.51.100.7")
     assert network.merge_rules(kore, ["198.51.100.7/32", "203.0.113.5", "192.0.2.0/28"]) == (
         "192.0.2.0/28", "198.51.100.7", "203.0.113.5")  # fmt: skip
-    assert network.merge_rules(kore, ["not-an-ip", "not-an-ip"]) == (*kore, "not-an-ip")  # named by problems()
+    assert network.merge_rules(kore, ["not-an-ip", "not-an-ip"]) == (
+        *kore,
+        "not-an-ip",
+    )  # named by problems()
     assert network.not_among(["198.51.100.7/32", "203.0.113.5"], kore) == ["203.0.113.5"]
 
 

@@ -31,7 +31,9 @@ def fake_step(fail_on: str | None = None, results=None):
     applied: list[str] = []
 
     def plan(state):
-        return [Change(id=f"x.{n}", title=f"change {n}", target=f"/t/{n}", az=f"az {n}") for n in ("a", "b", "c")]
+        return [
+            Change(id=f"x.{n}", title=f"change {n}", target=f"/t/{n}", az=f"az {n}") for n in ("a", "b", "c")
+        ]
 
     async def apply(state, conn, change, progress):
         if change.id == fail_on:
@@ -116,10 +118,17 @@ async def test_a_change_that_cannot_be_recorded_is_not_started():
     with pytest.raises(runner.ApplyFailed) as info:
         await runner.apply_plan(step, WizardState(), CONN, FullDisk(), lambda m, f=None: None)
     assert applied == ["x.a"]
-    assert isinstance(info.value.error, SessionError) and info.value.state.step("vault").applied_changes == ("x.a",)
+    assert isinstance(info.value.error, SessionError) and info.value.state.step("vault").applied_changes == (
+        "x.a",
+    )
     assert info.value.exit_code == 2
-    assert "Could not save the session to /full/session.json: No space left on device (ENOSPC)" in info.value.title
-    assert "previous save is intact" in info.value.detail and "“change b” was not started" in info.value.detail
+    assert (
+        "Could not save the session to /full/session.json: No space left on device (ENOSPC)"
+        in info.value.title
+    )
+    assert (
+        "previous save is intact" in info.value.detail and "“change b” was not started" in info.value.detail
+    )
 
 
 async def test_an_interrupted_change_is_journalled_as_started_then_interrupted():
@@ -133,9 +142,14 @@ async def test_an_interrupted_change_is_journalled_as_started_then_interrupted()
 
     step = dataclasses.replace(fake_step()[0], apply=apply)
     session = RecordingSession()
-    task = asyncio.ensure_future(runner.apply_plan(step, WizardState(), CONN, session, lambda m, f=None: None))
+    task = asyncio.ensure_future(
+        runner.apply_plan(step, WizardState(), CONN, session, lambda m, f=None: None)
+    )
     await started.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert [(line["action"], line["outcome"]) for line in session.lines] == [("x.a", "started"), ("x.a", "interrupted")]
+    assert [(line["action"], line["outcome"]) for line in session.lines] == [
+        ("x.a", "started"),
+        ("x.a", "interrupted"),
+    ]

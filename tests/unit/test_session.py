@@ -284,7 +284,9 @@ def test_killed_writer_never_leaves_a_half_written_session(tmp_path: Path) -> No
                      id="huge-number"),
     ],
 )  # fmt: skip
-def test_corrupt_or_foreign_files_raise_state_error(session: Session, content: bytes, expected: str, kind: str) -> None:
+def test_corrupt_or_foreign_files_raise_state_error(
+    session: Session, content: bytes, expected: str, kind: str
+) -> None:
     session.path.write_bytes(content)
     with pytest.raises(StateError) as info:
         session.load()

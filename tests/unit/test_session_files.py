@@ -47,13 +47,18 @@ def test_every_schema_step_has_a_migration() -> None:
 
 def test_a_newer_session_is_refused_with_both_versions_named(tmp_path: Path) -> None:
     path = tmp_path / "session.json"
-    path.write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1, "written_by": "byok-tui 7.2.0", "x": 1}))
+    path.write_text(
+        json.dumps({"schema_version": SCHEMA_VERSION + 1, "written_by": "byok-tui 7.2.0", "x": 1})
+    )
     with pytest.raises(StateError) as info:
         Session(path).load()
     assert info.value.kind == "newer" and info.value.found_version == SCHEMA_VERSION + 1
     message = str(info.value)
     assert "byok-tui 7.2.0" in message and f"byok-tui {__version__}" in message
-    assert f"schema {SCHEMA_VERSION + 1}" in message and f"schemas {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}" in message
+    assert (
+        f"schema {SCHEMA_VERSION + 1}" in message
+        and f"schemas {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}" in message
+    )
 
 
 def test_each_save_keeps_the_previous_good_save_beside_it_rotated_and_private(tmp_path: Path) -> None:

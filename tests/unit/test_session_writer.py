@@ -223,9 +223,9 @@ async def test_the_runner_makes_each_change_durable_before_the_next_starts(recor
                                     lambda m, f=None: None)  # fmt: skip
     assert on_disk_before == [(), ("x.a",), ("x.a", "x.b")]
     assert Session(tmp_path / "session.json").load() == final
-    assert [e["action"] for e in Session(tmp_path / "session.json").read_journal() if e["outcome"] == "applied"] == [
-        "x.a", "x.b", "x.c"
-    ]
+    assert [
+        e["action"] for e in Session(tmp_path / "session.json").read_journal() if e["outcome"] == "applied"
+    ] == ["x.a", "x.b", "x.c"]
 
 
 async def test_the_runner_raises_a_failed_save_before_the_next_change(recording, writer):

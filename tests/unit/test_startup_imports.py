@@ -224,7 +224,9 @@ async def test_the_first_frame_holds_what_it_shows_and_the_rest_follows_in_place
                 break
         drawn_first = ["Static", "Static", "Static", "Row", "Row", "method-msg", "signin-status"]
         assert composed == [drawn_first]  # compose holds only the first part; the rest is mounted once, later
-        if frames_before_the_rest[0]:  # a frame was out before the rest came (not always so on a loaded machine)
+        if frames_before_the_rest[
+            0
+        ]:  # a frame was out before the rest came (not always so on a loaded machine)
             assert at_first_frame[0] == drawn_first
         assert page(app) == ["Static", "Static", "Static", "Row", "Row", "method-msg", "live-only",
                              "signin-status", "DeviceCodePanel", "signin-error", "where", "preflight"]  # fmt: skip

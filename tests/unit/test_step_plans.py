@@ -46,7 +46,10 @@ def test_authorize_plans_match_the_seed_options():
     consent = state(authorize=AuthorizeState(method="consent-url", kore_client_id=KORE))
     (wait,) = authorize.plan(consent)
     assert f"https://login.microsoftonline.com/{TENANT}/adminconsent?client_id={KORE}" in wait.az
-    assert authorize.consent_url(consent) == f"https://login.microsoftonline.com/{TENANT}/adminconsent?client_id={KORE}"
+    assert (
+        authorize.consent_url(consent)
+        == f"https://login.microsoftonline.com/{TENANT}/adminconsent?client_id={KORE}"
+    )
 
 
 def test_authorize_problems_name_fields():
@@ -57,7 +60,10 @@ def test_authorize_problems_name_fields():
 def test_access_plan_rbac_and_policy():
     (role,) = access.plan(state())
     assert role.id == "access.role"
-    assert f"--assignee-object-id '{SP}' --assignee-principal-type 'ServicePrincipal' --scope '{VAULT_ID}'" in role.az
+    assert (
+        f"--assignee-object-id '{SP}' --assignee-principal-type 'ServicePrincipal' --scope '{VAULT_ID}'"
+        in role.az
+    )
     policy_vault = state(vault=dataclasses.replace(state().vault, rbac_authorization=False))
     (policy,) = access.plan(policy_vault)
     assert policy.az.endswith("--key-permissions 'get' 'encrypt' 'decrypt' 'wrapKey' 'unwrapKey'")
@@ -94,15 +100,23 @@ def test_firewall_rules_add_the_operator_ip_once():
     assert network.rules(declined) == ["20.42.10.0/24"]
     (change,) = network.plan(declined)
     assert change.destructive and "can no longer reach the vault" in change.detail
-    assert "az keyvault update --name 'kv-byok-1' --resource-group 'rg' --default-action 'Deny' --bypass 'AzureServices'" in change.az
-    assert "az keyvault network-rule add --name 'kv-byok-1' --resource-group 'rg' --ip-address '20.42.10.0/24'" in change.az
+    assert (
+        "az keyvault update --name 'kv-byok-1' --resource-group 'rg' --default-action 'Deny' --bypass 'AzureServices'"
+        in change.az
+    )
+    assert (
+        "az keyvault network-rule add --name 'kv-byok-1' --resource-group 'rg' --ip-address '20.42.10.0/24'"
+        in change.az
+    )
 
 
 def test_firewall_problems():
     s = state(network=NetworkState(mode="firewall", ip_rules=("10.0.0.1",), allow_operator_ip=True))
     fields = [p.field for p in network.problems(s)]
     assert fields == ["network.ip_rules", "network.operator_ip"]
-    nobody = state(network=NetworkState(mode="firewall", allow_operator_ip=False, allow_trusted_services=False))
+    nobody = state(
+        network=NetworkState(mode="firewall", allow_operator_ip=False, allow_trusted_services=False)
+    )
     assert "would block everyone" in network.problems(nobody)[0].rule
 
 
@@ -112,7 +126,11 @@ def conn_info(name: str, status: str) -> EndpointConnectionInfo:
 
 
 def test_which_connection_to_approve():
-    pending, approved, rejected = conn_info("kore-pe", "Pending"), conn_info("old", "Approved"), conn_info("r", "Rejected")
+    pending, approved, rejected = (
+        conn_info("kore-pe", "Pending"),
+        conn_info("old", "Approved"),
+        conn_info("r", "Rejected"),
+    )
     assert network.kore_connection([approved, pending, rejected]) == pending
     assert network.kore_connection([approved, rejected]) == approved
     assert network.kore_connection([rejected]) is None

@@ -128,7 +128,9 @@ def private_overrides(module: ModuleType) -> list[str]:
             continue
         textual_bases = [b for b in cls.__mro__[1:] if b.__module__.split(".")[0] == "textual"]
         for name in sorted(defined_in_class(node)):
-            if any(hasattr(base, name) or name in getattr(base, "__annotations__", {}) for base in textual_bases):
+            if any(
+                hasattr(base, name) or name in getattr(base, "__annotations__", {}) for base in textual_bases
+            ):
                 found.append(f"{module.__name__}.{cls.__qualname__}.{name}")
     return found
 
@@ -193,11 +195,15 @@ def test_the_checks_find_each_kind_of_use(tmp_path: Path) -> None:
     path = tmp_path / "sneaky_module.py"
     path.write_text(SNEAKY, encoding="utf-8")
     assert private_imports([path]) == [
-        "sneaky_module.py:2 from textual._path", "sneaky_module.py:2 _css_path_type_as_list from textual._path"
+        "sneaky_module.py:2 from textual._path",
+        "sneaky_module.py:2 _css_path_type_as_list from textual._path",
     ]
     spec = importlib.util.spec_from_file_location("sneaky_module", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert private_overrides(module) == ["sneaky_module.Sneaky._bindings_ready", "sneaky_module.Sneaky._on_mount"]
+    assert private_overrides(module) == [
+        "sneaky_module.Sneaky._bindings_ready",
+        "sneaky_module.Sneaky._on_mount",
+    ]
     assert private_attributes([path], our_private_names()) == ["sneaky_module.py:15 ._filters"]

@@ -34,9 +34,15 @@ def test_new_everything_plans_group_vault_role_key_in_order():
     ]  # fmt: skip
     group, new_vault, role, key = changes
     assert group.az == f"az group create --name 'rg-byok' --location 'eastus' --subscription '{SUB}'"
-    assert "--enable-purge-protection 'true'" in new_vault.az and "--enable-rbac-authorization 'true'" in new_vault.az
+    assert (
+        "--enable-purge-protection 'true'" in new_vault.az
+        and "--enable-rbac-authorization 'true'" in new_vault.az
+    )
     assert new_vault.irreversible and "cannot be turned off" in new_vault.detail
-    assert new_vault.target == f"/subscriptions/{SUB}/resourceGroups/rg-byok/providers/Microsoft.KeyVault/vaults/kv-byok-1"
+    assert (
+        new_vault.target
+        == f"/subscriptions/{SUB}/resourceGroups/rg-byok/providers/Microsoft.KeyVault/vaults/kv-byok-1"
+    )
     assert "role assignment create --role 'Key Vault Crypto Officer'" in role.az and OPERATOR in role.az
     assert key.az == (
         "az keyvault key create --vault-name 'kv-byok-1' --name 'kore-cmk' --kty 'RSA' --size '3072' "
@@ -59,7 +65,9 @@ def test_adopting_an_access_policy_vault_plans_a_policy_not_a_role():
 def test_purge_protection_on_an_adopted_vault_is_irreversible_and_only_when_asked():
     without = answers(create_resource_group=False, create_vault=False, rbac_authorization=True)
     assert "vault.purge_protection" not in [c.id for c in vault.plan(without)]
-    asked = dataclasses.replace(without, vault=dataclasses.replace(without.vault, enable_purge_protection=True))
+    asked = dataclasses.replace(
+        without, vault=dataclasses.replace(without.vault, enable_purge_protection=True)
+    )
     change = vault.plan(asked)[0]
     assert change.id == "vault.purge_protection" and change.irreversible
 
