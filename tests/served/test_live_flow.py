@@ -40,6 +40,10 @@ mode = "firewall"
 allow_trusted_services = true
 allow_operator_ip = true
 
+[protect]
+choice = "protect"
+contacts = ["secops@contoso.com"]
+
 [enterprise_key]
 enforcement_date = "2099-01-01"
 
@@ -48,7 +52,18 @@ source = "kore-api"
 client_id = "{kore_client}"
 """
 
-STEPS = ["authorize", "vault", "access", "share", "network", "enterprise_key", "test", "apps", "confirm"]
+STEPS = [
+    "authorize",
+    "vault",
+    "access",
+    "share",
+    "network",
+    "protect",
+    "enterprise_key",
+    "test",
+    "apps",
+    "confirm",
+]
 CODE_LINE = re.compile(r"enter the code (\S+)")
 
 
@@ -116,6 +131,9 @@ def test_every_step_then_verify_and_export_in_live_mode(served: Served, tmp_path
     # The world really changed, through the proxy: the vault and Kore's role are there.
     world = Sandbox.load(served.state).world
     assert f"kv-live-{method.replace('-', '')[:8]}" in world.vaults
+    # And the protect step's lock and tripwires, made through the proxy with the management SDKs.
+    vault = f"/providers/microsoft.keyvault/vaults/kv-live-{method.replace('-', '')[:8]}"
+    assert any(lock.scope.lower().endswith(vault) for lock in world.locks.values())
 
 
 def test_tokens_that_expire_mid_flow_are_renewed_unseen(tmp_path: Path):
