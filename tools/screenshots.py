@@ -41,7 +41,14 @@ from byok_tui.engine import runner  # noqa: E402
 from byok_tui.engine import signin as signin_step  # noqa: E402
 from byok_tui.sandbox import Sandbox  # noqa: E402
 from byok_tui.sandbox.world import World  # noqa: E402
-from byok_tui.state import AuthorizeState, EnterpriseKeyState, NetworkState, ShareState, WizardState  # noqa: E402
+from byok_tui.state import (  # noqa: E402
+    AuthorizeState,
+    EnterpriseKeyState,
+    NetworkState,
+    ProtectState,
+    ShareState,
+    WizardState,
+)
 from byok_tui.testing.prepare import answers, done_through, quiet  # noqa: E402
 
 IMAGES = REPO / "docs" / "images"
@@ -259,6 +266,14 @@ async def network_lockout() -> str:
     return await shoot(make_app(sb, dataclasses.replace(state, network=firewall), "network"), asked)
 
 
+async def protect_plan() -> str:
+    """The protect step's plan: the lock (and what it does not stop) and the tripwires, before anything changes."""
+    sb = Sandbox.create("default")
+    state = await steps_done(sb, "network")
+    guard = ProtectState(choice="protect", lock=True, contacts=("secops@contoso.com",))
+    return await shoot(make_app(sb, dataclasses.replace(state, protect=guard), "protect"), review)
+
+
 async def network_private_endpoint() -> str:
     """Kore's private endpoint waits for approval on the private-endpoint scenario's vault."""
     sb = Sandbox.create("private-endpoint")
@@ -336,6 +351,8 @@ SHOTS = (
          network_lockout),
     Shot("network-private-endpoint", "Step 5, private endpoint: Kore's pending connection, ready to approve",
          network_private_endpoint),
+    Shot("protect-plan", "Protect the key: a delete lock, and what it does not stop, before anything changes",
+         protect_plan),
     Shot("enterprise-key", "Enterprise key: the values for Kore's Admin Console and the enforcement date",
          enterprise_key_form),
     Shot("test-configuration", "Test Configuration: connectivity, authentication, encryption, decryption",
