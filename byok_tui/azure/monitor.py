@@ -8,13 +8,16 @@ resources by id at the api-version `az monitor diagnostic-settings` uses. Worksp
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from byok_tui.azure import clients
 from byok_tui.azure.errors import azure_errors
 from byok_tui.azure.evidence import Evidence, text
 from byok_tui.connection import Connection
 from byok_tui.models import ActionGroupInfo, AlertRuleInfo, DiagnosticSettingInfo, WorkspaceInfo
+
+T = TypeVar("T")
 
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
 
@@ -23,6 +26,18 @@ def _not_found(exc: BaseException) -> bool:
     from azure.core.exceptions import ResourceNotFoundError
 
     return isinstance(exc, ResourceNotFoundError) or getattr(exc, "status_code", None) == 404
+
+
+async def _or_none(read: Awaitable[T]) -> T | None:
+    """A read's answer, or None when Azure says the resource is not there (any other failure is raised)."""
+    from azure.core.exceptions import HttpResponseError
+
+    try:
+        return await read
+    except HttpResponseError as exc:
+        if _not_found(exc):
+            return None
+        raise
 
 
 # ---- action groups ------------------------------------------------------------------------------------
@@ -38,18 +53,11 @@ def action_group_info(group: Any, request_id: str = "") -> ActionGroupInfo:
 
 async def get_action_group(conn: Connection, subscription_id: str, resource_group: str,
                            name: str) -> ActionGroupInfo | None:  # fmt: skip
-    from azure.core.exceptions import HttpResponseError
-
     evidence = Evidence()
     with azure_errors(f"read the action group {name}"):
         async with clients.monitor(conn, subscription_id) as client:
-            try:
-                group = await client.action_groups.get(resource_group, name, **evidence.kwargs())
-            except HttpResponseError as exc:
-                if _not_found(exc):
-                    return None
-                raise
-    return action_group_info(group, evidence.request_id)
+            group = await _or_none(client.action_groups.get(resource_group, name, **evidence.kwargs()))
+    return None if group is None else action_group_info(group, evidence.request_id)
 
 
 async def put_action_group(
@@ -224,18 +232,11 @@ def workspace_info(w: Any, request_id: str = "") -> WorkspaceInfo:
 
 async def get_workspace(conn: Connection, subscription_id: str, resource_group: str,
                         name: str) -> WorkspaceInfo | None:  # fmt: skip
-    from azure.core.exceptions import HttpResponseError
-
     evidence = Evidence()
     with azure_errors(f"read the Log Analytics workspace {name}"):
         async with clients.loganalytics(conn, subscription_id) as client:
-            try:
-                found = await client.workspaces.get(resource_group, name, **evidence.kwargs())
-            except HttpResponseError as exc:
-                if _not_found(exc):
-                    return None
-                raise
-    return workspace_info(found, evidence.request_id)
+            found = await _or_none(client.workspaces.get(resource_group, name, **evidence.kwargs()))
+    return None if found is None else workspace_info(found, evidence.request_id)
 
 
 async def list_workspaces(conn: Connection, subscription_id: str, resource_group: str) -> list[WorkspaceInfo]:
@@ -281,19 +282,15 @@ def setting_info(resource: Any, request_id: str = "") -> DiagnosticSettingInfo:
 
 async def get_diagnostic_setting(conn: Connection, subscription_id: str, resource_id: str,
                                  name: str) -> DiagnosticSettingInfo | None:  # fmt: skip
-    from azure.core.exceptions import HttpResponseError
-
     evidence = Evidence()
     with azure_errors(f"read the diagnostic setting {name}"):
         async with clients.resources(conn, subscription_id) as client:
-            try:
-                found = await client.resources.get_by_id(_setting_id(resource_id, name),
-                                                         api_version=DIAGNOSTIC_SETTINGS_API, **evidence.kwargs())  # fmt: skip
-            except HttpResponseError as exc:
-                if _not_found(exc):
-                    return None
-                raise
-    return setting_info(found, evidence.request_id)
+            found = await _or_none(
+                client.resources.get_by_id(
+                    _setting_id(resource_id, name), api_version=DIAGNOSTIC_SETTINGS_API, **evidence.kwargs()
+                )
+            )
+    return None if found is None else setting_info(found, evidence.request_id)
 
 
 async def put_diagnostic_setting(conn: Connection, subscription_id: str, resource_id: str, name: str, *,
