@@ -267,6 +267,10 @@ async def run_flow(pilot, probe: LoopProbe, handoff: Path) -> None:
         await next_step(pilot, "network")
         await pick_radio(pilot, "net-mode", "net-fw")
         await review_apply(pilot, "network", confirm=True)
+    with probe.step("protect"):
+        await next_step(pilot, "protect")
+        await type_into(pilot, "prot-contacts", "secops@contoso.com")
+        await review_apply(pilot, "protect")
     with probe.step("enterprise_key"):
         await next_step(pilot, "enterprise_key")
         await type_into(pilot, "ek-date", "2099-01-01")

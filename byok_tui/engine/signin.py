@@ -13,15 +13,17 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from byok_tui.connection import Connection
 from byok_tui.engine import warmup
 from byok_tui.engine.model import Change, CheckResult, Progress, overall
 from byok_tui.engine.step import Step, undated_check, undated_problems
 from byok_tui.errors import AuthError, ByokError, InputError
-from byok_tui.models import OrganizationInfo, SubscriptionInfo
 from byok_tui.state import SigninState, WizardState
+
+if TYPE_CHECKING:  # annotations only: the models' fourteen dataclasses are not needed for the first frame
+    from byok_tui.models import OrganizationInfo, SubscriptionInfo
 
 STEP_ID = "signin"
 TITLE = "Sign in"

@@ -27,7 +27,6 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -64,6 +63,10 @@ def decide(environ: Mapping[str, str] | None = None, textual_version: str | None
 
 
 def installed_textual() -> str:
+    # Imported here: importlib.metadata (email, zipfile, csv...) is 13 ms, paid before the first frame at
+    # module level even when the switch says off.
+    from importlib import metadata
+
     try:
         return metadata.version("textual")
     except metadata.PackageNotFoundError:  # run from a source tree without metadata: not a tested version

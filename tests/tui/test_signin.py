@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Label, Select
+from textual.widgets import Label, Select, Static
 
 from byok_tui.app import ByokApp, build_app
 from byok_tui.clouds import AZURE_PUBLIC
@@ -56,7 +56,9 @@ async def test_sandbox_signs_in_and_shows_a_clean_preflight(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = signin_screen(app)
-        assert screen.query_one("#method", Select).value == "sandbox" and screen.query_one("#method").disabled
+        # The sandbox's cloud and method are facts, not pickers: there is nothing to choose.
+        assert str(screen.query_one("#method", Static).content) == "Sandbox (the built-in Azure emulator)"
+        assert not screen.query_one("#signin-page").query(Select).exclude("#tenant-select, #subscription")
         assert not screen.query_one("#live-only").display  # nothing to type on the sandbox
         assert app.state.signin == SigninState_for(sb)
         assert app.state.step("signin").applied and app.state.step("signin").checked == "pass"
