@@ -34,6 +34,8 @@ class AppHeader(Horizontal):
     def __init__(self, label: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.label = label
+        self._where: tuple[str, str] = ("", "")
+        """(long, short) as shown now."""
 
     def compose(self) -> ComposeResult:
         yield Label("byok-tui", id="product")
@@ -58,6 +60,10 @@ class AppHeader(Horizontal):
         elif signin.subscription_id:
             long.append(f"subscription {signin.subscription_id}")
             short.append(f"sub {signin.subscription_id[:8]}…")
+        where = ("  ".join(long) or "not signed in", "  ".join(short) or "not signed in")
+        if where == self._where:  # most saved changes change neither: an update would lay the screen out again
+            return
+        self._where = where
         # The subscription's display name is someone else's text: show it verbatim (literal()).
-        self.query_one("#where-long", Label).update(literal("  ".join(long) or "not signed in"))
-        self.query_one("#where-short", Label).update(literal("  ".join(short) or "not signed in"))
+        self.query_one("#where-long", Label).update(literal(where[0]))
+        self.query_one("#where-short", Label).update(literal(where[1]))

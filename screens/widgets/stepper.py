@@ -57,6 +57,8 @@ class Stepper(OptionList):
         """Step id of the screen this stepper sits on."""
         self.built = built
         """Step ids that have a screen."""
+        self._shown: tuple[str, ...] = ()
+        """The lines the list shows now (their style follows from `current` and `built`, fixed per screen)."""
 
     def on_mount(self) -> None:
         if self.display:
@@ -65,8 +67,16 @@ class Stepper(OptionList):
             self.call_after_refresh(self.watch, self.app, "state", self._render_state)
 
     def _render_state(self, state: WizardState) -> None:
+        # The state is replaced after every saved change (progress, answers, check results), and most change
+        # no glyph. Rebuilding the list re-measures and redraws all its lines and lays the screen out again
+        # (5-10 ms each time at 120x40), so only a changed glyph rebuilds it.
+        prompts = [self._prompt(step_id, state) for step_id in steps.IDS]
+        shown = tuple(prompt.plain for prompt in prompts)
+        if shown == self._shown:
+            return
+        self._shown = shown
         highlighted = self.highlighted
-        self.set_options(Option(self._prompt(step_id, state), id=step_id) for step_id in steps.IDS)
+        self.set_options(Option(prompt, id=step_id) for prompt, step_id in zip(prompts, steps.IDS, strict=True))
         self.highlighted = highlighted if highlighted is not None else steps.IDS.index(self.current)
 
     def _prompt(self, step_id: str, state: WizardState) -> Content:
@@ -99,6 +109,8 @@ class StepStrip(Static):
         super().__init__(**kwargs)
         self.current = current
         self.built = built
+        self._shown = ""
+        """The line as shown now: updated only when a glyph changes (an update lays the screen out again)."""
 
     def on_mount(self) -> None:
         self.watch(self.app, "state", self._render_state)
@@ -115,4 +127,7 @@ class StepStrip(Static):
             position=steps.IDS.index(self.current) + 1,
             total=len(steps.IDS),
         )
-        self.update(glyphs + here)
+        line = glyphs + here
+        if line.plain != self._shown:  # the styles follow from `current`, fixed per screen
+            self._shown = line.plain
+            self.update(line)
