@@ -326,9 +326,7 @@ class AuthorizeScreen(FlowScreen):
         self.apply_button.disabled = False
         self.apply_button.label = "Wait again (a)"
         stamp = self.app.clock().strftime("%H:%M:%S")
-        self.apply_log.write(
-            f"{stamp} Stopped waiting. Nothing changed in Azure; apply again to resume waiting."
-        )
+        self._log(f"{stamp} Stopped waiting. Nothing changed in Azure; apply again to resume waiting.")
         self.notify("Stopped waiting for admin consent. Apply again once the administrator has accepted.",
                     title="Not waiting")  # fmt: skip
         self.refresh_bindings()

@@ -105,6 +105,9 @@ class FlowScreen(StepScreen):
         self.css_path.insert(0, FLOW_CSS)
         self.changes: list[Change] = []
         """The plan shown on the review page: exactly what Apply will do."""
+        self.apply_lines: list[str] = []
+        """What the last apply reported, as its log shows it. The log draws a line only once it has a size, so a
+        quick apply that ends on the result page leaves its lines undrawn until the review page is shown again."""
         self._composed: set[str] = set()
         """The pages composed so far ("form", "review", "result")."""
         self._composing: dict[str, asyncio.Event] = {}
@@ -384,6 +387,7 @@ class FlowScreen(StepScreen):
         self.query_one("#apply-progress").display = True
         self.apply_bar.update(progress=0)
         self.apply_log.clear()
+        self.apply_lines = []
         self.apply_button.disabled = True
         self.app.start_apply(self.STEP, self.changes, self)
         # The progress is the page's last part: anchored, the page stays scrolled to its end at every layout
@@ -399,7 +403,12 @@ class FlowScreen(StepScreen):
             return
         if message.fraction is not None:
             self.apply_bar.update(progress=message.fraction)
-        self.apply_log.write(f"{message.stamp} {message.message}")  # in view: the page is anchored
+        self._log(f"{message.stamp} {message.message}")  # in view: the page is anchored
+
+    def _log(self, line: str) -> None:
+        """One line in the apply log (and `apply_lines`)."""
+        self.apply_lines.append(line)
+        self.apply_log.write(line)
 
     async def on_apply_finished(self, message: ApplyFinished) -> None:
         if not await self.compose_page("review"):
@@ -407,8 +416,10 @@ class FlowScreen(StepScreen):
         self.apply_button.disabled = False
         if message.error is not None:
             self.apply_button.label = "Retry (a)"
-            self.apply_log.write(f"{glyphs.FAIL} {message.error.title}")
-            self.app.push_screen(ErrorModal(message.error, context="Apply stopped"))
+            self._log(f"{glyphs.FAIL} {message.error.title}")
+            # After the next layout: the log then has its size and its lines, and the page behind the modal
+            # (which lays out no more while covered) shows how far the apply got and the line that failed.
+            self.call_after_refresh(self.app.push_screen, ErrorModal(message.error, context="Apply stopped"))
             return
         await self.show_page("result")
         self.run_checks()

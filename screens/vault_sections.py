@@ -211,7 +211,8 @@ class VaultSection(Section):
 
     @on(Input.Changed, "#vault-name")
     def _name_changed(self, event: Input.Changed) -> None:
-        self.availability.update("")
+        if str(self.availability.content):  # cleared once, not at every key (each update is a layout)
+            self.availability.update("")
         self.query_one("#vault-name-note", ErrorNote).show_error(None)
         if event.validation_result is None or event.validation_result.is_valid:
             self._check_name(event.value, delay=NAME_CHECK_DELAY)

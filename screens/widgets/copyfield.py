@@ -50,7 +50,9 @@ class CopyField(Vertical, can_focus=True):
     def _show_value(self) -> None:
         width = self.content_size.width
         text = break_at_separators(self.value, width) if self.value and width > 0 else (self.value or "—")
-        self.query(".copy-value").first(Static).update(Content(text))
+        shown = self.query(".copy-value").first(Static)
+        if str(shown.content) != text:  # resizes and saved changes mostly leave it as it is
+            shown.update(Content(text))
 
     def action_copy(self) -> None:
         if not self.value:

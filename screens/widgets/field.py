@@ -74,7 +74,9 @@ class FieldMessage(Static):
         self.set_class(bool(text), "-shown")
         for name in ("error", "ok", "info"):
             self.set_class(kind == name, f"-{name}")
-        self.update(Content(text or ""))
+        # Validation shows the same line at every key press; each update lays the screen out again.
+        if str(self.content) != (text or ""):
+            self.update(Content(text or ""))
 
     @property
     def text(self) -> str:

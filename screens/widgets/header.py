@@ -61,7 +61,7 @@ class AppHeader(Horizontal):
             long.append(f"subscription {signin.subscription_id}")
             short.append(f"sub {signin.subscription_id[:8]}…")
         where = ("  ".join(long) or "not signed in", "  ".join(short) or "not signed in")
-        if where == self._where:  # most saved changes change neither: an update would lay the screen out again
+        if where == self._where:  # most saved changes change neither, and an update is a layout
             return
         self._where = where
         # The subscription's display name is someone else's text: show it verbatim (literal()).

@@ -76,7 +76,9 @@ class Stepper(OptionList):
             return
         self._shown = shown
         highlighted = self.highlighted
-        self.set_options(Option(prompt, id=step_id) for prompt, step_id in zip(prompts, steps.IDS, strict=True))
+        self.set_options(
+            Option(prompt, id=step_id) for prompt, step_id in zip(prompts, steps.IDS, strict=True)
+        )
         self.highlighted = highlighted if highlighted is not None else steps.IDS.index(self.current)
 
     def _prompt(self, step_id: str, state: WizardState) -> Content:

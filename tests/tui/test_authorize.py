@@ -117,8 +117,7 @@ async def test_applying_again_adopts_the_existing_service_principal(make_app):
         assert authorize_screen(app).page == "result"
         assert app.state.authorize.sp_object_id == first
         assert [p.object_id for p in sb.world.principals.values() if p.app_id == sb.kore_client_id] == [first]
-        log = [str(line.text) for line in authorize_screen(app).apply_log.lines]
-        assert any("Found existing service principal" in line for line in log)
+        assert any("Found existing service principal" in line for line in authorize_screen(app).apply_lines)
 
 
 async def test_wrong_client_id_is_refused_on_review(make_app):
