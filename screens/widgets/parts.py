@@ -13,6 +13,7 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.content import Content
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
@@ -50,6 +51,11 @@ class PartsView(Widget):
     def render(self) -> Visual:
         return _Drawn(self)
 
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        # Mouse selection and copy as from the Statics: a cell's offset is its place in its part's text
+        # (not in the wrapped, indented line), the parts' lines numbered on from one part to the next.
+        return selection.extract("\n".join(self._text_lines)), "\n"
+
     def invalidate(self) -> None:
         """The data changed: draw again, and lay out again (the height may change)."""
         self.refresh(layout=True)
@@ -57,7 +63,11 @@ class PartsView(Widget):
     @property
     def drawn_lines(self) -> list[str]:
         """The text of each line as drawn at the current width (what the operator sees)."""
-        return [strip.text for strip in self.draw(self.content_size.width)] if self.content_size.width else []
+        return [strip.text for strip in self._draw(self.content_size.width)]
+
+    def _draw(self, width: int) -> list[Strip]:
+        self._text_lines: list[str] = []  # the parts' lines, as part_lines draws them, for a selection
+        return self.draw(width) if width > 0 else []
 
     # --- helpers for draw() ---------------------------------------------------------------------------
 
@@ -83,12 +93,15 @@ class PartsView(Widget):
         if inner <= 0:
             return []
         pad = self.pad_style()
-        lines = Visual.to_strips(self, content, inner, None, self.get_visual_style(component))
+        style = self.get_visual_style(component)
+        lines = Visual.to_strips(self, content, inner, None, style, apply_selection=False)
         if not lines:
             lines = [Strip([])]
+        first = len(self._text_lines)
+        self._text_lines += content.plain.split("\n")
         out = []
         for line in lines:
-            line = line.adjust_cell_length(inner, pad)
+            line = _offset_lines(line, first).adjust_cell_length(inner, pad)
             if left or right:
                 segments = list(line)
                 if left:
@@ -109,7 +122,15 @@ class _Drawn(Visual):
 
     def strips(self, width: int) -> list[Strip]:
         if self.drawn is None or self.drawn[0] != width:
-            self.drawn = (width, self.view.draw(width) if width > 0 else [])
+            lines = self.view._draw(width)
+            selection = self.view.text_selection
+            if selection is not None:
+                styles = self.view.screen.get_component_styles("screen--selection")
+                # Blended over the widget's background, as Content blends it for a Static.
+                background = Style(background=self.view.background_colors[1])
+                selected = (background + Style.from_styles(styles)).rich_style
+                lines = [_select(line, selection, selected) for line in lines]
+            self.drawn = (width, lines)
         return self.drawn[1]
 
     def render_strips(
@@ -123,3 +144,45 @@ class _Drawn(Visual):
 
     def get_height(self, rules, width: int) -> int:
         return len(self.strips(width))
+
+
+def _offset_lines(line: Strip, first: int) -> Strip:
+    """`line` of a part whose text starts at line `first` of the widget's text: its cells' offsets (where
+    a mouse selection starts and ends; meta, not drawn) moved down by `first` lines."""
+    if not first:
+        return line
+    segments = []
+    for text, style, control in line:
+        offset = style.meta.get("offset") if style is not None else None
+        if offset is not None:
+            style += RichStyle.from_meta({"offset": (offset[0], offset[1] + first)})
+        segments.append(Segment(text, style, control))
+    return Strip(segments, line.cell_length)
+
+
+def _select(line: Strip, selection: Selection, selected: RichStyle) -> Strip:
+    """`line` with the selected characters (by their offsets) in the `selected` style, over their own."""
+    segments = []
+    for segment in line:
+        text, style, control = segment
+        offset = style.meta.get("offset") if style is not None else None
+        span = selection.get_span(offset[1]) if offset is not None else None
+        if span is None:
+            segments.append(segment)
+            continue
+        x = offset[0]
+        start, end = span
+        start = max(start - x, 0)
+        end = len(text) if end == -1 else min(end - x, len(text))
+        if start >= end:
+            segments.append(segment)
+            continue
+        for cut, piece, piece_style in (
+            (0, text[:start], style),
+            (start, text[start:end], style + selected),
+            (end, text[end:], style),
+        ):
+            if piece:
+                moved = RichStyle.from_meta({"offset": (x + cut, offset[1])})
+                segments.append(Segment(piece, piece_style + moved, control))
+    return Strip(segments, line.cell_length)
