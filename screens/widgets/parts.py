@@ -10,9 +10,12 @@ it), and is wrapped by Textual's own Content rendering at the width the Static h
 
 from __future__ import annotations
 
+from typing import Self
+
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.content import Content
+from textual.geometry import Region
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
@@ -23,13 +26,21 @@ from textual.widget import Widget
 class PartsView(Widget):
     """Base of a widget drawn as parts; a subclass implements `draw(width)` with `part_lines`.
 
-    What is drawn is kept in the Visual that `render()` returns, which Textual drops on every refresh
-    (a resize, a restyle, `invalidate()`), so the layout's height and the paint share one drawing.
+    What is drawn is kept, for the last two widths (a layout tries one with and one without a
+    scrollbar), until the data (`invalidate()`), the widget's style or background, its selection or
+    its component classes' styles change (Textual repaints it then, see `refresh`). Textual asks a
+    widget's height several times in one layout and drops its Visual each time: drawing each time
+    cost most of what one widget instead of several saved.
     """
 
     DEFAULT_CSS = """
     PartsView { height: auto; }
     """
+
+    _drawn: dict[int, tuple[tuple, list[Strip]]] | None = None
+    """width -> (key, strips) of the last drawings."""
+    _generation = 0
+    """Counts what may make a drawing stale that the key cannot see (data, a restyle)."""
 
     def parts(self) -> list[tuple[str, Content]]:
         """(component class, text) of each part, top to bottom."""
@@ -58,7 +69,39 @@ class PartsView(Widget):
 
     def invalidate(self) -> None:
         """The data changed: draw again, and lay out again (the height may change)."""
+        self._generation += 1
         self.refresh(layout=True)
+
+    def notify_style_update(self) -> None:
+        self._generation += 1
+        super().notify_style_update()
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        # A repaint alone is how Textual says the component classes' styles (or the selection) changed;
+        # a layout refresh is a new size (the width is in the key), not a new look.
+        if repaint and not layout:
+            self._generation += 1
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def strips(self, width: int) -> list[Strip]:
+        """Every line drawn at `width`, with the selection shown; kept while nothing it shows changes."""
+        selection = self.text_selection
+        key = (self._generation, self.visual_style, self.background_colors, selection)
+        drawn = self._drawn if self._drawn is not None else {}
+        if width in drawn and drawn[width][0] == key:
+            return drawn[width][1]
+        lines = self._draw(width)
+        if selection is not None:
+            styles = self.screen.get_component_styles("screen--selection")
+            # Blended over the widget's background, as Content blends it for a Static.
+            background = Style(background=self.background_colors[1])
+            selected = (background + Style.from_styles(styles)).rich_style
+            lines = [_select(line, selection, selected) for line in lines]
+        kept = {w: d for w, d in drawn.items() if d[0] == key}
+        self._drawn = {**dict(list(kept.items())[-1:]), width: (key, lines)}
+        return lines
 
     @property
     def drawn_lines(self) -> list[str]:
@@ -118,32 +161,18 @@ class _Drawn(Visual):
 
     def __init__(self, view: PartsView) -> None:
         self.view = view
-        self.drawn: tuple[int, list[Strip]] | None = None
-
-    def strips(self, width: int) -> list[Strip]:
-        if self.drawn is None or self.drawn[0] != width:
-            lines = self.view._draw(width)
-            selection = self.view.text_selection
-            if selection is not None:
-                styles = self.view.screen.get_component_styles("screen--selection")
-                # Blended over the widget's background, as Content blends it for a Static.
-                background = Style(background=self.view.background_colors[1])
-                selected = (background + Style.from_styles(styles)).rich_style
-                lines = [_select(line, selection, selected) for line in lines]
-            self.drawn = (width, lines)
-        return self.drawn[1]
 
     def render_strips(
         self, width: int, height: int | None, style: Style, options: RenderOptions
     ) -> list[Strip]:
-        strips = self.strips(width)
+        strips = self.view.strips(width)
         return strips if height is None else strips[:height]
 
     def get_optimal_width(self, rules, container_width: int) -> int:
         return container_width
 
     def get_height(self, rules, width: int) -> int:
-        return len(self.strips(width))
+        return len(self.view.strips(width))
 
 
 def _offset_lines(line: Strip, first: int) -> Strip:
