@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.strip import Strip
+from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
-from byok_tui import glyphs, validate
+from byok_tui import validate
 from byok_tui.engine import test_configuration as test_step
 from byok_tui.state import WizardState
 
@@ -28,22 +28,41 @@ from .widgets.checks import CheckView
 
 class TestRow(CheckView):
     """One test on a line of its own: status and name, the latency at the right; then what was seen,
-    the fix when it fails, and the request id."""
+    the fix when it fails, and the request id. One widget (#17): the head line is the title, cut to
+    one line, and the latency in `test-ms` (styled in test_configuration.tcss)."""
 
     __test__ = False
 
-    def compose(self) -> ComposeResult:
+    COMPONENT_CLASSES = CheckView.COMPONENT_CLASSES | {"test-ms"}
+
+    def latency(self) -> str:
+        """The latency shown at the right of the head line ("" when timings are off or unknown)."""
         result = self.result
-        with Horizontal(classes="test-head"):
-            yield Static(Content(f"{glyphs.status(result.status)} {result.title}"), classes="check-title")
-            if self.timings and result.ms is not None:
-                yield Static(f"{result.ms:.0f} ms", classes="test-ms")
-        if result.detail:
-            yield Static(Content(result.detail), classes="check-detail")
-        if result.remedy and result.status in ("warn", "fail"):
-            yield Static(Content(f"Fix: {result.remedy}"), classes="check-remedy")
-        if result.request_id:
-            yield Static(Content(f"request {result.request_id}"), classes="check-evidence")
+        return f"{result.ms:.0f} ms" if self.timings and result.ms is not None else ""
+
+    def evidence(self) -> str:
+        return f"request {self.result.request_id}" if self.result.request_id else ""
+
+    def draw(self, width: int) -> list[Strip]:
+        (_, title), *rest = self.parts()
+        latency = self.latency()
+        if latency:
+            padding = self.get_component_styles("test-ms").padding
+            latency_width = min(width, cell_len(latency) + padding.left + padding.right)
+            head = self.part_lines("check-title", title, width - latency_width)[:1]
+            head += self.part_lines("test-ms", Content(latency), latency_width)[:1]
+            lines = [Strip.join(head)]
+        else:
+            lines = self.part_lines("check-title", title, width)[:1]
+        for component, text in rest:
+            lines += self.part_lines(component, text, width)
+        return lines
+
+    @property
+    def texts(self) -> list[str]:
+        """Every part's text in the order drawn (the latency after the title)."""
+        texts = super().texts
+        return [texts[0], self.latency(), *texts[1:]] if self.latency() else texts
 
 
 class TestConfigurationScreen(FlowScreen):

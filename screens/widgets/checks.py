@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.strip import Strip
 from textual.widgets import Static
 
 from byok_tui import glyphs
 from byok_tui.engine.model import CheckResult
+
+from .parts import PartsView
 
 
 def evidence(result: CheckResult, timings: bool = True) -> str:
@@ -23,8 +25,15 @@ def evidence(result: CheckResult, timings: bool = True) -> str:
     return f" {glyphs.SEP} ".join(parts)
 
 
-class CheckView(Vertical):
-    """One result. The status is both a glyph and a class (`-pass`, `-warn`, `-fail`, `-skip`)."""
+class CheckView(PartsView):
+    """One result. The status is both a glyph and a class (`-pass`, `-warn`, `-fail`, `-skip`).
+
+    Drawn as one widget (#17): the title, then what was seen, the fix and the evidence, each in its
+    component class (`check-title`, `check-detail`, `check-remedy`, `check-evidence`), whose padding
+    gives the hanging indent. `part()` and `texts` read what it shows.
+    """
+
+    COMPONENT_CLASSES = {"check-title", "check-detail", "check-remedy", "check-evidence"}
 
     DEFAULT_CSS = """
     CheckView {
@@ -46,16 +55,27 @@ class CheckView(Vertical):
         self.result = result
         self.timings = timings
 
-    def compose(self) -> ComposeResult:
+    def parts(self) -> list[tuple[str, Content]]:
+        """(component class, text) of each part, top to bottom."""
         result = self.result
-        yield Static(Content(f"{glyphs.status(result.status)} {result.title}"), classes="check-title")
+        parts = [("check-title", Content(f"{glyphs.status(result.status)} {result.title}"))]
         if result.detail:
-            yield Static(Content(result.detail), classes="check-detail")
+            parts.append(("check-detail", Content(result.detail)))
         if result.remedy and result.status in ("warn", "fail"):
-            yield Static(Content(f"Fix: {result.remedy}"), classes="check-remedy")
-        proof = evidence(result, self.timings)
+            parts.append(("check-remedy", Content(f"Fix: {result.remedy}")))
+        proof = self.evidence()
         if proof:
-            yield Static(Content(proof), classes="check-evidence")
+            parts.append(("check-evidence", Content(proof)))
+        return parts
+
+    def evidence(self) -> str:
+        return evidence(self.result, self.timings)
+
+    def draw(self, width: int) -> list[Strip]:
+        lines: list[Strip] = []
+        for component, text in self.parts():
+            lines += self.part_lines(component, text, width)
+        return lines
 
 
 class ChecksView(Vertical):

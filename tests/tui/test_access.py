@@ -17,6 +17,7 @@ from byok_tui.screens.access import AccessScreen
 from byok_tui.screens.messages import ApplyProgress
 from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.elapsed import Elapsed
+from byok_tui.screens.widgets.parts import PartsView
 from byok_tui.screens.widgets.plan import ChangeView
 from byok_tui.state import AuthorizeState
 from byok_tui.testing.flows import applied, reviewed
@@ -30,12 +31,14 @@ CRYPTO_USER = find_role("Key Vault Crypto User").guid  # type: ignore[union-attr
 def texts(widgets) -> list[str]:
     out: list[str] = []
     for widget in widgets:
-        out += [str(static.content) for static in widget.query("Static")]
+        out += widget.texts  # a CheckView / ChangeView draws its parts itself (#17)
     return out
 
 
 def screen_text(app) -> str:
-    return "\n".join(str(s.content) for s in app.screen.query("Static"))
+    statics = [str(s.content) for s in app.screen.query("Static")]
+    parts = [text for view in app.screen.query(PartsView) for text in view.texts]  # checks, changes (#17)
+    return "\n".join(statics + parts)
 
 
 def kore_assignments(sb: Sandbox, sp: str) -> list:

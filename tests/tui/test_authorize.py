@@ -40,7 +40,7 @@ def authorize_screen(app: ByokApp) -> AuthorizeScreen:
 def texts(widgets) -> list[str]:
     out = []
     for widget in widgets:
-        out += [str(static.content) for static in widget.query("Static")]
+        out += widget.texts  # a CheckView / ChangeView draws its parts itself (#17)
     return out
 
 

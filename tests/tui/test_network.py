@@ -17,6 +17,7 @@ from byok_tui.screens.network import NetworkScreen
 from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.field import FieldMessage
 from byok_tui.screens.widgets.modals import ConfirmModal
+from byok_tui.screens.widgets.parts import PartsView
 from byok_tui.state import NetworkState, WizardState
 from byok_tui.testing.notes import notifications
 from byok_tui.testing.pilot import focus, pick_radio, settle, type_into
@@ -30,7 +31,9 @@ def message(app, widget_id: str) -> str:
 
 
 def screen_text(app) -> str:
-    return "\n".join(str(s.content) for s in app.screen.query("Static"))
+    statics = [str(s.content) for s in app.screen.query("Static")]
+    parts = [text for view in app.screen.query(PartsView) for text in view.texts]  # checks, changes (#17)
+    return "\n".join(statics + parts)
 
 
 async def pe_state(sb: Sandbox) -> WizardState:

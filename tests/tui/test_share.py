@@ -16,6 +16,7 @@ from byok_tui.sandbox import Sandbox
 from byok_tui.screens.share import ShareScreen
 from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.field import FieldMessage
+from byok_tui.screens.widgets.parts import PartsView
 from byok_tui.state import VaultState
 from byok_tui.testing.flows import applied
 from byok_tui.testing.notes import notifications
@@ -28,7 +29,9 @@ def folder_message(app) -> str:
 
 
 def screen_text(app) -> str:
-    return "\n".join(str(s.content) for s in app.screen.query("Static"))
+    statics = [str(s.content) for s in app.screen.query("Static")]
+    parts = [text for view in app.screen.query(PartsView) for text in view.texts]  # checks, changes (#17)
+    return "\n".join(statics + parts)
 
 
 async def test_bundle_written_to_the_chosen_folder(make_app, tmp_path):

@@ -62,7 +62,7 @@ async def test_no_color_draws_grey_and_every_status_has_its_symbol(make_app, mon
         rows = list(app.screen.query(CheckView))
         assert {row.result.status for row in rows} >= {"pass", "warn"}
         for row in rows:  # the status is in the words, not only in the colour
-            title = str(row.query_one(".check-title").content)
+            title = row.part("check-title")
             assert title.startswith(f"{glyphs.status(row.result.status)} "), title
         verdict = str(app.screen.query_one("#verdict").content)
         assert verdict.startswith(f"{glyphs.WARN} ") and "gap" in verdict
@@ -81,7 +81,7 @@ async def test_ascii_mode_draws_nothing_but_ascii(make_app):
         strip = str(app.screen.query_one(StepStrip).content)
         assert strip.startswith("! o o"), strip  # sign-in has gaps (!), the rest is not started (o)
         for row in app.screen.query(CheckView):
-            assert str(row.query_one(".check-title").content)[0] in "+!x-"
+            assert row.part("check-title")[0] in "+!x-"
 
 
 async def test_ascii_borders_come_from_the_ascii_stylesheet(make_app):

@@ -37,7 +37,7 @@ def rows(app: ByokApp) -> dict[str, CheckView]:
 
 
 def texts(view: CheckView) -> list[str]:
-    return [str(static.content) for static in view.query(Static)]
+    return view.texts  # the row draws its parts itself (#17): title, latency, detail, fix, request
 
 
 async def recorded(sb: Sandbox) -> WizardState:
