@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from byok_tui import glyphs
@@ -27,6 +27,7 @@ from .flow import FlowScreen
 from .widgets.copyfield import CopyField
 from .widgets.health import HealthView
 from .widgets.modals import ConfirmModal
+from .widgets.rows import ColumnRows, bullets
 from .widgets.stepper import STEP_LABELS
 
 
@@ -34,15 +35,6 @@ def blocker(field: str, rule: str) -> str:
     """An engine.confirm.problems entry in the stepper's words: "Apps and bots: must pass its checks…"."""
     step = field.split(".")[0]
     return f"{STEP_LABELS.get(step, field)}: {rule}"
-
-
-def bullets(lines: tuple[str, ...] | list[str], numbered: bool = False) -> list[Horizontal]:
-    """One row per line, the mark in its own column so wrapped text hangs under the text, not the mark."""
-    return [
-        Horizontal(Label(f"{n}." if numbered else glyphs.BULLET, classes="bullet-mark"),
-                   Static(Content(line), classes="bullet-text"), classes="bullet")
-        for n, line in enumerate(lines, 1)
-    ]  # fmt: skip
 
 
 class ConfirmScreen(FlowScreen):
@@ -78,11 +70,11 @@ class ConfirmScreen(FlowScreen):
 
     def compose_form(self) -> ComposeResult:
         yield Static("What Kore's console will hold", classes="section")
-        yield Vertical(id="summary-rows")
+        yield ColumnRows(id="summary-rows")
         yield Static("Deselected: these stay on Kore's default key", classes="section")
         yield Static("", id="default-key-apps")
         yield Static("What happens when", classes="section")
-        yield Vertical(id="timeline")
+        yield ColumnRows(id="timeline")
         yield Static("", id="blockers")
         with Horizontal(classes="actions"):
             yield Button("Proceed (p)", id="proceed", variant="warning", compact=True)
@@ -98,21 +90,16 @@ class ConfirmScreen(FlowScreen):
             self.query_one("#edit", Button).label = "Summary (b)"
 
     async def _render_summary(self, state: WizardState) -> None:
-        rows = self.query_one("#summary-rows", Vertical)
-        await rows.remove_children()
-        await rows.mount_all(
-            Horizontal(Label(Content(label), classes="fact-label"), Static(Content(value or "—"), classes="fact-value"),
-                       classes="fact")
-            for label, value in confirm_step.summary(state)
-        )  # fmt: skip
+        self.query_one("#summary-rows", ColumnRows).show_rows(
+            (label, value or "—") for label, value in confirm_step.summary(state)
+        )
         kept = apps_step.on_default_key(state)
         self.query_one("#default-key-apps", Static).update(
             Content(apps_step.names(kept) + ".") if kept
             else Content("None: every app and bot listed is encrypted with your key.")
         )  # fmt: skip
-        timeline = self.query_one("#timeline", Vertical)
-        await timeline.remove_children()
-        await timeline.mount_all(bullets(confirm_step.timeline(state, self.app.clock().date())))
+        timeline = confirm_step.timeline(state, self.app.clock().date())
+        self.query_one("#timeline", ColumnRows).show_rows((glyphs.BULLET, line) for line in timeline)
         self._render_blockers(state)
 
     def _render_blockers(self, state: WizardState) -> None:
@@ -190,8 +177,7 @@ class ConfirmScreen(FlowScreen):
     def compose_result(self) -> ComposeResult:
         state = self.app.state
         yield Static("What to do next", classes="section")
-        with Vertical(id="next-steps"):
-            yield from bullets(confirm_step.NEXT_STEPS, numbered=True)
+        yield bullets(confirm_step.NEXT_STEPS, numbered=True, id="next-steps")
         yield CopyField("Final record", state.confirm.record_path, id="copy-record")
         with Vertical(id="manage"):
             yield Static("Manage", classes="section")

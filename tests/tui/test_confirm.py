@@ -18,6 +18,8 @@ from byok_tui.screens.widgets.checks import CheckView
 from byok_tui.screens.widgets.copyfield import CopyField
 from byok_tui.screens.widgets.health import HealthView, StepHealth
 from byok_tui.screens.widgets.modals import ConfirmModal
+from byok_tui.screens.widgets.parts import PartsView
+from byok_tui.screens.widgets.rows import ColumnRows
 from byok_tui.state import ShareState
 from byok_tui.testing.notes import notifications
 from byok_tui.testing.pilot import settle
@@ -38,8 +40,13 @@ def confirm_screen(app) -> ConfirmScreen:
 
 
 def text_of(screen, selector: str) -> str:
+    """The text under `selector`: its Statics', and the parts of a widget drawn as parts."""
+    found = screen.query(f"{selector} Static, {selector} PartsView, {selector}")
     return "\n".join(
-        str(s.content) for s in screen.query(f"{selector} Static, {selector}") if isinstance(s, Static)
+        text
+        for widget in found
+        for text in (widget.texts if isinstance(widget, PartsView) else [str(widget.content)])
+        if isinstance(widget, Static | PartsView)
     )
 
 
@@ -67,7 +74,7 @@ async def test_summary_then_proceed_writes_the_record(make_app, tmp_path):
         await settle(pilot)
         screen = confirm_screen(app)
         assert screen.page == "form" and app.focused is screen.query_one("#proceed")
-        facts = [str(s.content) for s in screen.query(".fact-value")]
+        facts = [value for _, value in screen.query_one("#summary-rows", ColumnRows).rows]
         assert facts == [
             "Azure", state.enterprise_key.key_identifier, sb.tenant_id, "2099-01-01",
             "28 of 30 encrypted with your key", "2",
