@@ -13,10 +13,12 @@ MADE = "BYOK_TUI_TEST_LOG_MADE"
 """Set when the log path below is the suite's own throw-away one (not a developer's BYOK_TUI_LOG)."""
 
 
-WORKERS_PER_CORE = 2
-"""`-n auto` (pyproject's addopts) starts this many pytest-xdist workers per core, not one: measured on a
-2-core machine, a test spends about 40% of its time waiting rather than computing (Pilot's idle waits, CLI
-subprocesses, served-sandbox round trips), so one worker per core leaves the cores idle that long."""
+WORKERS_PER_CORE = 1.5
+"""`-n auto` (pyproject's addopts) starts this many pytest-xdist workers per core, not one: a test spends about
+40% of its time waiting rather than computing (Pilot's idle waits, CLI subprocesses, the served sandbox's
+sockets and live-mode waits), so one worker per core left the cores idle that long. Measured on the 2-core
+machine, quiet: 2 workers 7:01, 3 workers 4:18, 4 workers 4:26 (more CPU lost to contention than waits
+filled)."""
 
 
 def pytest_xdist_auto_num_workers(config) -> int | None:
@@ -28,7 +30,7 @@ def pytest_xdist_auto_num_workers(config) -> int | None:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return WORKERS_PER_CORE * cores
+    return max(1, round(WORKERS_PER_CORE * cores))
 
 
 def pytest_configure(config) -> None:
