@@ -1,13 +1,15 @@
 """What the adapters need to reach Azure: a credential, transports and a cloud.
 
 Neutral on purpose: the App holds a `Connection` without importing `byok_tui.azure` or any SDK.
-Live Azure leaves the transport factories empty (the SDKs' own transports are used); the sandbox
-fills them with in-process transports. Everything else, including the real SDK clients, is the same.
+Live Azure leaves the transport factories empty (the SDKs' own transports are used) and waits with
+`asyncio.sleep`; the sandbox fills them with in-process transports and its own `sleep`. Everything else,
+including the real SDK clients, is the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,11 @@ class Connection:
     for it all the same. None: nothing to prepare."""
     extras: dict[str, Any] = field(default_factory=dict, compare=False)
     """Per-connection odds and ends the adapters may share (e.g. a client cache)."""
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False, repr=False)
+    """How the adapters wait between attempts and polls of their own (Graph's retry handler, Key Vault
+    throttling, token requests, a vault still registering): `asyncio.sleep` on live Azure. The in-process
+    sandbox's returns at once unless it runs in real time (the demo), as its transports' `sleep` does for
+    azure-core's own retries and pollers, so a test of a retry does not wait out Retry-After for real."""
 
     @property
     def is_sandbox(self) -> bool:

@@ -41,7 +41,7 @@ def credential(conn: Connection) -> Any:
 
     if isinstance(conn.credential, ResilientCredential):
         return conn.credential
-    return ResilientCredential(conn.credential)
+    return ResilientCredential(conn.credential, sleep=conn.sleep)
 
 
 def _arm_kwargs(conn: Connection) -> dict[str, Any]:

@@ -29,15 +29,17 @@ async def _client(conn: Connection) -> AsyncIterator[Any]:
     from msgraph_core.middleware import GraphTelemetryHandler
     from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
+    from byok_tui.azure.graph_retry import waits_through
     from byok_tui.azure.requestlog import graph_middleware
 
     base_url = conn.cloud.graph_endpoint + "/v1.0"
     transport = conn.graph_transport_factory() if conn.graph_transport_factory else None
     http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=httpx.Timeout(30.0))
     # The SDK's default chain (as create_with_default_middleware builds it), then the request log last, so
-    # it sees every attempt the retry handler makes.
+    # it sees every attempt the retry handler makes. The retry handler waits through the connection.
     telemetry = GraphTelemetryHandler(options=options[GraphTelemetryHandlerOption.get_key()])
     middleware = [*KiotaClientFactory.get_default_middleware(options), telemetry, graph_middleware()]
+    middleware = waits_through(middleware, conn.sleep)
     http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
     auth = AzureIdentityAuthenticationProvider(clients.credential(conn), scopes=[conn.cloud.graph_scope])
     adapter = GraphRequestAdapter(auth, client=http)
@@ -59,11 +61,9 @@ def _sp(sp: Any) -> ServicePrincipalInfo:
     )
 
 
-async def read_again_if_dropped(read, attempts: int = 3):
+async def read_again_if_dropped(conn: Connection, read, attempts: int = 3):
     """A Graph read, sent again when the connection dropped before the answer (kiota retries only on
-    429/503/504 answers). Only for reads: a resent write could act twice."""
-    import asyncio
-
+    429/503/504 answers). Only for reads: a resent write could act twice. Waits through the connection."""
     import httpx
 
     for attempt in range(attempts):
@@ -72,7 +72,7 @@ async def read_again_if_dropped(read, attempts: int = 3):
         except httpx.TransportError:
             if attempt == attempts - 1:
                 raise
-            await asyncio.sleep(0.5 * 2**attempt)
+            await conn.sleep(0.5 * 2**attempt)
     raise AssertionError("unreachable")
 
 
@@ -90,7 +90,7 @@ async def find_service_principal(conn: Connection, app_id: str) -> ServicePrinci
     with azure_errors("look up the Kore service principal"):
         async with _client(conn) as graph:
             page = await read_again_if_dropped(
-                lambda: graph.service_principals.get(request_configuration=config)
+                conn, lambda: graph.service_principals.get(request_configuration=config)
             )
     found = [_sp(sp) for sp in (page.value if page else None) or []]
     return found[0] if found else None

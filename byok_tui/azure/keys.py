@@ -31,13 +31,14 @@ THROTTLE_ATTEMPTS = 4
 THROTTLE_FIRST_DELAY = 1.0
 
 
-async def retry_throttled(call: Any, *, pure: bool = False) -> Any:
+async def retry_throttled(conn: Connection, call: Any, *, pure: bool = False) -> Any:
     """Retry a Key Vault POST that was throttled (429) or hit a passing 503.
 
     Key Vault sends no Retry-After with its 429, and azure-core retries a POST only on 500/503/504,
     so a throttled create, rotate, encrypt or decrypt would fail at once. The vault did not process a
     throttled request, so sending it again cannot make anything twice. A `pure` operation (encrypt,
     decrypt: no state changes) is also resent when the connection dropped before the answer came.
+    The waits between attempts go through the connection's `sleep`.
     """
     from azure.core.exceptions import HttpResponseError, ServiceResponseError
 
@@ -51,7 +52,7 @@ async def retry_throttled(call: Any, *, pure: bool = False) -> Any:
         except ServiceResponseError:
             if not pure or attempt == THROTTLE_ATTEMPTS - 1:
                 raise
-        await asyncio.sleep(delay)
+        await conn.sleep(delay)
         delay *= 2
     raise AssertionError("unreachable")
 
@@ -112,7 +113,7 @@ async def create_rsa_key(
     evidence = evidence or Evidence()
     with azure_errors(f"create key {name}"):
         async with clients.keys(conn, vault_uri) as client:
-            key = await retry_throttled(lambda: client.create_rsa_key(
+            key = await retry_throttled(conn, lambda: client.create_rsa_key(
                 name,
                 size=size,
                 hardware_protected=hsm,
@@ -213,7 +214,7 @@ async def _key_operation(
                 response.raise_for_status()
                 return response
 
-            response = await retry_throttled(post, pure=True)
+            response = await retry_throttled(conn, post, pure=True)
             body = response.json()
     return body, request_id_of(response)
 
@@ -223,7 +224,7 @@ async def rotate_key(conn: Connection, vault_uri: str, name: str) -> KeyInfo:
     evidence = Evidence()
     with azure_errors(f"rotate key {name}"):
         async with clients.keys(conn, vault_uri) as client:
-            key = await retry_throttled(lambda: client.rotate_key(name, **evidence.kwargs()))
+            key = await retry_throttled(conn, lambda: client.rotate_key(name, **evidence.kwargs()))
     evidence.stop()
     return key_info(key, evidence.request_id)
 
@@ -233,7 +234,7 @@ async def rotation_policy(conn: Connection, vault_uri: str, name: str) -> tuple[
     trigger like "before expiry P30D" or "after create P90D"; expiry an ISO duration or ""."""
     with azure_errors(f"read the rotation policy of key {name}"):
         async with clients.keys(conn, vault_uri) as client:
-            policy = await retry_throttled(lambda: client.get_key_rotation_policy(name), pure=True)
+            policy = await retry_throttled(conn, lambda: client.get_key_rotation_policy(name), pure=True)
     actions = []
     for action in policy.lifetime_actions or []:
         trigger = (f"before expiry {action.time_before_expiry}" if action.time_before_expiry
@@ -252,4 +253,4 @@ async def set_notify_policy(conn: Connection, vault_uri: str, name: str, *, days
     ])  # fmt: skip
     with azure_errors(f"set the rotation policy of key {name}"):
         async with clients.keys(conn, vault_uri) as client:
-            await retry_throttled(lambda: client.update_key_rotation_policy(name, policy))
+            await retry_throttled(conn, lambda: client.update_key_rotation_policy(name, policy))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 TRANSIENT_TOKEN_ERRORS = ("429", "500", "502", "503", "504", "timed out", "timeout", "connection reset",
@@ -14,12 +15,20 @@ class ResilientCredential:
 
     azure-core's bearer policy does not retry a failed token request, so one throttled call to Entra
     would stop a whole step. Refusals (wrong tenant, consent missing, bad secret) are raised at once.
+    `sleep` waits between attempts (the connection's: instant in the in-process sandbox).
     """
 
-    def __init__(self, credential: Any, attempts: int = 4, first_delay: float = 0.5) -> None:
+    def __init__(
+        self,
+        credential: Any,
+        attempts: int = 4,
+        first_delay: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._credential = credential
         self._attempts = attempts
         self._first_delay = first_delay
+        self._sleep = sleep
 
     async def _retry(self, method: str, *args: Any, **kwargs: Any) -> Any:
         from azure.core.exceptions import ClientAuthenticationError
@@ -32,7 +41,7 @@ class ResilientCredential:
                 transient = any(word in str(exc).lower() for word in TRANSIENT_TOKEN_ERRORS)
                 if not transient or attempt == self._attempts - 1:
                     raise
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
 

@@ -75,10 +75,8 @@ async def wait_until_ready(
     timeout: float = 600.0,
 ) -> VaultInfo | None:
     """The vault once Azure reports it `Succeeded` (a vault found while it still registers its DNS name, e.g.
-    on resuming right after creating it). Waits go through the connection's transport, like the SDK's
-    pollers (instant in the in-process sandbox unless it is the demo)."""
-    transport = conn.transport_factory() if conn.transport_factory else None
-    sleep = getattr(transport, "sleep", None) or asyncio.sleep
+    on resuming right after creating it). Waits go through the connection's `sleep`, as the SDK's pollers
+    go through its transport's (instant in the in-process sandbox unless it is the demo)."""
     waited = 0.0
     while True:
         found = await get_vault(conn, subscription_id, resource_group, name)
@@ -86,7 +84,7 @@ async def wait_until_ready(
             return found
         if on_wait is not None:
             on_wait(found.provisioning_state, waited)
-        await sleep(VAULT_POLL_SECONDS)
+        await conn.sleep(VAULT_POLL_SECONDS)
         waited += VAULT_POLL_SECONDS
 
 

@@ -142,6 +142,10 @@ class DeferredSandbox:
     def kore_transport(self) -> Any:
         return self.result().kore_transport()
 
+    async def sleep(self, seconds: float) -> None:
+        """The built sandbox's `sleep` (a wait comes after a request, so the world exists by then)."""
+        await (await self.wait()).sleep(seconds)
+
     def connection(self, prepare: Callable[[], None] | None = None) -> DeferredConnection:
         """What `Sandbox.connection()` returns, before the world exists. `prepare` (default: `start`) is
         what the App calls after its first frame."""
@@ -155,6 +159,7 @@ class DeferredSandbox:
             impersonate=self.credential,
             prepare=prepare or self.start,
             resolve=lambda: self.result().connection(),
+            sleep=self.sleep,
         )
 
     def profile(self) -> DeferredProfile:

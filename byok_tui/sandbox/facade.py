@@ -75,6 +75,8 @@ class Sandbox:
         self._saved_revision = world.revision
         self._lock = threading.RLock()
         self.realtime = realtime
+        self.slept: list[float] = []
+        """Every wait asked of `sleep` (the connection's), in order: what a test of a retry reads."""
         self.faults: Faults | None = as_faults(faults)
         self._injector = FaultInjector(self.faults) if self.faults else None
         if self.faults is not None and self.faults.rbac_delay is not None:
@@ -249,6 +251,12 @@ class Sandbox:
         client its clock and sleep: real under `realtime`, instant otherwise)."""
         return HttpxTransport(self.exchange, realtime=lambda: self.realtime, waited=self._kore.waited)
 
+    async def sleep(self, seconds: float) -> None:
+        """The connection's wait (`Connection.sleep`): real under `realtime` (the demo), otherwise only a yield
+        to the loop, as `MemTransport.sleep` is for azure-core's waits; recorded in `slept` either way."""
+        self.slept.append(float(seconds))
+        await asyncio.sleep(float(seconds) if self.realtime else 0)
+
     def profile(self) -> Profile:
         """What Kore support would ship for this world: its app, host and egress ranges."""
         return Profile(kore_client_id=self.kore_client_id, kore_app_name=scenarios.KORE_APP_NAME,
@@ -266,6 +274,7 @@ class Sandbox:
             operator_object_id=self.operator_object_id,
             impersonate=self.credential,
             kore_api_client=(self.kore_api_client_id, Secret(self.kore_api_client_secret)),
+            sleep=self.sleep,
         )
 
     # ---- the wire -----------------------------------------------------------------------------------

@@ -385,7 +385,8 @@ class SyncMemTransport(HttpTransport):
 
 class HttpxTransport(httpx.AsyncBaseTransport):
     """httpx's side, for msgraph-sdk (kiota) and the Kore API client. Hand it to `httpx.AsyncClient(
-    transport=…)`; httpx and kiota do their own waiting (kiota's retries really sleep, see docs/sandbox.md)."""
+    transport=…)`; httpx and kiota do their own waiting (the product's Graph client waits through
+    `Connection.sleep`; a stock kiota client's retries really sleep, see docs/sandbox.md)."""
 
     def __init__(
         self,

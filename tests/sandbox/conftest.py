@@ -1,30 +1,18 @@
-"""Shared fixtures for the sandbox suite: a fresh world per test, cheap RSA keys, no cross-test challenge cache."""
+"""Shared fixtures for the sandbox suite: a fresh world per test, no cross-test challenge cache (cheap RSA
+keys come from tests/conftest.py, for the whole suite)."""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 from azure.keyvault.keys._shared import http_challenge_cache
 from azure.mgmt.keyvault.aio import KeyVaultManagementClient
 
-from byok_tui.sandbox import Sandbox, keycrypto
-
-_real_generate = keycrypto.generate
-_pools: dict[int, itertools.cycle] = {}
-
-
-def _pooled_generate(size: int):
-    # RSA generation dominates the suite's time; two keys per size, alternating, keep versions distinct.
-    if size not in _pools:
-        _pools[size] = itertools.cycle([_real_generate(size), _real_generate(size)])
-    return next(_pools[size])
+from byok_tui.sandbox import Sandbox
 
 
 @pytest.fixture(autouse=True)
-def _isolation(monkeypatch):
+def _isolation():
     """The Key Vault SDK caches challenges per host for the whole process (azure-wire §0 item 4)."""
-    monkeypatch.setattr(keycrypto, "generate", _pooled_generate)
     http_challenge_cache.clear()
     yield
     http_challenge_cache.clear()

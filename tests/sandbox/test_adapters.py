@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from byok_tui.azure import keys, rbac, resources, vaults
@@ -125,3 +127,81 @@ async def test_access_policy_add_merges_permissions(sb_existing):
 @pytest.fixture
 def sb_existing() -> Sandbox:
     return Sandbox.create("existing-vault")
+
+
+# ---- waits between attempts: asked of the connection (instant here), never slept for real ------------------
+
+
+async def test_a_throttled_graph_read_waits_retry_after_through_the_connection(kiota_sleeps):
+    """kiota still decides to retry and how long to wait (Graph's Retry-After: 2); the wait itself is the
+    connection's, and kiota's own sleep is left with nothing to wait."""
+    from byok_tui.azure import graph
+
+    sb = Sandbox.create(faults="throttle:graph=0.5,seed=4")  # 429, then 200
+    org = await graph.organization(sb.connection())
+    assert org.tenant_id == sb.tenant_id
+    assert [e.kind for e in sb.fault_events] == ["throttle"]
+    assert sb.slept == [2.0] and kiota_sleeps == [0]
+
+
+async def test_graph_gives_up_as_kiota_does_when_the_wait_asked_for_is_too_long(sb):
+    """A Retry-After of 180 s or more: kiota does not retry, and nothing waits."""
+    import httpx
+
+    from byok_tui.azure import graph
+
+    sent: list[str] = []
+
+    class Busy(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(str(request.url))
+            return httpx.Response(429, headers={"Retry-After": "600"}, json={"error": {"code": "TooManyRequests",
+                                  "message": "busy"}}, request=request)  # fmt: skip
+
+    conn = dataclasses.replace(sb.connection(), graph_transport_factory=Busy)
+    with pytest.raises(AzureError):
+        await graph.organization(conn)
+    assert len(sent) == 1 and sb.slept == []
+
+
+async def test_a_dropped_graph_read_is_sent_again_after_a_wait_through_the_connection(sb):
+    import httpx
+
+    from byok_tui.azure import graph
+
+    class DropsOnce(httpx.AsyncBaseTransport):
+        def __init__(self, inner: httpx.AsyncBaseTransport):
+            self.inner, self.calls = inner, 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            self.calls += 1
+            if self.calls == 1:
+                raise httpx.ReadError("connection reset", request=request)
+            return await self.inner.handle_async_request(request)
+
+    conn = dataclasses.replace(
+        sb.connection(), graph_transport_factory=lambda: DropsOnce(sb.graph_transport())
+    )
+    assert await graph.find_service_principal(conn, sb.kore_client_id) is None
+    assert sb.slept == [0.5]
+
+
+async def test_a_throttled_key_operation_is_retried_with_waits_through_the_connection(sb):
+    conn, sub = sb.connection(), sb.subscription_id
+    vault = await vaults.create_vault(conn, sub, "rg-contoso-prod", "kv-adapter-2", location="eastus",
+                                      sku="standard", tenant_id=sb.tenant_id)  # fmt: skip
+    sb.world.assign_role(sb.operator_object_id, "Key Vault Crypto Officer", vault.id)
+    key = await keys.create_rsa_key(conn, vault.uri, "cmk", size=2048)
+
+    throttled = Sandbox(sb.world, faults="throttle:keyvault=1")
+    with pytest.raises(AzureError):
+        await keys.encrypt_in_vault(throttled.connection(), key.kid, b"data key")
+    # azure-core does not retry a throttled POST; retry_throttled does, 4 attempts in all.
+    assert len(throttled.fault_events) == 4 and throttled.slept == [1.0, 2.0, 4.0]
+
+
+async def test_a_throttled_token_request_is_retried_with_waits_through_the_connection():
+    sb = Sandbox.create(faults="throttle:login=1")
+    with pytest.raises(AzureError):
+        await resources.list_resource_groups(sb.connection(), sb.subscription_id)
+    assert [e.kind for e in sb.fault_events] == ["throttle"] * 4 and sb.slept == [0.5, 1.0, 2.0]

@@ -237,4 +237,5 @@ async def test_consent_wait_polls_through_graph_throttling(monkeypatch, kiota_sl
     state = await runner.apply_plan(authorize.STEP, state, sb.connection(), None, progress)
     assert state.authorize.sp_object_id == sb.kore_service_principal_id
     assert any("TooManyRequests" in m for m in messages)
-    assert kiota_sleeps  # kiota retried the 429s first (without really waiting)
+    # kiota retried the 429s first, waiting Graph's Retry-After through the connection (instant here)
+    assert 2.0 in sb.slept and kiota_sleeps and not any(kiota_sleeps)

@@ -177,12 +177,12 @@ async def test_without_a_delay_the_poller_finishes_at_its_first_get():
         conn, sb.subscription_id, "rg-contoso-prod", "kv-quick", location="eastus", sku="standard",
         tenant_id=sb.tenant_id, on_wait=lambda s, t: messages.append(s),
     )  # fmt: skip
-    assert info.name == "kv-quick" and messages == [] and transport.slept == []
+    assert info.name == "kv-quick" and messages == [] and transport.slept == [] and sb.slept == []
 
 
 async def test_a_vault_found_still_registering_is_waited_for_before_it_is_adopted():
     """Resuming right after the vault was created: Azure still says RegisteringDns and its name does not
-    resolve yet, so the step waits (through the transport's sleep, instant here) instead of failing later."""
+    resolve yet, so the step waits (through the connection's sleep, instant here) instead of failing later."""
     sb = Sandbox.create("default", faults="vault-dns=30s")
     now = [1_800_000_000.0]
     sb.world.clock = lambda: now[0]
@@ -205,4 +205,7 @@ async def test_a_vault_found_still_registering_is_waited_for_before_it_is_adopte
     state = await runner.apply_plan(step.STEP, state_for(sb), sb.connection(), None, progress)
     assert any("Azure is finishing key vault kv-step-1: RegisteringDns" in m for m in messages)
     assert any("exists: adopted" in m for m in messages)
+    assert sb.slept and set(sb.slept) == {
+        vaults.VAULT_POLL_SECONDS
+    }  # each poll waited through the connection
     assert state.vault.key_id.startswith("https://kv-step-1.vault.azure.net/keys/kore-cmk/")
