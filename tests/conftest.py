@@ -34,6 +34,8 @@ def pytest_xdist_auto_num_workers(config) -> int | None:
 
 
 def pytest_configure(config) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        _compile_the_package()
     # Every command logs by default to the user's log directory; tests (and the CLI subprocesses they
     # start, which inherit the environment) log to a throw-away directory instead. Tests of the default
     # location clear this variable themselves. Under pytest-xdist each worker inherits the controller's
@@ -44,6 +46,21 @@ def pytest_configure(config) -> None:
     folder = tempfile.mkdtemp(prefix=f"byok-tui-test-log-{worker + '-' if worker else ''}")
     os.environ["BYOK_TUI_LOG"] = os.path.join(folder, "byok-tui.log")
     os.environ[MADE] = "1"
+
+
+def _compile_the_package() -> None:
+    """Byte-compile the project once, before the workers start, as installing it (not editable) would.
+
+    An editable install compiles nothing, and with PYTHONDONTWRITEBYTECODE set (as on the CI machines) no
+    import writes a .pyc either: every worker and every CLI subprocess a test starts compiled each module it
+    imported, again and again. compileall writes only what is missing or stale."""
+    import compileall
+    import importlib.util
+
+    for package in ("byok_tui", "byok_tui.screens"):
+        spec = importlib.util.find_spec(package)
+        for location in spec.submodule_search_locations or [] if spec else []:
+            compileall.compile_dir(location, quiet=1)
 
 
 _pools: dict[int, itertools.cycle] = {}

@@ -38,6 +38,7 @@ MODULES = (
     "azure.mgmt.loganalytics.aio",
     "byok_tui.azure.auth",
     "byok_tui.azure.graph",
+    "byok_tui.azure.graph_retry",
     "byok_tui.azure.keys",
     "byok_tui.azure.locks",
     "byok_tui.azure.monitor",
