@@ -35,7 +35,7 @@ class AccessScreen(FlowScreen):
 
     STEP = access_step.STEP
     STEP_ID = access_step.STEP_ID
-    CSS_PATH = "access.tcss"
+    CSS_PATH = "steps.tcss"
     ready_text = "Kore can use the key, and nothing more"
 
     missing = getters.query_one("#access-missing", MissingSteps)

@@ -49,7 +49,7 @@ class AppsScreen(FlowScreen):
 
     STEP = apps_step.STEP
     STEP_ID = apps_step.STEP_ID
-    CSS_PATH = "apps.tcss"
+    CSS_PATH = "steps.tcss"
     FORM_FOCUS = ""
     """The form page focuses by pane (`_show_pane`): the grid once a list is loaded, else the source."""
     ready_text = "the selection is recorded"

@@ -69,7 +69,7 @@ class AuthorizeScreen(FlowScreen):
 
     STEP = authorize_step.STEP
     STEP_ID = authorize_step.STEP_ID
-    CSS_PATH = "authorize.tcss"
+    CSS_PATH = "steps.tcss"
     # The option first, not the prefilled client id: typed keys (r, b) must not replace it.
     AUTO_FOCUS = "#authorize-method"
     FORM_FOCUS = "#authorize-method"

@@ -52,7 +52,7 @@ class ConfirmScreen(FlowScreen):
 
     STEP = confirm_step.STEP
     STEP_ID = confirm_step.STEP_ID
-    CSS_PATH = "confirm.tcss"
+    CSS_PATH = "steps.tcss"
     FORM_FOCUS = ""
     """Proceed gets the focus without scrolling the summary away (`watch_page`)."""
     ready_text = "the record is written"

@@ -51,7 +51,7 @@ class EnterpriseKeyScreen(FlowScreen):
 
     STEP = ek_step.STEP
     STEP_ID = ek_step.STEP_ID
-    CSS_PATH = "enterprise_key.tcss"
+    CSS_PATH = "steps.tcss"
     AUTO_FOCUS = "#ek-identifier"
     FORM_FOCUS = "#ek-identifier"
     ready_text = "enter these values in Kore's console, then test them"

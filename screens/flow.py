@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 from typing import ClassVar
 
 from textual import getters, on, work
@@ -36,9 +35,6 @@ from .widgets.marks import Tick
 from .widgets.modals import ConfirmModal, ErrorModal
 from .widgets.notes import ErrorNote
 from .widgets.plan import PlanView
-
-FLOW_CSS = Path(__file__).parent / "flow.tcss"
-"""The rules every step screen shares (once in app.tcss: they are not needed for Sign-in's first frame)."""
 
 
 def step_number(step_id: str) -> str:
@@ -100,9 +96,6 @@ class FlowScreen(StepScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        # The step screens' rules, read before the screen's own (CSS_PATH) as when they were the App's; not
-        # with the App's own, so that the Sign-in screen's first frame does not wait for them (issue #7).
-        self.css_path.insert(0, FLOW_CSS)
         self.changes: list[Change] = []
         """The plan shown on the review page: exactly what Apply will do."""
         self.apply_lines: list[str] = []

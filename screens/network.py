@@ -59,7 +59,7 @@ class NetworkScreen(FlowScreen):
 
     STEP = network_step.STEP
     STEP_ID = network_step.STEP_ID
-    CSS_PATH = "network.tcss"
+    CSS_PATH = "steps.tcss"
     ready_text = "Kore can reach the vault, and so can this machine"
     BINDINGS = [Binding("l", "lookup", "Look up again", id="lookup",
                         tooltip="List the connections, look up this machine's IP and read the firewall again")]  # fmt: skip

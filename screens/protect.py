@@ -58,7 +58,7 @@ class ProtectScreen(FlowScreen):
 
     STEP = protect_step.STEP
     STEP_ID = protect_step.STEP_ID
-    CSS_PATH = "protect.tcss"
+    CSS_PATH = "steps.tcss"
     BINDINGS = [Binding("s", "skip", "Skip step", id="skip",
                         tooltip="Record that you skip this step (not recommended) and go on")]  # fmt: skip
 

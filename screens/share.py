@@ -57,7 +57,7 @@ class ShareScreen(FlowScreen):
 
     STEP = share_step.STEP
     STEP_ID = share_step.STEP_ID
-    CSS_PATH = "share.tcss"
+    CSS_PATH = "steps.tcss"
     ready_text = "send the values (or the bundle) to Kore.ai support"
     BINDINGS = [Binding("c", "copy", "Copy", id="copy",
                         tooltip="Copy the focused value, or the three values for a support ticket")]  # fmt: skip

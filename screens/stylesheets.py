@@ -4,7 +4,7 @@ Textual reads a screen's CSS_PATH when the screen is first shown, and then `Styl
 source from scratch (a fresh stylesheet, an empty parse cache) and restyles the whole App, on the event
 loop: 20-45 ms for each step screen's first open on the wizard's ~40-60 sources, once per screen, a
 stall each time (issue #17). Here, once the first screen is on screen, a worker thread builds each step
-screen as the App would (so a path a screen adds in `__init__`, like flow.tcss, is included; this also
+screen as the App would (so a path a screen adds in `__init__` is included; this also
 imports the step modules off the loop), reads their files into a copy of the App's stylesheet and parses
 it; the loop then swaps the copy in and restyles what exists, as Textual's own CSS hot reload does
 (`App._on_css_change`: `stylesheet.copy()`, `read_all`, `parse`, assign, `update`). Afterwards each

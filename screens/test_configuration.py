@@ -79,7 +79,7 @@ class TestConfigurationScreen(FlowScreen):
 
     STEP = test_step.STEP
     STEP_ID = test_step.STEP_ID
-    CSS_PATH = "test_configuration.tcss"
+    CSS_PATH = "steps.tcss"
     HAS_FORM = False
     ready_text = "Kore can use your key"
     BINDINGS = [Binding("k", "recheck", "Run tests", id="recheck", tooltip="Run the four tests again")]

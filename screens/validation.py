@@ -49,7 +49,7 @@ class ValidationScreen(StepScreen):
     """
 
     STEP_ID = validation_step.STEP_ID
-    CSS_PATH = "validation.tcss"
+    CSS_PATH = "steps.tcss"
     AUTO_FOCUS = "Checkbox"
     BINDINGS = [
         Binding("k", "check_all", "Re-run all checks", id="check-all", tooltip="Re-run every live check"),

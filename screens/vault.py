@@ -31,7 +31,7 @@ class VaultScreen(FlowScreen):
 
     STEP = vault_step.STEP
     STEP_ID = vault_step.STEP_ID
-    CSS_PATH = "vault.tcss"
+    CSS_PATH = "steps.tcss"
     AUTO_FOCUS = "#rg-mode"
     FORM_FOCUS = "#rg-mode"
     ready_text = "the vault and key are ready for Kore"

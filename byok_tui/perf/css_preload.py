@@ -12,7 +12,7 @@ mounting a widget parses nothing.
 What is read, in this order (see "Order" below):
 
 - the screens the App shows: every step screen of `registry.SCREENS` (built as the App builds them, so
-  that a path a screen adds in `__init__`, like `FlowScreen`'s flow.tcss, is included), then the help
+  that a path a screen adds in `__init__` is included), then the help
   screen and the modals (confirm, error, QR), whose CSS_PATH is resolved from the class as
   `Screen.__init__` resolves it; for each, its CSS_PATH files and its `CSS`, keyed, scoped and ordered
   as `App._load_screen_css` would add them;

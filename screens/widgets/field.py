@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioSet, Select, Static
 
 ONE_LINE = (Input, Select, RadioSet, Checkbox, Button)
-"""Controls that take one line when compact (a compact RadioSet in a Row is laid out in a line: flow.tcss)."""
+"""Controls that take one line when compact (a compact RadioSet in a Row is laid out in a line: steps.tcss)."""
 
 
 class Row(Horizontal):

@@ -9,7 +9,7 @@ from textual.css.stylesheet import Stylesheet
 
 from byok_tui import perf
 from byok_tui.sandbox import Sandbox
-from byok_tui.screens import registry, stylesheets
+from byok_tui.screens import stylesheets
 from tests.tui.conftest import settle
 from tests.tui.prepare import done_through
 from tests.tui.test_perf_css_preload import VISITS, styles_of
@@ -40,7 +40,8 @@ async def test_no_step_screen_reparses_every_stylesheet_when_it_opens(make_app, 
         await settle(pilot)
         assert not app.perf.enabled
         files = stylesheets.css_files()
-        assert len(files) > len(registry.built_steps())  # each step's own file, and flow.tcss
+        # Every step's rules in one file: one source, not thirteen (the parse cache holds 64 sources).
+        assert [path.name for path in files] == ["signin.tcss", "steps.tcss"]
         assert all(app.stylesheet.has_source(str(path), "") for path in files)
         reparses.clear()
         for step in VISITS:
@@ -54,11 +55,11 @@ async def test_without_the_read_each_step_screen_reparses(make_app, reparses, mo
     """The test above can fail: stock lazy loading re-parses everything as each new screen opens."""
     monkeypatch.setattr(stylesheets, "start", lambda app: None)
     sb = Sandbox.create("default")
-    app = make_app(state=await done_through(sb, "apps"), sandbox=sb, start_step="authorize").app
+    app = make_app(state=await done_through(sb, "apps"), sandbox=sb, start_step="signin").app
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         reparses.clear()
-        app.action_goto_step("vault")
+        app.action_goto_step("authorize")  # the first step screen: stock Textual reads steps.tcss now
         await settle(pilot)
         assert reparses
 
@@ -90,7 +91,7 @@ async def test_every_step_screen_gets_the_styles_lazy_loading_gives_it(make_app,
 
 async def test_a_source_added_during_the_parse_is_kept(make_app, monkeypatch):
     sb = Sandbox.create("default")
-    app = make_app(state=await done_through(sb, "apps"), sandbox=sb, start_step="authorize").app
+    app = make_app(state=await done_through(sb, "apps"), sandbox=sb, start_step="signin").app
     monkeypatch.setattr(stylesheets, "start", lambda app: None)
     real = stylesheets._read_and_parse
     calls: list[int] = []
