@@ -158,6 +158,9 @@ async def tenants(conn: Connection) -> list[OrganizationInfo]:
     """The directories this identity can reach, sorted by name."""
     from byok_tui.azure import auth
 
+    # Sign-in lists these first, before `discover` or the pre-flight: the SDKs' first import must not happen
+    # on the UI loop here either (Sign-in's subscriptions client was, a 50 ms stall: #17).
+    await warmup.sdk_imports()
     return sorted(await auth.list_tenants(conn), key=lambda t: (t.display_name.lower(), t.tenant_id))
 
 
