@@ -27,7 +27,7 @@ from .flow import FlowScreen
 from .widgets.copyfield import CopyField
 from .widgets.health import HealthView
 from .widgets.modals import ConfirmModal
-from .widgets.rows import ColumnRows, bullets
+from .widgets.rows import ColumnRows, bullet_rows, bullets
 from .widgets.stepper import STEP_LABELS
 
 
@@ -82,14 +82,14 @@ class ConfirmScreen(FlowScreen):
     async def on_mount(self) -> None:
         if self.has_page("result"):  # composed with the screen (a resumed step)
             await self.page_composed("result")
-        await self._render_summary(self.app.state)
+        self._render_summary(self.app.state)
 
     async def page_composed(self, page: str) -> None:
         await super().page_composed(page)
         if page == "result":
             self.query_one("#edit", Button).label = "Summary (b)"
 
-    async def _render_summary(self, state: WizardState) -> None:
+    def _render_summary(self, state: WizardState) -> None:
         self.query_one("#summary-rows", ColumnRows).show_rows(
             (label, value or "—") for label, value in confirm_step.summary(state)
         )
@@ -99,7 +99,7 @@ class ConfirmScreen(FlowScreen):
             else Content("None: every app and bot listed is encrypted with your key.")
         )  # fmt: skip
         timeline = confirm_step.timeline(state, self.app.clock().date())
-        self.query_one("#timeline", ColumnRows).show_rows((glyphs.BULLET, line) for line in timeline)
+        self.query_one("#timeline", ColumnRows).show_rows(bullet_rows(timeline))
         self._render_blockers(state)
 
     def _render_blockers(self, state: WizardState) -> None:
@@ -116,7 +116,7 @@ class ConfirmScreen(FlowScreen):
     def _state_changed(self, state: WizardState) -> None:
         super()._state_changed(state)
         if self.page == "form":
-            self.run_worker(self._render_summary(state), group="summary", exclusive=True)
+            self._render_summary(state)
 
     def watch_page(self, page: str) -> None:
         super().watch_page(page)

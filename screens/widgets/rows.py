@@ -70,8 +70,11 @@ class ColumnRows(PartsView):
         return lines
 
 
+def bullet_rows(lines: Iterable[str], numbered: bool = False) -> list[tuple[str, str]]:
+    """(mark, line) for each line: a bullet, or its number."""
+    return [(f"{n}." if numbered else glyphs.BULLET, line) for n, line in enumerate(lines, 1)]
+
+
 def bullets(lines: Iterable[str], numbered: bool = False, **kwargs) -> ColumnRows:
     """One row per line, the mark in its own column so wrapped text hangs under the text, not the mark."""
-    return ColumnRows(
-        ((f"{n}." if numbered else glyphs.BULLET, line) for n, line in enumerate(lines, 1)), **kwargs
-    )
+    return ColumnRows(bullet_rows(lines, numbered), **kwargs)

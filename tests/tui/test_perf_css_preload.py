@@ -125,11 +125,16 @@ async def test_every_step_screen_gets_the_styles_lazy_loading_gives_it(make_app,
 
     preloaded = await visit_all(True)
     lazy = await visit_all(False)  # last: it patches `start` for the rest of the test
-    assert preloaded.keys() == lazy.keys()
-    for step in lazy:
-        assert len(preloaded[step]) == len(lazy[step]) > 5, step
-        for got, want in zip(preloaded[step], lazy[step], strict=True):
-            assert got == want, step
+    assert_same_styles(preloaded, lazy)
+
+
+def assert_same_styles(got: dict[str, list], want: dict[str, list]) -> None:
+    """Every screen visited has the same styles, node by node, in `got` as in `want` (and enough nodes)."""
+    assert got.keys() == want.keys()
+    for screen in want:
+        assert len(got[screen]) == len(want[screen]) > 5, screen
+        for mine, theirs in zip(got[screen], want[screen], strict=True):
+            assert mine == theirs, screen
 
 
 async def test_the_swap_changes_no_style_of_the_first_screen(make_app, monkeypatch):

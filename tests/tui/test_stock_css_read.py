@@ -12,7 +12,7 @@ from byok_tui.sandbox import Sandbox
 from byok_tui.screens import stylesheets
 from tests.tui.conftest import settle
 from tests.tui.prepare import done_through
-from tests.tui.test_perf_css_preload import VISITS, styles_of
+from tests.tui.test_perf_css_preload import VISITS, assert_same_styles, styles_of
 
 
 @pytest.fixture(autouse=True)
@@ -82,11 +82,7 @@ async def test_every_step_screen_gets_the_styles_lazy_loading_gives_it(make_app,
 
     read = await visit_all(True)
     lazy = await visit_all(False)  # last: it patches `start` for the rest of the test
-    assert read.keys() == lazy.keys()
-    for step in lazy:
-        assert len(read[step]) == len(lazy[step]) > 5, step
-        for got, want in zip(read[step], lazy[step], strict=True):
-            assert got == want, step
+    assert_same_styles(read, lazy)
 
 
 async def test_a_source_added_during_the_parse_is_kept(make_app, monkeypatch):
