@@ -7,7 +7,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
 
 from byok_tui.engine import steps
@@ -43,10 +43,11 @@ class StepScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(self.app.conn.label)
         yield StepStrip(self.STEP_ID, self.app.built_steps)
+        # The body's widgets sit beside the stepper, in the shell itself: a screen paints every container's
+        # every line, and a wrapper that only stacked them cost a full-height paint each time a step opened.
         with Horizontal(id="shell"):
             yield Stepper(self.STEP_ID, self.app.built_steps)
-            with Vertical(id="body"):
-                yield from self.compose_body()
+            yield from self.compose_body()
         yield StableFooter()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -58,7 +59,8 @@ class StepScreen(Screen[None]):
             event.refresh_styles = False
 
     def compose_body(self) -> ComposeResult:
-        """The step's own content."""
+        """The step's own content: one widget that fills the space beside the stepper (width 1fr), or
+        several of which one shows at a time (a step's pages)."""
         yield from ()
 
     def action_next(self) -> None:

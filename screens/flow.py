@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.reactive import reactive
-from textual.widgets import Button, Checkbox, ContentSwitcher, ProgressBar, RichLog, Static
+from textual.widgets import Button, Checkbox, ProgressBar, RichLog, Static
 
 from byok_tui import glyphs
 from byok_tui.engine import runner, steps
@@ -86,7 +86,7 @@ class FlowScreen(StepScreen):
     page: reactive[str] = reactive("form", bindings=True)
     """Which page shows: "form", "review" or "result"."""
 
-    pages = getters.query_one("#pages", ContentSwitcher)
+    shell = getters.query_one("#shell", Horizontal)
     plan_view = getters.query_one(PlanView)
     apply_button = getters.query_one("#apply", Button)
     apply_bar = getters.query_one("#apply-bar", ProgressBar)
@@ -136,13 +136,16 @@ class FlowScreen(StepScreen):
         # Only the page that shows first is composed with the screen; the others are composed the first time
         # they are shown (`compose_page`): mounting, styling and laying out hidden pages made every step
         # screen open slower (issue #17). A step resumed on its result composes its form too, for Back.
-        with ContentSwitcher(initial=f"{self._first_page()}-page", id="pages"):
-            pages = (["form"] if self.HAS_FORM else []) + (
-                ["result"] if self._first_page() == "result" else []
-            )
-            for page in pages:
-                self._composed.add(page)
-                yield self._page(page)
+        # The pages are the shell's own children, one displayed at a time (`watch_page`), not wrapped in a
+        # ContentSwitcher: the screen paints each container's every line, and a full-height switcher was one
+        # more of those each time a step opened.
+        first = self._first_page()
+        pages = (["form"] if self.HAS_FORM else []) + (["result"] if first == "result" else [])
+        for page in pages:
+            self._composed.add(page)
+            widget = self._page(page)
+            widget.display = page == first
+            yield widget
 
     def _first_page(self) -> str:
         return "result" if not self.HAS_FORM or self.app.state.step(self.STEP.id).applied else "form"
@@ -196,16 +199,16 @@ class FlowScreen(StepScreen):
         if self.has_page(page):
             return True
         try:
-            switcher = self.pages
+            shell = self.shell
         except NoMatches:
             return False
-        if not switcher.is_attached:
+        if not shell.is_attached:
             return False
         self._composing[page] = composed = asyncio.Event()
         try:
             widget = self._page(page)
-            widget.display = False  # the switcher shows it when it becomes the current page
-            await switcher.mount(widget)
+            widget.display = False  # shown when it becomes the current page (`watch_page`)
+            await shell.mount(widget)
             self._composed.add(page)
             await self.page_composed(page)
         finally:
@@ -244,7 +247,8 @@ class FlowScreen(StepScreen):
         if not self.has_page(page):  # set directly: compose it, then show it
             self.call_next(self._compose_and_show, page)
             return
-        self.pages.current = f"{page}-page"
+        for shown in self.shell.query_children(Page):
+            shown.display = shown.id == f"{page}-page"
         focus = {
             "form": self.FORM_FOCUS,
             "review": "#apply",
