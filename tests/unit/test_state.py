@@ -9,9 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from byok_tui import state as state_module
 from byok_tui.state import (
     SCHEMA_VERSION,
     STEP_IDS,
+    AppRef,
+    AppsState,
     SigninState,
     StateError,
     StepRecord,
@@ -240,3 +243,53 @@ def test_to_json_is_plain_json() -> None:
         "applied_changes": [],
         "updated_at": "",
     }
+
+
+def _plain_json(state: WizardState) -> str:
+    """What `to_json` wrote before long tuples were reused: one json.dumps of the whole state."""
+    from byok_tui.state import _written_by
+
+    return json.dumps({**state.to_dict(), "written_by": _written_by()}, sort_keys=True, separators=(",", ":"))
+
+
+def _apps(count: int, tag: str) -> tuple[AppRef, ...]:
+    return tuple(AppRef(id=f"st-{tag}-{i}", name=f"Bot {i} “{tag}”", purpose="customer", status="published")
+                 for i in range(count))  # fmt: skip
+
+
+def test_a_long_app_list_is_written_exactly_as_one_dump_would_write_it() -> None:
+    base = WizardState()
+    first = dataclasses.replace(
+        base, apps=AppsState(apps=_apps(state_module.LONG + 5, "a"), deselected=("st-a-3",))
+    )
+    assert first.to_json() == _plain_json(first)
+    assert first.to_json() == _plain_json(first)  # again, from the kept JSON
+    # A new list (a reload), and the same list with another selection: each written as it is now.
+    second = dataclasses.replace(
+        first, apps=dataclasses.replace(first.apps, apps=_apps(state_module.LONG, "b"))
+    )
+    assert second.to_json() == _plain_json(second)
+    third = dataclasses.replace(second, apps=dataclasses.replace(second.apps, deselected=()))
+    assert third.to_json() == _plain_json(third)
+    assert WizardState.from_json(third.to_json()) == third
+
+
+def test_a_long_app_list_is_encoded_once_while_the_state_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    apps = _apps(state_module.LONG, "c")
+    state = dataclasses.replace(WizardState(), apps=AppsState(apps=apps))
+    encoded: list[int] = []
+    real = state_module._encode
+
+    def counting(value, long=None):
+        if isinstance(value, AppRef):
+            encoded.append(1)
+        return real(value, long)
+
+    monkeypatch.setattr(state_module, "_encode", counting)
+    state.to_json()
+    dataclasses.replace(state, apps=dataclasses.replace(state.apps, deselected=(apps[0].id,))).to_json()
+    assert len(encoded) == len(apps)  # the second save reused the first one's JSON for the same tuple
+    dataclasses.replace(state, apps=dataclasses.replace(state.apps, apps=apps[:-1] + (apps[-1],))).to_json()
+    assert len(encoded) == 2 * len(
+        apps
+    )  # an equal list in a new tuple is encoded again: identity, not equality
