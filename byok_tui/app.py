@@ -181,7 +181,7 @@ class ByokApp(App[None]):
         self._install_clock_and_signals()
         self.call_later(self._show_first_screen)
         self.idle_gc.install()
-        self.set_interval(0.5, self._collect_if_idle, name="idle-gc")
+        self.set_interval(self.idle_gc.period, self._collect_if_idle, name="idle-gc")
         from byok_tui import perf
 
         self.perf = perf.install(self)

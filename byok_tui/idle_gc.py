@@ -23,10 +23,13 @@ import gc
 import time
 from collections.abc import Callable
 
-FULL_EVERY = 3
-"""Young (generation 1) collections between full ones; Python's default is 10. A full collection scans only
-what was made since the last one froze the rest, so three times as many are each a third as long:
-5-10 ms instead of 15-35 ms inside a screen's first paint (issue #7)."""
+FULL_EVERY = 10
+"""Young (generation 1) collections between full ones that Python starts itself (its default). Most full
+collections are run by `tick` between frames instead; Python's own are for busy spells without a pause."""
+TICK_S = 0.5
+"""How often the App calls `tick`."""
+QUIET_GAP_S = 0.02
+"""How late `tick` may run (after its last run plus its period) and still count the loop as quiet."""
 COMPACT_IDLE_S = 5.0
 """Seconds without input (and without a running worker) before a compaction may run."""
 COMPACT_GROWTH = 1_000_000
@@ -53,6 +56,9 @@ class IdleCollector:
         self._installed = False
         self._thresholds = gc.get_threshold()
         self._compacting = False
+        self.period = TICK_S
+        """How often the owner calls `tick` (seconds)."""
+        self._last_tick: float | None = None
         self.frozen_since_compaction = 0
         """Objects frozen by full collections since install or the last compaction. Counted as they are
         frozen: `gc.get_freeze_count()` walks the whole permanent generation, 5-100 ms with half a million
@@ -97,11 +103,22 @@ class IdleCollector:
         return self._installed and quiet and self.frozen_since_compaction >= self.growth
 
     def tick(self, busy: bool) -> bool:
-        """Compact if `due`; True if it did."""
-        if not self.due(busy):
-            return False
-        self.compact()
-        return True
+        """Compact if `due`; True if it did. Else, if the loop is quiet (this tick is on time), run the full
+        collection Python would start next, if a young one happened since the last.
+
+        Python starts a full collection in the middle of whatever allocates: most often a screen's first
+        layout and paint, which it made 2-11 ms longer (issue #17). Every `period` seconds, from the App's
+        timer, on time only when nothing else held the loop, the same collection runs between frames, and
+        it scans only what was made since the last one (the rest is frozen), so it stays short."""
+        now = self._clock()
+        late = self._last_tick is not None and now - self._last_tick > self.period + QUIET_GAP_S
+        self._last_tick = now
+        if self.due(busy):
+            self.compact()
+            return True
+        if self._installed and not late and gc.get_count()[2] > 0:
+            gc.collect()
+        return False
 
     def compact(self) -> None:
         """Collect everything, frozen or not, and freeze the survivors again."""
@@ -112,6 +129,9 @@ class IdleCollector:
             gc.freeze()
         finally:
             self._compacting = False
+        self.period = TICK_S
+        """How often the owner calls `tick` (seconds)."""
+        self._last_tick: float | None = None
         self.frozen_since_compaction = 0
         self.compactions += 1
         self._last_input = self._clock()  # the next one waits for new growth and another quiet spell

@@ -7,7 +7,7 @@ import weakref
 
 import pytest
 
-from byok_tui.idle_gc import IdleCollector
+from byok_tui.idle_gc import FULL_EVERY, QUIET_GAP_S, IdleCollector
 
 
 class Clock:
@@ -133,12 +133,64 @@ def test_uninstall_stops_freezing_and_hands_everything_back():
     assert gc.get_freeze_count() == 0
 
 
-def test_full_collections_come_more_often_while_installed_and_the_default_returns():
+def test_python_starts_full_collections_on_the_set_schedule_and_the_default_returns():
     default = gc.get_threshold()
-    idle = IdleCollector()
-    idle.install()
+    gc.set_threshold(default[0], default[1], 3)
     try:
-        assert gc.get_threshold()[2] < default[2]  # shorter full collections: each scans only what is new
+        idle = IdleCollector()
+        idle.install()
+        try:
+            assert gc.get_threshold()[2] == FULL_EVERY  # the rest are run by `tick`, between frames
+        finally:
+            idle.uninstall()
+        assert gc.get_threshold()[2] == 3
     finally:
-        idle.uninstall()
-    assert gc.get_threshold() == default
+        gc.set_threshold(*default)
+
+
+@pytest.fixture
+def full_collections():
+    started: list[int] = []
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            started.append(2)
+
+    gc.callbacks.append(callback)
+    yield started
+    gc.callbacks.remove(callback)
+
+
+def test_an_on_time_tick_runs_the_full_collection_python_would_start_next(installed, full_collections):
+    clock = Clock()
+    idle = installed(growth=10**9, clock=clock)
+    idle.tick(busy=True)
+    gc.collect(1)  # a young collection since the last full one: Python would start a full one later
+    assert gc.get_count()[2] > 0
+    full_collections.clear()
+    clock.now += 0.5
+    assert not idle.tick(busy=True)  # not a compaction (a worker may run: this one is short)...
+    assert full_collections == [2]  # ...but the full collection, between frames
+    assert gc.get_count()[2] == 0
+
+
+def test_a_late_tick_leaves_the_collection_to_python(installed, full_collections):
+    clock = Clock()
+    idle = installed(growth=10**9, clock=clock)
+    idle.tick(busy=False)
+    gc.collect(1)
+    full_collections.clear()
+    clock.now += 0.5 + 2 * QUIET_GAP_S  # the loop was busy when it was due: a collection now would add to it
+    idle.tick(busy=False)
+    assert full_collections == []
+
+
+def test_a_tick_with_nothing_due_collects_nothing(installed, full_collections):
+    clock = Clock()
+    idle = installed(growth=10**9, clock=clock)
+    idle.tick(busy=False)
+    gc.collect()
+    full_collections.clear()
+    clock.now += 0.5
+    idle.tick(busy=False)
+    assert full_collections == []
