@@ -6,8 +6,9 @@ screen, the SDKs, an account's 5,000 apps). Python's full collection scans all o
 
 While installed, every full collection ends with `gc.freeze()`: its survivors move to the permanent
 generation, which later collections skip. The next full collection then scans only what was made
-since the last one, so each stays short (4-45 ms over a whole flow), and Python keeps its own schedule
-for them.
+since the last one, so each stays short (4-45 ms over a whole flow). Most are run by `tick`, from the
+App's timer, when the loop is quiet, so they fall between frames rather than inside a screen's layout;
+Python's own schedule is kept for busy spells without a pause.
 
 The price: an object frozen while alive that later becomes *cyclic* garbage (a widget of a step that
 was left) is not freed until the permanent generation is collected. Objects freed by reference
