@@ -332,8 +332,8 @@ async def test_stepper_lists_every_step_and_says_which_are_not_built(make_app):
         assert app.has_class("narrow") is False
         stepper = app.screen.query_one(Stepper)
         assert stepper.display and not app.screen.query_one(StepStrip).display
-        prompts = [str(stepper.get_option_at_index(i).prompt) for i in range(stepper.option_count)]
-        assert [stepper.get_option_at_index(i).id for i in range(stepper.option_count)] == list(STEP_IDS)
+        prompts = [prompt.plain for prompt in stepper.prompts]
+        assert list(stepper.step_ids) == list(STEP_IDS)
         assert prompts[2] == "○ 2 Key Vault and key ◂"
         assert all(p.endswith("not built yet") == (STEP_IDS[i] not in app.built_steps)
                    for i, p in enumerate(prompts) if i != 2)  # fmt: skip
@@ -347,6 +347,31 @@ async def test_stepper_lists_every_step_and_says_which_are_not_built(make_app):
         await pilot.pause()
         assert isinstance(app.screen, VaultScreen)
         assert any(f"“{STEP_LABELS[missing[0]]}” is not built yet" in n.message for n in notifications(app))
+
+
+async def test_the_stepper_goes_to_the_step_chosen_with_keys_or_a_click(make_app):
+    from byok_tui.screens.widgets.stepper import Stepper
+    from byok_tui.state import STEP_IDS
+
+    app = make_app(start_step="vault").app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        stepper = app.screen.query_one(Stepper)
+        assert stepper.highlighted == STEP_IDS.index("vault")  # the current step, at first
+        stepper.focus()
+        await pilot.press("up", "up", "up")  # past the first step, round to the last
+        assert stepper.highlighted == len(STEP_IDS) - 1
+        await pilot.press("home", "enter")
+        await settle(pilot)
+        assert getattr(app.screen, "STEP_ID", None) == "signin"
+        stepper = app.screen.query_one(Stepper)
+        # A click on a step's line goes there too (the line says which step it is).
+        line = next(
+            y for y in range(stepper.size.height) if "Key Vault and key" in stepper.render_line(y).text
+        )
+        await pilot.click(stepper, offset=(2, line))
+        await settle(pilot)
+        assert isinstance(app.screen, VaultScreen)
 
 
 async def test_narrow_terminal_collapses_the_stepper_to_a_strip(make_app):
