@@ -1,4 +1,5 @@
-"""The headless CLI end to end: a real process, the real SDK clients, the sandbox world in a file."""
+"""The headless CLI end to end: the real SDK clients, the sandbox world in a file; the entry point as a real
+process for --version/--help, one whole `run` and `sandbox init` (tests/e2e/conftest.py lists why)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,20 @@ import subprocess
 import sys
 
 from byok_tui.sandbox import Sandbox
-from tests.e2e.conftest import cli, report
+from tests.e2e.conftest import cli, cli_process, report
 
 
 def test_version_and_help_name_every_command():
-    assert cli("--version").stdout.startswith("byok-tui ")
-    help_text = cli("--help").stdout
+    assert cli_process("--version").stdout.startswith("byok-tui ")
+    help_text = cli_process("--help").stdout
     for command in ("demo", "run", "verify", "export", "sandbox"):
         assert command in help_text
 
 
 def test_run_creates_the_vault_and_key_and_proves_them(tmp_path, world, answers_file):
     session = tmp_path / "session.json"
-    result = cli("run", "--answers", str(answers_file()), "--sandbox-state", str(world),
-                 "--session", str(session), "--yes", "--json")  # fmt: skip
+    result = cli_process("run", "--answers", str(answers_file()), "--sandbox-state", str(world),
+                         "--session", str(session), "--yes", "--json")  # fmt: skip
     # Only [vault] is answered: the run stops before Step 3, and says it is not done (exit 4, not 0).
     assert result.returncode == 4, result.stderr
     out = report(result)
@@ -146,7 +147,7 @@ def test_verify_fails_when_the_key_is_disabled(tmp_path, world, answers_file):
 
 def test_sandbox_init_writes_a_world(tmp_path):
     path = tmp_path / "w.json"
-    result = cli("sandbox", "init", "--state", str(path))
+    result = cli_process("sandbox", "init", "--state", str(path))
     assert result.returncode == 0 and path.exists()
     assert Sandbox.load(path).tenant_id in result.stdout
 

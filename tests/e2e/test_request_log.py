@@ -6,12 +6,12 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from byok_tui.sandbox import Sandbox
+from byok_tui.testing.cli import run as run_in_process
 from tests.e2e.test_full_run import CONSOLE, FULL
 
 LINE = re.compile(r"INFO byok_tui\.requests: (?P<method>GET|PUT|POST|PATCH|DELETE) (?P<url>https://\S+) "
@@ -42,8 +42,9 @@ def full_flow(tmp_path: Path):
            "HOME": str(tmp_path / "home"), "XDG_STATE_HOME": str(tmp_path / "state")}  # fmt: skip
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "byok_tui", *args], capture_output=True, text=True,
-                              env=env, timeout=120)  # fmt: skip
+        # In-process, with exactly this environment for the call; the log is the real file a user's run
+        # writes (tests/reliability/test_secrets.py scans a real process's too).
+        return run_in_process(*args, env=env)
 
     def run(*extra: str) -> subprocess.CompletedProcess:
         return cli("run", "--answers", str(answers), "--sandbox-state", str(world),
