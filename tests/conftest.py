@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import tempfile
 
 import pytest
@@ -61,6 +62,21 @@ def _compile_the_package() -> None:
         spec = importlib.util.find_spec(package)
         for location in spec.submodule_search_locations or [] if spec else []:
             compileall.compile_dir(location, quiet=1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session):
+    """Test modules keep their rewritten bytecode between runs, as pytest does by default.
+
+    pytest rewrites each test module's asserts on import and caches the result in __pycache__, unless
+    PYTHONDONTWRITEBYTECODE is set (as on these machines): then every worker parsed and rewrote every test
+    module again on every run, 3.3 s of a core per worker. Bytecode is written only while collecting (test
+    modules and their conftests are imported then); a cached file is read either way."""
+    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = saved
 
 
 _pools: dict[int, itertools.cycle] = {}
