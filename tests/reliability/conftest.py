@@ -1,3 +1,9 @@
+"""Reliability: `flow()` runs `byok-tui run` in this process (`main(argv)`); the process is real only where it
+is what a test is about, and those stay `python -m byok_tui` subprocesses: kill -9 mid-run
+(test_kill_resume.py), signals mid-change, two processes and one session lock, a SIGKILLed holder
+(test_sessions.py), and the canary scan of what a real process writes and prints (test_secrets.py, which is
+also the entry point's test for `verify` and `export`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,9 @@
 
 Every test here talks to the sandbox over real sockets, through the HTTPS proxy and the CA it prints, with
 the live code path (no --sandbox-state anywhere): what passes here is what a customer's jump host runs.
+So the commands here stay real processes (`Served.cli`, `Served.popen`), not `byok_tui.testing.cli.run`: the
+environment the exports make (HTTPS_PROXY, the CA bundle variables, the stand-in `az` on PATH) is read by
+azure-identity, MSAL, aiohttp and httpx as a new process reads it, and the served sandbox is a process too.
 """
 
 from __future__ import annotations
