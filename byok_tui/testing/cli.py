@@ -39,7 +39,9 @@ _SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTE
 def run(*args: str, input: str | None = None, env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike | None = None) -> subprocess.CompletedProcess:  # fmt: skip
     """`byok-tui ARGS` in-process. `input` is stdin (empty when None: never the test runner's own stdin);
-    `env`, when given, is the whole environment, as `subprocess.run(env=...)` takes it."""
+    `env`, when given, is the whole environment, as `subprocess.run(env=...)` takes it.
+
+    Call it from a plain (not async) test: a headless command runs its own event loop (`asyncio.run`)."""
     from byok_tui.cli import main
 
     stdin = _stream(input or "")
