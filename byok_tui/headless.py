@@ -506,7 +506,7 @@ def run_async(coro) -> int:
             except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
                 pass
         try:
-            return await coro
+            result = await coro
         except asyncio.CancelledError:
             if received:
                 raise Terminated(received[0]) from None
@@ -514,6 +514,16 @@ def run_async(coro) -> int:
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
+        # A signal's cancellation can be lost on the way (code that catches CancelledError and goes on, or
+        # asyncio's own races in 3.11): the task still counts it as requested. Stop as asked all the same, so
+        # a Ctrl-C or SIGTERM never ends in exit 0 as if nothing had happened (asyncio.run turns this
+        # CancelledError into KeyboardInterrupt after a Ctrl-C).
+        assert task is not None
+        if task.cancelling():
+            if received:
+                raise Terminated(received[0])
+            raise asyncio.CancelledError
+        return result
 
     with forgiving_stdout():
         return asyncio.run(main())
