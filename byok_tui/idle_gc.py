@@ -21,6 +21,7 @@ whole flow on the 5,000-app account), moved to a moment when the operator is rea
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Callable
 
@@ -60,6 +61,8 @@ class IdleCollector:
         self.period = TICK_S
         """How often the owner calls `tick` (seconds)."""
         self._last_tick: float | None = None
+        self._modules = len(sys.modules)
+        """How many modules were loaded at the last tick."""
         self.frozen_since_compaction = 0
         """Objects frozen by full collections since install or the last compaction. Counted as they are
         frozen: `gc.get_freeze_count()` walks the whole permanent generation, 5-100 ms with half a million
@@ -114,10 +117,13 @@ class IdleCollector:
         now = self._clock()
         late = self._last_tick is not None and now - self._last_tick > self.period + QUIET_GAP_S
         self._last_tick = now
+        # Modules loading (the SDK warm-up, the sandbox, in threads) make many long-lived objects, frozen
+        # when the loading ends: a collection now would scan them all, holding the interpreter lock.
+        modules, self._modules = self._modules, len(sys.modules)
         if self.due(busy):
             self.compact()
             return True
-        if self._installed and not late and gc.get_count()[2] > 0:
+        if self._installed and not late and modules == self._modules and gc.get_count()[2] > 0:
             gc.collect()
         return False
 
@@ -133,6 +139,8 @@ class IdleCollector:
         self.period = TICK_S
         """How often the owner calls `tick` (seconds)."""
         self._last_tick: float | None = None
+        self._modules = len(sys.modules)
+        """How many modules were loaded at the last tick."""
         self.frozen_since_compaction = 0
         self.compactions += 1
         self._last_input = self._clock()  # the next one waits for new growth and another quiet spell

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import sys
+import types
 import weakref
 
 import pytest
@@ -194,3 +196,18 @@ def test_a_tick_with_nothing_due_collects_nothing(installed, full_collections):
     clock.now += 0.5
     idle.tick(busy=False)
     assert full_collections == []
+
+
+def test_no_full_collection_while_modules_load(installed, full_collections, monkeypatch):
+    clock = Clock()
+    idle = installed(growth=10**9, clock=clock)
+    idle.tick(busy=False)
+    gc.collect(1)
+    full_collections.clear()
+    monkeypatch.setitem(sys.modules, "byok_tui_test_loading", types.ModuleType("byok_tui_test_loading"))
+    clock.now += 0.5
+    idle.tick(busy=False)  # a module arrived since the last tick: an import is under way, maybe in a thread
+    assert full_collections == []
+    clock.now += 0.5
+    idle.tick(busy=False)  # none since: quiet again
+    assert full_collections == [2]
