@@ -197,6 +197,8 @@ class Stepper(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._update_virtual_size()
+        # A short terminal: the current step stays in view (once the new size has its scrollbar).
+        self.call_after_refresh(self._scroll_to_highlight)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -211,13 +213,17 @@ class Stepper(ScrollView, can_focus=True):
         index, offset = lines[number]
         return self._strips(index, self._style(index), width)[offset]
 
-    def watch_highlighted(self, old: int | None, new: int | None) -> None:
-        if new is not None and self.prompts:
-            lines = self._line_map(self.scrollable_content_region.width)
-            rows = [y for y, (index, _) in enumerate(lines) if index == new]
-            if rows:
-                self.scroll_to_region(Region(0, rows[0], 1, len(rows)), animate=False, immediate=True)
+    def watch_highlighted(self) -> None:
+        self._scroll_to_highlight()
         self.refresh()
+
+    def _scroll_to_highlight(self) -> None:
+        width = self.scrollable_content_region.width
+        if self.highlighted is None or not self.prompts or width <= 0:
+            return
+        rows = [y for y, (index, _) in enumerate(self._line_map(width)) if index == self.highlighted]
+        if rows:
+            self.scroll_to_region(Region(0, rows[0], 1, len(rows)), animate=False, immediate=True)
 
     def watch_hovered(self) -> None:
         self.refresh()

@@ -388,3 +388,14 @@ async def test_narrow_terminal_collapses_the_stepper_to_a_strip(make_app):
         await pilot.pause()
         assert not app.has_class("narrow")
         assert app.screen.query_one(Stepper).display
+
+
+async def test_a_short_terminal_scrolls_the_stepper_to_the_current_step(make_app):
+    from byok_tui.screens.widgets.stepper import Stepper
+
+    app = make_app(start_step="confirm").app
+    async with app.run_test(size=(120, 10)) as pilot:
+        await settle(pilot)
+        stepper = app.screen.query_one(Stepper)
+        shown = [stepper.render_line(y).text for y in range(stepper.size.height)]
+        assert any("Confirm" in line for line in shown), shown
