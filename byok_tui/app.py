@@ -142,6 +142,9 @@ class ByokApp(App[None]):
         self.show_timings = True
         """Show check latencies (ms). Snapshot tests turn this off: latencies differ run to run."""
         self._quit_armed = False
+        self.inputs = 0
+        """Key presses, clicks, scrolls and pastes so far (not mouse moves): a widget that follows its layout
+        until the operator acts compares counts (screens/widgets/reveal.py)."""
         from byok_tui.idle_gc import IdleCollector
 
         self.idle_gc = IdleCollector()
@@ -202,6 +205,7 @@ class ByokApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent | events.Paste) and not isinstance(event, events.MouseMove):
+            self.inputs += 1
             self.idle_gc.activity()
         await super().on_event(event)
 

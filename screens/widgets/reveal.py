@@ -1,14 +1,18 @@
 """A container that scrolls itself into view when asked, and again once it has been laid out.
 
 Scrolling right after mounting new content uses the old layout; where the page stops would then depend on
-when layout happened. `Reveal` scrolls at once and again on its next resize (the new layout), so the page
-always ends at the same place.
+when layout happened. `Reveal` scrolls at once and again at each resize of its own (the new layout), so the
+page always ends at the same place, until the operator presses a key, clicks or scrolls: from then on, where
+the page is, is theirs. (It used to let go after a second: on a busy machine the last layout came later,
+and the page stopped wherever it was; a snapshot test caught it.)
 """
 
 from __future__ import annotations
 
 from textual.containers import Vertical
 from textual.events import Resize
+
+from ..wizard import wizard_app
 
 
 class Reveal(Vertical):
@@ -18,21 +22,21 @@ class Reveal(Vertical):
     Reveal { height: auto; }
     """
 
-    SETTLE_SECONDS = 1.0
-    """How long a reveal keeps following resizes (the new content's layout) before it lets go."""
+    app = wizard_app
 
     def __init__(self, *children, **kwargs) -> None:
         super().__init__(*children, **kwargs)
         self._top: bool | None = None
+        self._inputs = 0
+        """The App's count of operator input when the reveal was asked for."""
 
     def reveal(self, *, top: bool = False) -> None:
         self._top = top
+        self._inputs = self.app.inputs
         self.scroll_visible(top=top, animate=False, immediate=True)
-        self.set_timer(self.SETTLE_SECONDS, self._let_go)
-
-    def _let_go(self) -> None:
-        self._top = None
 
     def on_resize(self, event: Resize) -> None:
+        if self._top is not None and self.app.inputs != self._inputs:
+            self._top = None  # the operator has acted since: the page is theirs
         if self._top is not None and event.size.height:
             self.scroll_visible(top=self._top, animate=False, immediate=True)
