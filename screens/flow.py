@@ -197,7 +197,7 @@ class FlowScreen(StepScreen):
         if page in self._composing:  # asked for twice (the page set, and a worker that fills it in)
             await self._composing[page].wait()
         if self.has_page(page):
-            return True
+            return self._still_there(page)
         try:
             shell = self.shell
         except NoMatches:
@@ -214,7 +214,12 @@ class FlowScreen(StepScreen):
         finally:
             composed.set()
             del self._composing[page]
-        return True
+        return self._still_there(page)
+
+    def _still_there(self, page: str) -> bool:
+        # Composed, yet gone if the screen was taken down meanwhile: a signal ends the App while an apply's
+        # progress messages are still arriving (seen once in CI: NoMatches for the progress bar).
+        return self.is_attached and bool(self.query(f"#{page}-page"))
 
     async def page_composed(self, page: str) -> None:
         """A page was composed after the screen (override to fill in a step's own parts of it)."""
