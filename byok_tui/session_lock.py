@@ -16,10 +16,15 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from byok_tui.errors import SessionError
+
+HOLDER_POLLS = 50
+HOLDER_POLL_S = 0.02
+"""A refusal waits at most HOLDER_POLLS x HOLDER_POLL_S (1 s) for the holder to say who it is."""
 
 
 class SessionBusy(SessionError):
@@ -59,7 +64,7 @@ class SessionLock:
             _make_private_dirs(self.lock_path.parent)
             lock.acquire(timeout=0)
         except Timeout:
-            raise self.busy(read_info(self.info_path)) from None
+            raise self.busy(self._holder()) from None
         except OSError as exc:  # a read-only folder, a full disk: nothing is changed, say so
             from byok_tui.errors import session_save_error
 
@@ -79,6 +84,18 @@ class SessionLock:
                 self.info_path.unlink()
         self._lock.release()
         self._lock = None
+
+    def _holder(self) -> dict[str, Any]:
+        """The holder's sidecar. A holder writes it just after it takes the lock, and a holder killed before it
+        released leaves its own behind: two runs started together met in that gap, and the refusal could not
+        say who (or named the dead one). Wait a moment for a sidecar that names a live process."""
+        info: dict[str, Any] = {}
+        for _ in range(HOLDER_POLLS):
+            info = read_info(self.info_path)
+            if info and _could_be_alive(info):
+                return info
+            time.sleep(HOLDER_POLL_S)
+        return info if info and _could_be_alive(info) else {}
 
     def busy(self, info: dict[str, Any]) -> SessionBusy:
         who = describe(info) if info else "another byok-tui (it has not said who yet)"
@@ -107,6 +124,20 @@ class SessionLock:
                 tmp.unlink()
             with contextlib.suppress(OSError):
                 self.info_path.unlink()
+
+
+def _could_be_alive(info: dict[str, Any]) -> bool:
+    """False only for a sidecar written on this host by a process that is gone."""
+    pid = info.get("pid")
+    if info.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, someone else's (EPERM), or no way to tell: assume so
+        return True
+    return True
 
 
 def read_info(path: Path) -> dict[str, Any]:
