@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 import types
 import typing
 from dataclasses import dataclass, field
@@ -373,14 +374,20 @@ _fragments: dict[int, tuple[tuple[Any, ...], str]] = {}
 """id(tuple) -> (the tuple, kept alive so its id stays its own; its JSON). The newest two."""
 
 
+_fragments_lock = threading.Lock()
+"""The session writer's thread and the Apps screen's (which writes a new list ahead) may both save at once."""
+
+
 def _fragment(value: tuple[Any, ...]) -> str:
-    cached = _fragments.get(id(value))
+    with _fragments_lock:
+        cached = _fragments.get(id(value))
     if cached is not None and cached[0] is value:
         return cached[1]
     text = json.dumps([_encode(v) for v in value], **_JSON)
-    _fragments[id(value)] = (value, text)
-    while len(_fragments) > 2:
-        del _fragments[next(iter(_fragments))]
+    with _fragments_lock:
+        _fragments[id(value)] = (value, text)
+        while len(_fragments) > 2:
+            del _fragments[next(iter(_fragments))]
     return text
 
 
